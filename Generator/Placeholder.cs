@@ -1,0 +1,2 @@
+namespace Xception.Compiler.Generator;
+internal static class Placeholder { }

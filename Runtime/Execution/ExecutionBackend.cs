@@ -1,0 +1,63 @@
+using System;
+
+namespace Xception.Compiler.Runtime.Execution;
+
+/// <summary>A weight tensor uploaded to a backend (after BN folding and packing).</summary>
+public readonly record struct WeightHandle(int Index)
+{
+    /// <summary>No tensor (for example: no bias).</summary>
+    public static WeightHandle None => new(-1);
+
+    public bool IsNone => Index < 0;
+}
+
+/// <summary>
+/// What generated code calls to run a model: an activation arena of numbered slots (sized by the
+/// generator's buffer plan), uploaded weights, and one method per fused step. Steps are queued in
+/// order; <see cref="ReadOutput"/> waits for them. A slot index of -1 means "none" (no residual).
+/// Implementations: <c>CpuBackend</c> (managed C#), <c>IlgpuBackend</c> (Cuda, OpenCL, IlgpuCpu).
+/// </summary>
+public abstract class ExecutionBackend : IDisposable
+{
+    /// <summary>The backend's name as the command line spells it (cpu, cuda, ilgpu-cpu, opencl).</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Allocates slot i with <paramref name="floatsPerImage"/>[i] × <paramref name="maxBatch"/> floats.</summary>
+    public abstract void AllocateBuffers(ReadOnlySpan<long> floatsPerImage, int maxBatch);
+
+    /// <summary>Copies a weight tensor to the backend and returns its handle.</summary>
+    public abstract WeightHandle Upload(ReadOnlySpan<float> values);
+
+    /// <summary>Writes <paramref name="values"/> (batch × per-image length) to the start of a slot.</summary>
+    public abstract void WriteInput(int slot, ReadOnlySpan<float> values);
+
+    /// <summary>Waits for the queued steps and copies the first <c>values.Length</c> floats of a slot.</summary>
+    public abstract void ReadOutput(int slot, Span<float> values);
+
+    public abstract void Conv2D(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias);
+
+    public abstract void SeparableConv(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias);
+
+    public abstract void DepthwiseConv(in DepthwiseConvShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias);
+
+    public abstract void MaxPool(in MaxPoolShape shape, int batch, int source, int destination, int residual);
+
+    /// <summary><paramref name="scale"/> and <paramref name="shift"/> are None unless <c>HasScaleShift</c> is 1.</summary>
+    public abstract void Elementwise(in ElementwiseShape shape, int batch, int source, int destination, int residual, WeightHandle scale, WeightHandle shift);
+
+    public abstract void GlobalPool(in GlobalPoolShape shape, int batch, int source, int destination);
+
+    public abstract void Dense(in DenseShape shape, int batch, int source, int destination, WeightHandle kernel, WeightHandle bias);
+
+    public abstract void Softmax(in SoftmaxShape shape, int batch, int source, int destination);
+
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+}

@@ -1,0 +1,69 @@
+using System;
+
+namespace Xception.Compiler.Runtime.Execution;
+
+// Step descriptions passed from generated code to a backend. Every field is a compile-time
+// constant in the generated file; the ILGPU backend turns each shape into a specialized kernel
+// (SpecializedValue<T>), so these are unmanaged, equatable value types with int fields only
+// (flags are 0/1 ints: ILGPU kernels take blittable parameters).
+//
+// Layout: activations are NHWC float32, one image after another; a step runs over `batch` images.
+// Fusion order of every step: out = reluOut( op(reluIn(x)) + bias + residual ).
+
+/// <summary>A dense 2-D convolution (Keras Conv2D), kernel HWIO, BN folded into weights and bias.</summary>
+public readonly record struct Conv2DShape(
+    int InHeight, int InWidth, int InChannels,
+    int OutHeight, int OutWidth, int OutChannels,
+    int KernelHeight, int KernelWidth,
+    int StrideHeight, int StrideWidth,
+    int PadTop, int PadLeft,
+    int ReluInput, int ReluOutput, int HasResidual);
+
+/// <summary>
+/// A separable convolution block: depthwise KH×KW (multiplier 1) then pointwise 1×1, computed in one
+/// pass so the depthwise result never leaves registers. BN after it is folded into the pointwise
+/// weights and bias. Depthwise kernel layout (KH, KW, C); pointwise (C, OutChannels).
+/// </summary>
+public readonly record struct SeparableConvShape(
+    int InHeight, int InWidth, int InChannels,
+    int OutHeight, int OutWidth, int OutChannels,
+    int KernelHeight, int KernelWidth,
+    int StrideHeight, int StrideWidth,
+    int PadTop, int PadLeft,
+    int ReluInput, int ReluOutput, int HasResidual);
+
+/// <summary>A depthwise convolution alone (Keras DepthwiseConv2D, multiplier 1), kernel (KH, KW, C), with bias.</summary>
+public readonly record struct DepthwiseConvShape(
+    int InHeight, int InWidth, int Channels,
+    int OutHeight, int OutWidth,
+    int KernelHeight, int KernelWidth,
+    int StrideHeight, int StrideWidth,
+    int PadTop, int PadLeft,
+    int ReluInput, int ReluOutput, int HasResidual);
+
+/// <summary>Max pooling; padded cells are never selected (TF 'same').</summary>
+public readonly record struct MaxPoolShape(
+    int InHeight, int InWidth, int Channels,
+    int OutHeight, int OutWidth,
+    int PoolHeight, int PoolWidth,
+    int StrideHeight, int StrideWidth,
+    int PadTop, int PadLeft,
+    int ReluInput, int ReluOutput, int HasResidual);
+
+/// <summary>
+/// Per-channel affine map y = x·scale + shift over Length values per image with Channels innermost:
+/// a BatchNormalization that could not be folded into a convolution (scale and shift computed at load),
+/// or, with no scale/shift, a plain ReLU or residual add (Scale = 0: identity).
+/// </summary>
+public readonly record struct ElementwiseShape(
+    int Length, int Channels, int HasScaleShift,
+    int ReluInput, int ReluOutput, int HasResidual);
+
+/// <summary>Global average or max pooling over Height×Width, per channel.</summary>
+public readonly record struct GlobalPoolShape(int Height, int Width, int Channels, int IsMax, int ReluInput);
+
+/// <summary>A fully connected layer, kernel (In, Out), with bias; Activation 0 none, 1 ReLU.</summary>
+public readonly record struct DenseShape(int InFeatures, int OutFeatures, int ReluInput, int ReluOutput);
+
+/// <summary>Softmax over each image's Length values.</summary>
+public readonly record struct SoftmaxShape(int Length);

@@ -1,0 +1,51 @@
+using System;
+
+namespace Xception.Compiler.Runtime;
+
+/// <summary>Where a generated model runs its kernels.</summary>
+public enum Backend
+{
+    /// <summary>CUDA when an NVIDIA GPU is present, else <see cref="Cpu"/>.</summary>
+    Auto,
+
+    /// <summary>Managed C# kernels on the CPU, spread over the cores.</summary>
+    Cpu,
+
+    /// <summary>ILGPU kernels on an NVIDIA GPU.</summary>
+    Cuda,
+
+    /// <summary>ILGPU kernels through OpenCL.</summary>
+    OpenCL,
+
+    /// <summary>ILGPU kernels on ILGPU's CPU accelerator (slow; used to test the GPU kernels without a GPU).</summary>
+    IlgpuCpu,
+}
+
+/// <summary>Options for <c>Load</c> of a generated model.</summary>
+public sealed class InferenceOptions
+{
+    /// <summary>The backend to run on; <see cref="Backend.Auto"/> by default.</summary>
+    public Backend Backend { get; init; } = Backend.Auto;
+
+    /// <summary>Worker threads of the CPU backend; all cores when null.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>
+    /// Images per kernel launch. Activation buffers are sized for this many images at load;
+    /// a larger batch passed to <c>Predict</c> runs in chunks of this size.
+    /// </summary>
+    public int MaxBatch { get; init; } = 8;
+
+    internal void Validate()
+    {
+        if (MaxBatch < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxBatch), MaxBatch, "MaxBatch must be at least 1.");
+        }
+
+        if (Threads is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be at least 1 when set.");
+        }
+    }
+}
