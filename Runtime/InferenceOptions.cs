@@ -36,7 +36,8 @@ public sealed class InferenceOptions
     /// </summary>
     public int MaxBatch { get; init; } = 8;
 
-    internal void Validate()
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when an option is out of range.</summary>
+    public void Validate()
     {
         if (MaxBatch < 1)
         {

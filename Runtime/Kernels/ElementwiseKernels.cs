@@ -1,0 +1,39 @@
+using ILGPU;
+using ILGPU.Runtime;
+using Xception.Compiler.Runtime.Execution;
+using static Xception.Compiler.Runtime.Kernels.KernelMath;
+
+namespace Xception.Compiler.Runtime.Kernels;
+
+/// <summary>Per-channel affine map, ReLU and residual add.</summary>
+public static class ElementwiseKernels
+{
+    /// <summary>
+    /// out = reluOut(reluIn(x)·scale[c] + shift[c] + residual), scale/shift only when HasScaleShift.
+    /// Index space: batch × Length.
+    /// </summary>
+    public static void Elementwise(
+        Index1D index,
+        SpecializedValue<ElementwiseShape> shapeValue,
+        ArrayView<float> input,
+        ArrayView<float> scale,
+        ArrayView<float> shift,
+        ArrayView<float> residual,
+        ArrayView<float> output)
+    {
+        ElementwiseShape s = shapeValue.Value;
+        float x = Relu(input[index], s.ReluInput);
+        if (s.HasScaleShift != 0)
+        {
+            int c = index % s.Channels;
+            x = x * scale[c] + shift[c];
+        }
+
+        if (s.HasResidual != 0)
+        {
+            x += residual[index];
+        }
+
+        output[index] = Relu(x, s.ReluOutput);
+    }
+}

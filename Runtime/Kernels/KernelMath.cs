@@ -1,0 +1,57 @@
+using System.Runtime.CompilerServices;
+using ILGPU;
+
+namespace Xception.Compiler.Runtime.Kernels;
+
+/// <summary>
+/// Scalar helpers shared by the ILGPU kernels. Flags arrive as specialized constants, so each branch
+/// folds away in the compiled kernel.
+/// </summary>
+internal static class KernelMath
+{
+    /// <summary>Output channels per thread in the convolution kernels (eight scalar accumulators).</summary>
+    public const int ChannelBlock = 8;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Relu(float value, int enabled) =>
+        enabled != 0 && value < 0f ? 0f : value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int BlockCount(int channels) => (channels + ChannelBlock - 1) / ChannelBlock;
+
+    /// <summary>
+    /// The fused epilogue of a block of up to eight output channels starting at <paramref name="channel"/>:
+    /// out = reluOut(acc + bias + residual), skipping channels at or past <paramref name="channels"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreBlock(
+        ArrayView<float> output, ArrayView<float> bias, ArrayView<float> residual,
+        int pixelBase, int channel, int channels, int hasResidual, int reluOutput,
+        float a0, float a1, float a2, float a3, float a4, float a5, float a6, float a7)
+    {
+        int count = channels - channel;
+        Store(output, bias, residual, pixelBase, channel, hasResidual, reluOutput, a0);
+        if (count > 1) Store(output, bias, residual, pixelBase, channel + 1, hasResidual, reluOutput, a1);
+        if (count > 2) Store(output, bias, residual, pixelBase, channel + 2, hasResidual, reluOutput, a2);
+        if (count > 3) Store(output, bias, residual, pixelBase, channel + 3, hasResidual, reluOutput, a3);
+        if (count > 4) Store(output, bias, residual, pixelBase, channel + 4, hasResidual, reluOutput, a4);
+        if (count > 5) Store(output, bias, residual, pixelBase, channel + 5, hasResidual, reluOutput, a5);
+        if (count > 6) Store(output, bias, residual, pixelBase, channel + 6, hasResidual, reluOutput, a6);
+        if (count > 7) Store(output, bias, residual, pixelBase, channel + 7, hasResidual, reluOutput, a7);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(
+        ArrayView<float> output, ArrayView<float> bias, ArrayView<float> residual,
+        int pixelBase, int channel, int hasResidual, int reluOutput, float accumulator)
+    {
+        int at = pixelBase + channel;
+        float value = accumulator + bias[channel];
+        if (hasResidual != 0)
+        {
+            value += residual[at];
+        }
+
+        output[at] = Relu(value, reluOutput);
+    }
+}

@@ -1,0 +1,92 @@
+using ILGPU;
+using ILGPU.Runtime;
+using Xception.Compiler.Runtime.Execution;
+using static Xception.Compiler.Runtime.Kernels.KernelMath;
+
+namespace Xception.Compiler.Runtime.Kernels;
+
+/// <summary>Max pooling and global pooling.</summary>
+public static class PoolKernels
+{
+    /// <summary>
+    /// One thread per output element; padded cells are never selected. Index space: batch × OutH × OutW × C.
+    /// </summary>
+    public static void MaxPool(
+        Index1D index,
+        SpecializedValue<MaxPoolShape> shapeValue,
+        ArrayView<float> input,
+        ArrayView<float> residual,
+        ArrayView<float> output)
+    {
+        MaxPoolShape s = shapeValue.Value;
+        int rest = index;
+        int c = rest % s.Channels;
+        rest /= s.Channels;
+        int ox = rest % s.OutWidth;
+        rest /= s.OutWidth;
+        int oy = rest % s.OutHeight;
+        int n = rest / s.OutHeight;
+
+        int iy0 = oy * s.StrideHeight - s.PadTop;
+        int ix0 = ox * s.StrideWidth - s.PadLeft;
+        float best = float.NegativeInfinity;
+        for (int ky = 0; ky < s.PoolHeight; ky++)
+        {
+            int iy = iy0 + ky;
+            if (iy < 0 || iy >= s.InHeight)
+            {
+                continue;
+            }
+
+            for (int kx = 0; kx < s.PoolWidth; kx++)
+            {
+                int ix = ix0 + kx;
+                if (ix < 0 || ix >= s.InWidth)
+                {
+                    continue;
+                }
+
+                float x = Relu(input[((n * s.InHeight + iy) * s.InWidth + ix) * s.Channels + c], s.ReluInput);
+                best = x > best ? x : best;
+            }
+        }
+
+        if (s.HasResidual != 0)
+        {
+            best += residual[index];
+        }
+
+        output[index] = Relu(best, s.ReluOutput);
+    }
+
+    /// <summary>Global average or max pooling; output (batch, C). Index space: batch × C.</summary>
+    public static void GlobalPool(
+        Index1D index,
+        SpecializedValue<GlobalPoolShape> shapeValue,
+        ArrayView<float> input,
+        ArrayView<float> output)
+    {
+        GlobalPoolShape s = shapeValue.Value;
+        int c = index % s.Channels;
+        int n = index / s.Channels;
+        int pixels = s.Height * s.Width;
+        int at = n * pixels * s.Channels + c;
+        float result = s.IsMax != 0 ? float.NegativeInfinity : 0f;
+        for (int p = 0; p < pixels; p++)
+        {
+            float x = Relu(input[at], s.ReluInput);
+            if (s.IsMax != 0)
+            {
+                result = x > result ? x : result;
+            }
+            else
+            {
+                result += x;
+            }
+
+            at += s.Channels;
+        }
+
+        output[index] = s.IsMax != 0 ? result : result / pixels;
+    }
+}

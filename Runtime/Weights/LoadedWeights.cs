@@ -1,0 +1,57 @@
+using System;
+using System.Collections.Generic;
+
+namespace Xception.Compiler.Runtime.Weights;
+
+/// <summary>
+/// The weights read from a Keras file by <see cref="KerasWeightFile.Load"/>: for the k-th layer of the
+/// <see cref="WeightTable"/> and its d-th dataset, the values in row-major order as stored (float32).
+/// </summary>
+public sealed class LoadedWeights
+{
+    private readonly float[][][] _data;
+    private readonly string[] _fileLayerNames;
+
+    internal LoadedWeights(string filePath, WeightTable table, string[] fileLayerNames, float[][][] data)
+    {
+        FilePath = filePath;
+        Table = table;
+        _fileLayerNames = fileLayerNames;
+        _data = data;
+    }
+
+    /// <summary>The file the weights were read from.</summary>
+    public string FilePath { get; }
+
+    /// <summary>The table the file was checked against.</summary>
+    public WeightTable Table { get; }
+
+    /// <summary>The number of layers with weights (equal to <c>Table.Layers.Count</c>).</summary>
+    public int LayerCount => _data.Length;
+
+    /// <summary>The names of the weighted layers as the file has them (Keras-1 names for the official files).</summary>
+    public IReadOnlyList<string> FileLayerNames => _fileLayerNames;
+
+    /// <summary>The values of dataset <paramref name="dataset"/> of weighted layer <paramref name="layer"/> (row-major, as stored).</summary>
+    public float[] this[int layer, int dataset]
+    {
+        get
+        {
+            if ((uint)layer >= (uint)_data.Length)
+            {
+                throw new ArgumentOutOfRangeException(nameof(layer), layer, "The file has " + _data.Length + " layers with weights.");
+            }
+
+            float[][] datasets = _data[layer];
+            if ((uint)dataset >= (uint)datasets.Length)
+            {
+                throw new ArgumentOutOfRangeException(nameof(dataset), dataset, "Layer " + layer + " has " + datasets.Length + " datasets.");
+            }
+
+            return datasets[dataset];
+        }
+    }
+
+    /// <summary>The number of datasets of weighted layer <paramref name="layer"/>.</summary>
+    public int DatasetCount(int layer) => _data[layer].Length;
+}

@@ -1,0 +1,123 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Xception.Compiler.Runtime;
+using Xception.Compiler.Runtime.Weights;
+
+namespace Xception.Compiler.Sample;
+
+/// <summary>A model class the generator compiled into this program, seen through one shape.</summary>
+internal sealed record CompiledModel(
+    string Name,
+    string Description,
+    int InputHeight,
+    int InputWidth,
+    int InputChannels,
+    int OutputLength,
+    bool IsImageNet,
+    WeightTable WeightTable,
+    Func<string, InferenceOptions, ILoadedModel> Load)
+{
+    public int InputLength => InputHeight * InputWidth * InputChannels;
+}
+
+/// <summary>A loaded model: predicts and owns its backend.</summary>
+internal interface ILoadedModel : IDisposable
+{
+    string BackendName { get; }
+
+    void Predict(ReadOnlySpan<float> input, Span<float> output);
+}
+
+internal static class CompiledModels
+{
+    /// <summary>Every model description compiled into the Sample (see Sample.csproj's AdditionalFiles).</summary>
+    public static IReadOnlyList<CompiledModel> All { get; } =
+    [
+        new("xception", "Keras Xception V1, 299×299×3 → 1000 ImageNet classes (model.xcs.json)",
+            Xception.InputHeight, Xception.InputWidth, Xception.InputChannels, Xception.OutputLength,
+            IsImageNet: true, Xception.WeightTable,
+            (path, options) => new Loaded<Xception>(Xception.Load(path, options), m => m.BackendName, (m, i, o) => m.Predict(i, o))),
+        new("mini", "The fixtures' mini Xception (filters ×0.125), 299×299×3 → 10 classes (Sample/Models/MiniXception.xcs.json)",
+            MiniXception.InputHeight, MiniXception.InputWidth, MiniXception.InputChannels, MiniXception.OutputLength,
+            IsImageNet: false, MiniXception.WeightTable,
+            (path, options) => new Loaded<MiniXception>(MiniXception.Load(path, options), m => m.BackendName, (m, i, o) => m.Predict(i, o))),
+    ];
+
+    /// <summary>
+    /// The model named <paramref name="name"/>, or, when it is null, the compiled model whose weight
+    /// table matches the shapes in the weight file (Keras loads by order, so shapes decide).
+    /// </summary>
+    public static CompiledModel Select(string? name, string weightsPath)
+    {
+        if (name is not null)
+        {
+            foreach (CompiledModel model in All)
+            {
+                if (string.Equals(model.Name, name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return model;
+                }
+            }
+
+            throw new UsageException($"Unknown model '{name}'. Compiled models: {string.Join(", ", All.Select(m => m.Name))}.");
+        }
+
+        ShapeTable table = ShapeTable.Extract(weightsPath);
+        foreach (CompiledModel model in All)
+        {
+            if (Matches(model.WeightTable, table))
+            {
+                return model;
+            }
+        }
+
+        var expected = string.Join("; ", All.Select(m => $"{m.Name}: {m.WeightTable.Layers.Count} layers with weights"));
+        throw new UsageException(
+            $"The weight file '{weightsPath}' ({table.Layers.Count} layers with weights) matches no compiled model ({expected}). " +
+            "Pass --model to load it anyway and see which layer differs.");
+    }
+
+    private static bool Matches(WeightTable expected, ShapeTable found)
+    {
+        if (expected.Layers.Count != found.Layers.Count)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < expected.Layers.Count; i++)
+        {
+            IReadOnlyList<WeightDataset> want = expected.Layers[i].Datasets;
+            var have = found.Layers[i].Weights;
+            if (want.Count != have.Count)
+            {
+                return false;
+            }
+
+            for (int j = 0; j < want.Count; j++)
+            {
+                if (!want[j].Shape.AsSpan().SequenceEqual(have[j].Shape))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private sealed class Loaded<TModel>(
+        TModel model,
+        Func<TModel, string> backendName,
+        PredictInto<TModel> predict) : ILoadedModel
+        where TModel : IDisposable
+    {
+        public string BackendName => backendName(model);
+
+        public void Predict(ReadOnlySpan<float> input, Span<float> output) => predict(model, input, output);
+
+        public void Dispose() => model.Dispose();
+    }
+
+    private delegate void PredictInto<TModel>(TModel model, ReadOnlySpan<float> input, Span<float> output);
+}
