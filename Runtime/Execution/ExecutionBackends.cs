@@ -1,0 +1,31 @@
+using System;
+
+namespace Xception.Compiler.Runtime.Execution;
+
+/// <summary>Creates the backend an <see cref="InferenceOptions"/> asks for.</summary>
+public static class ExecutionBackends
+{
+    /// <summary>Whether ILGPU finds a CUDA device here (probed once; never throws).</summary>
+    public static bool IsCudaAvailable => IlgpuDevices.IsCudaAvailable;
+
+    /// <summary>What ILGPU sees on this machine, for diagnostics ("CPU accelerator, CUDA: NVIDIA H100 ...").</summary>
+    public static string DescribeDevices() => IlgpuDevices.DescribeDevices();
+
+    /// <summary>
+    /// Cpu → <see cref="CpuBackend"/>; Cuda, OpenCL, IlgpuCpu → <see cref="IlgpuBackend"/>;
+    /// Auto → Cuda when a CUDA device exists, else Cpu.
+    /// </summary>
+    /// <exception cref="BackendUnavailableException">Cuda or OpenCL was requested and no such device exists.</exception>
+    public static ExecutionBackend Create(InferenceOptions? options)
+    {
+        options ??= new InferenceOptions();
+        options.Validate();
+        return options.Backend switch
+        {
+            Backend.Cpu => new CpuBackend(options.Threads),
+            Backend.Cuda or Backend.OpenCL or Backend.IlgpuCpu => new IlgpuBackend(options.Backend),
+            Backend.Auto => IsCudaAvailable ? new IlgpuBackend(Backend.Cuda) : new CpuBackend(options.Threads),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Backend, "Unknown backend."),
+        };
+    }
+}

@@ -1,0 +1,323 @@
+using System;
+using System.Collections.Generic;
+using ILGPU;
+using ILGPU.Runtime;
+using Xception.Compiler.Runtime.Kernels;
+
+namespace Xception.Compiler.Runtime.Execution;
+
+/// <summary>
+/// Runs the steps as ILGPU kernels (CUDA, OpenCL, or ILGPU's CPU accelerator). One context and one
+/// accelerator per backend; every kernel is loaded once, on first use, and ILGPU compiles one
+/// specialized version per distinct shape value (its <see cref="SpecializedValue{T}"/> cache), so a
+/// model's steps compile during the first inference and never again. All steps go to the default
+/// stream in order; <see cref="ReadOutput"/> synchronizes once.
+/// </summary>
+public sealed class IlgpuBackend : ExecutionBackend
+{
+    private readonly Context context;
+    private readonly Accelerator accelerator;
+    private readonly List<MemoryBuffer1D<float, Stride1D.Dense>> weights = new();
+    private MemoryBuffer1D<float, Stride1D.Dense>[] slots = Array.Empty<MemoryBuffer1D<float, Stride1D.Dense>>();
+    private int maxBatch;
+    private MemoryBuffer1D<float, Stride1D.Dense>? zeros;
+    private bool disposed;
+
+    private Action<Index1D, SpecializedValue<Conv2DShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? conv2D;
+    private Action<Index1D, SpecializedValue<SeparableConvShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? separableConv;
+    private Action<Index1D, SpecializedValue<DepthwiseConvShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? depthwiseConv;
+    private Action<Index1D, SpecializedValue<MaxPoolShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? maxPool;
+    private Action<Index1D, SpecializedValue<ElementwiseShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? elementwise;
+    private Action<Index1D, SpecializedValue<GlobalPoolShape>, ArrayView<float>, ArrayView<float>>? globalPool;
+    private Action<Index1D, SpecializedValue<DenseShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? dense;
+    private Action<Index1D, SpecializedValue<SoftmaxShape>, ArrayView<float>, ArrayView<float>>? softmax;
+
+    /// <summary>Creates a backend on the first device of the given kind (Cuda, OpenCL or IlgpuCpu).</summary>
+    /// <exception cref="BackendUnavailableException">No such device.</exception>
+    public IlgpuBackend(Backend kind)
+    {
+        (context, accelerator) = IlgpuDevices.Open(kind);
+        Kind = kind;
+    }
+
+    /// <summary>Which ILGPU accelerator this backend runs on.</summary>
+    public Backend Kind { get; }
+
+    /// <summary>The accelerator's device name, for logs and benchmarks.</summary>
+    public string DeviceName => accelerator.Name;
+
+    public override string Name => Kind switch
+    {
+        Backend.Cuda => "cuda",
+        Backend.OpenCL => "opencl",
+        _ => "ilgpu-cpu",
+    };
+
+    public override void AllocateBuffers(ReadOnlySpan<long> floatsPerImage, int maxBatch)
+    {
+        ThrowIfDisposed();
+        if (maxBatch < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1.");
+        }
+
+        FreeSlots();
+        var buffers = new MemoryBuffer1D<float, Stride1D.Dense>[floatsPerImage.Length];
+        for (int i = 0; i < floatsPerImage.Length; i++)
+        {
+            long length = floatsPerImage[i] * maxBatch;
+            // Kernels index with int: a slot must stay below 2^31 floats (batch 64 at 299×299 does).
+            if (floatsPerImage[i] < 0 || length > int.MaxValue)
+            {
+                throw new NotSupportedException(
+                    $"Slot {i} needs {floatsPerImage[i]} floats per image × {maxBatch} images = {length} floats; " +
+                    $"the ILGPU kernels index with int and support at most {int.MaxValue}. Lower MaxBatch.");
+            }
+
+            buffers[i] = accelerator.Allocate1D<float>(Math.Max(length, 1));
+        }
+
+        slots = buffers;
+        this.maxBatch = maxBatch;
+    }
+
+    public override WeightHandle Upload(ReadOnlySpan<float> values)
+    {
+        ThrowIfDisposed();
+        var buffer = accelerator.Allocate1D<float>(Math.Max(values.Length, 1));
+        if (values.Length > 0)
+        {
+            buffer.View.SubView(0, values.Length).CopyFromCPU(values);
+        }
+
+        weights.Add(buffer);
+        return new WeightHandle(weights.Count - 1);
+    }
+
+    public override void WriteInput(int slot, ReadOnlySpan<float> values)
+    {
+        var buffer = Slot(slot);
+        if (values.Length > buffer.Length)
+        {
+            throw new ArgumentException($"Slot {slot} holds {buffer.Length} floats; got {values.Length}.", nameof(values));
+        }
+
+        if (values.Length > 0)
+        {
+            buffer.View.SubView(0, values.Length).CopyFromCPU(values);
+        }
+    }
+
+    public override void ReadOutput(int slot, Span<float> values)
+    {
+        var buffer = Slot(slot);
+        if (values.Length > buffer.Length)
+        {
+            throw new ArgumentException($"Slot {slot} holds {buffer.Length} floats; {values.Length} were asked for.", nameof(values));
+        }
+
+        accelerator.Synchronize();
+        if (values.Length > 0)
+        {
+            buffer.View.SubView(0, values.Length).CopyToCPU(values);
+        }
+    }
+
+    public override void Conv2D(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
+    {
+        CheckBatch(batch);
+        StepChecks.Residual(shape.HasResidual, residual);
+        conv2D ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Conv2DKernels.Conv2D);
+        var output = SlotView(destination);
+        conv2D(
+            Extent(batch, (long)shape.OutHeight * shape.OutWidth * KernelBlocks(shape.OutChannels)),
+            SpecializedValue.New(shape),
+            SlotView(source), Weight(kernel), BiasOrZeros(bias, shape.OutChannels), ResidualOr(residual, output), output);
+    }
+
+    public override void SeparableConv(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)
+    {
+        CheckBatch(batch);
+        StepChecks.Residual(shape.HasResidual, residual);
+        separableConv ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<SeparableConvShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(SeparableConvKernels.Fused);
+        var output = SlotView(destination);
+        separableConv(
+            Extent(batch, (long)shape.OutHeight * shape.OutWidth * KernelBlocks(shape.OutChannels)),
+            SpecializedValue.New(shape),
+            SlotView(source), Weight(depthwise), Weight(pointwise), BiasOrZeros(bias, shape.OutChannels), ResidualOr(residual, output), output);
+    }
+
+    public override void DepthwiseConv(in DepthwiseConvShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
+    {
+        CheckBatch(batch);
+        StepChecks.Residual(shape.HasResidual, residual);
+        depthwiseConv ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<DepthwiseConvShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(DepthwiseConvKernels.Depthwise);
+        var output = SlotView(destination);
+        depthwiseConv(
+            Extent(batch, (long)shape.OutHeight * shape.OutWidth * shape.Channels),
+            SpecializedValue.New(shape),
+            SlotView(source), Weight(kernel), BiasOrZeros(bias, shape.Channels), ResidualOr(residual, output), output);
+    }
+
+    public override void MaxPool(in MaxPoolShape shape, int batch, int source, int destination, int residual)
+    {
+        CheckBatch(batch);
+        StepChecks.Residual(shape.HasResidual, residual);
+        maxPool ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<MaxPoolShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(PoolKernels.MaxPool);
+        var output = SlotView(destination);
+        maxPool(
+            Extent(batch, (long)shape.OutHeight * shape.OutWidth * shape.Channels),
+            SpecializedValue.New(shape),
+            SlotView(source), ResidualOr(residual, output), output);
+    }
+
+    public override void Elementwise(in ElementwiseShape shape, int batch, int source, int destination, int residual, WeightHandle scale, WeightHandle shift)
+    {
+        CheckBatch(batch);
+        StepChecks.Residual(shape.HasResidual, residual);
+        if (shape.HasScaleShift != 0 && (scale.IsNone || shift.IsNone))
+        {
+            throw new ArgumentException("HasScaleShift is 1 but the scale or shift handle is None.");
+        }
+
+        elementwise ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<ElementwiseShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Elementwise);
+        var output = SlotView(destination);
+        var zero = Zeros(1);
+        elementwise(
+            Extent(batch, shape.Length),
+            SpecializedValue.New(shape),
+            SlotView(source),
+            shape.HasScaleShift != 0 ? Weight(scale) : zero,
+            shape.HasScaleShift != 0 ? Weight(shift) : zero,
+            ResidualOr(residual, output),
+            output);
+    }
+
+    public override void GlobalPool(in GlobalPoolShape shape, int batch, int source, int destination)
+    {
+        CheckBatch(batch);
+        globalPool ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<GlobalPoolShape>, ArrayView<float>, ArrayView<float>>(PoolKernels.GlobalPool);
+        globalPool(Extent(batch, shape.Channels), SpecializedValue.New(shape), SlotView(source), SlotView(destination));
+    }
+
+    public override void Dense(in DenseShape shape, int batch, int source, int destination, WeightHandle kernel, WeightHandle bias)
+    {
+        CheckBatch(batch);
+        dense ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<DenseShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(DenseKernels.Dense);
+        dense(
+            Extent(batch, shape.OutFeatures),
+            SpecializedValue.New(shape),
+            SlotView(source), Weight(kernel), BiasOrZeros(bias, shape.OutFeatures), SlotView(destination));
+    }
+
+    public override void Softmax(in SoftmaxShape shape, int batch, int source, int destination)
+    {
+        CheckBatch(batch);
+        softmax ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<SoftmaxShape>, ArrayView<float>, ArrayView<float>>(SoftmaxKernels.Softmax);
+        softmax(new Index1D(batch), SpecializedValue.New(shape), SlotView(source), SlotView(destination));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
+        if (disposing)
+        {
+            FreeSlots();
+            foreach (var buffer in weights)
+            {
+                buffer.Dispose();
+            }
+
+            weights.Clear();
+            zeros?.Dispose();
+            zeros = null;
+            accelerator.Dispose();
+            context.Dispose();
+        }
+    }
+
+    private static long KernelBlocks(int channels) => (channels + KernelMath.ChannelBlock - 1) / KernelMath.ChannelBlock;
+
+    private static Index1D Extent(int batch, long perImage)
+    {
+        long total = batch * perImage;
+        if (total > int.MaxValue)
+        {
+            throw new NotSupportedException($"A step of {total} threads exceeds the int index space of the ILGPU kernels; lower MaxBatch.");
+        }
+
+        return new Index1D((int)total);
+    }
+
+    private void CheckBatch(int batch)
+    {
+        ThrowIfDisposed();
+        if (batch < 1 || batch > maxBatch)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be between 1 and MaxBatch ({maxBatch}).");
+        }
+    }
+
+    private MemoryBuffer1D<float, Stride1D.Dense> Slot(int slot)
+    {
+        ThrowIfDisposed();
+        if ((uint)slot >= (uint)slots.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(slot), slot, $"There are {slots.Length} slots (AllocateBuffers allocates them).");
+        }
+
+        return slots[slot];
+    }
+
+    private ArrayView<float> SlotView(int slot) => Slot(slot).View;
+
+    private ArrayView<float> ResidualOr(int residual, ArrayView<float> unused) =>
+        residual >= 0 ? SlotView(residual) : unused; // never read when HasResidual is 0
+
+    private ArrayView<float> Weight(WeightHandle handle)
+    {
+        if (handle.IsNone || handle.Index >= weights.Count)
+        {
+            throw new ArgumentException($"Weight handle {handle.Index} was not uploaded to this backend ({weights.Count} tensors).", nameof(handle));
+        }
+
+        return weights[handle.Index].View;
+    }
+
+    private ArrayView<float> BiasOrZeros(WeightHandle bias, int channels) =>
+        bias.IsNone ? Zeros(channels) : Weight(bias);
+
+    private ArrayView<float> Zeros(int length)
+    {
+        if (zeros is null || zeros.Length < length)
+        {
+            if (zeros is not null)
+            {
+                accelerator.Synchronize(); // queued kernels may still read the smaller buffer
+                zeros.Dispose();
+            }
+
+            zeros = accelerator.Allocate1D<float>(Math.Max(length, 1));
+            zeros.MemSetToZero();
+        }
+
+        return zeros.View;
+    }
+
+    private void FreeSlots()
+    {
+        foreach (var buffer in slots)
+        {
+            buffer.Dispose();
+        }
+
+        slots = Array.Empty<MemoryBuffer1D<float, Stride1D.Dense>>();
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
+}

@@ -1,0 +1,17 @@
+using System;
+
+namespace Xception.Compiler.Runtime.Execution;
+
+/// <summary>Argument checks shared by the backends (cheap: once per step, never per element).</summary>
+internal static class StepChecks
+{
+    public static void Residual(int hasResidual, int residual)
+    {
+        if ((hasResidual != 0) != (residual >= 0))
+        {
+            throw new ArgumentException(
+                $"The step's HasResidual is {hasResidual} but the residual slot is {residual} (-1 means none).",
+                nameof(residual));
+        }
+    }
+}
