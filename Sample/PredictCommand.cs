@@ -55,6 +55,7 @@ internal static class PredictCommand
 
         if (outputPath is not null)
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(outputPath)!);
             NpyFile.Write(outputPath, y, [batch, model.OutputLength]);
         }
 

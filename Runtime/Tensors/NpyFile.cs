@@ -14,6 +14,9 @@ namespace Xception.Compiler.Runtime.Tensors;
 /// </summary>
 public static class NpyFile
 {
+    /// <summary>The parsed header: dtype string, shape, element count, and the number of bytes after the header.</summary>
+    internal readonly record struct NpyHeader(string Descr, int[] Shape, long Count, long DataLength);
+
     private static readonly byte[] Magic = { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y' };
 
     /// <summary>Reads a <c>.npy</c> file.</summary>
@@ -34,7 +37,13 @@ public static class NpyFile
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(name);
+        NpyHeader header = ReadHeader(stream, length, name);
+        return ReadFloats(stream, header, name);
+    }
 
+    /// <summary>Reads and checks the magic string, version and header dictionary; the stream is left at the data.</summary>
+    internal static NpyHeader ReadHeader(Stream stream, long length, string name)
+    {
         Span<byte> prefix = stackalloc byte[8];
         if (length < 10 || ReadAtMost(stream, prefix) < 8 || !prefix.Slice(0, 6).SequenceEqual(Magic))
         {
@@ -76,13 +85,6 @@ public static class NpyFile
             throw Invalid(name, "fortran_order is True; only C-order arrays are supported");
         }
 
-        int itemSize = descr switch
-        {
-            "<f4" => 4,
-            "<f8" => 8,
-            _ => throw Invalid(name, "dtype '" + descr + "' is not supported (expected '<f4' or '<f8')"),
-        };
-
         long count = 1;
         foreach (int d in shape)
         {
@@ -93,15 +95,23 @@ public static class NpyFile
             }
         }
 
-        long dataLength = length - dataOffset;
-        if (dataLength != count * itemSize)
-        {
-            throw Invalid(
-                name,
-                "header declares shape (" + string.Join(", ", shape) + ") of '" + descr + "', i.e. " + (count * itemSize)
-                + " data bytes, but the file has " + dataLength + " bytes after the header");
-        }
+        return new NpyHeader(descr, shape, count, length - dataOffset);
+    }
 
+    /// <summary>Reads the float32 or float64 data that follows <paramref name="header"/>.</summary>
+    internal static NpyArray ReadFloats(Stream stream, NpyHeader header, string name)
+    {
+        string descr = header.Descr;
+        int itemSize = descr switch
+        {
+            "<f4" => 4,
+            "<f8" => 8,
+            _ => throw Invalid(name, "dtype '" + descr + "' is not supported (expected '<f4' or '<f8')"),
+        };
+
+        long count = header.Count;
+        int[] shape = header.Shape;
+        CheckDataLength(header, itemSize, name);
         var data = new float[count];
         if (itemSize == 4)
         {
@@ -142,6 +152,43 @@ public static class NpyFile
         return new NpyArray(shape, data);
     }
 
+    /// <summary>Reads numpy unicode strings (<c>&lt;U n</c>: n UTF-32LE code units per element, NUL-padded).</summary>
+    internal static string[] ReadUnicode(Stream stream, NpyHeader header, string name)
+    {
+        if (!header.Descr.StartsWith("<U", StringComparison.Ordinal)
+            || !int.TryParse(header.Descr.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out int width) || width <= 0 || width > 1 << 20)
+        {
+            throw Invalid(name, "dtype '" + header.Descr + "' is not a unicode string type '<U<n>'");
+        }
+
+        int itemSize = 4 * width;
+        CheckDataLength(header, itemSize, name);
+        var bytes = new byte[itemSize];
+        var result = new string[header.Count];
+        for (long i = 0; i < header.Count; i++)
+        {
+            if (ReadAtMost(stream, bytes) < bytes.Length)
+            {
+                throw Invalid(name, "the file ends inside the data");
+            }
+
+            result[i] = Encoding.UTF32.GetString(bytes).TrimEnd('\0');
+        }
+
+        return result;
+    }
+
+    private static void CheckDataLength(NpyHeader header, int itemSize, string name)
+    {
+        if (header.DataLength != header.Count * itemSize)
+        {
+            throw Invalid(
+                name,
+                "header declares shape (" + string.Join(", ", header.Shape) + ") of '" + header.Descr + "', i.e. " + (header.Count * itemSize)
+                + " data bytes, but the file has " + header.DataLength + " bytes after the header");
+        }
+    }
+
     /// <summary>
     /// Writes <paramref name="data"/> as a version 1.0 <c>&lt;f4</c> C-order <c>.npy</c> file with the header
     /// padded as numpy pads it (data starts at a multiple of 64). The file is written under a temporary name
@@ -169,6 +216,14 @@ public static class NpyFile
         }
 
         string dictionary = "{'descr': '<f4', 'fortran_order': False, 'shape': " + ShapeText(shape) + ", }";
+
+        // As numpy (1.22+): spare room for the first dimension to grow to 21 digits, then pad so that the data
+        // starts at a multiple of 64.
+        if (shape.Length > 0)
+        {
+            dictionary += new string(' ', Math.Max(0, 21 - shape[0].ToString(CultureInfo.InvariantCulture).Length));
+        }
+
         int unpadded = Magic.Length + 2 + 2 + dictionary.Length + 1;
         int padding = (64 - (unpadded % 64)) % 64;
         string header = dictionary + new string(' ', padding) + "\n";

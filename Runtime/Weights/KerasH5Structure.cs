@@ -106,7 +106,7 @@ internal sealed class KerasH5Structure : IDisposable
         {
             string weightName = layer.WeightNames[i];
             string fullPath = RootPrefix + layer.Name + "/" + weightName;
-            if (!LinkExistsSafe(group, weightName))
+            if (!LinkExists(group, RootPrefix + layer.Name, weightName, layer.Name))
             {
                 throw WeightFileException.Create(
                     FilePath,
@@ -200,7 +200,7 @@ internal sealed class KerasH5Structure : IDisposable
         {
             string name = layerNames[i];
             string groupPath = RootPrefix + name;
-            if (name.Length == 0 || !LinkExistsSafe(_root, name))
+            if (name.Length == 0 || !LinkExists(_root, RootPrefix.TrimEnd('/'), name, name))
             {
                 throw WeightFileException.Create(
                     FilePath,
@@ -289,18 +289,9 @@ internal sealed class KerasH5Structure : IDisposable
         return values is { Length: > 0 } ? values[0] : null;
     }
 
-    private static bool LinkExistsSafe(IH5Group group, string relativePath)
-    {
-        try
-        {
-            return group.LinkExists(relativePath);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // An intermediate group that is missing (or a dataset where a group should be) makes PureHDF throw.
-            return false;
-        }
-    }
+    /// <summary>PureHDF answers false for a missing intermediate group too; an error here means a damaged file.</summary>
+    private bool LinkExists(IH5Group group, string groupPath, string relativePath, string? layerName)
+        => Guard(FilePath, "the links of group '" + (groupPath.Length == 0 ? "/" : groupPath) + "'", layerName, null, () => group.LinkExists(relativePath));
 
     /// <summary>
     /// Checks the HDF5 signature where the format allows the superblock: offset 0, 512, 1024, 2048, ...

@@ -32,7 +32,10 @@ public sealed class LoadedWeights
     /// <summary>The names of the weighted layers as the file has them (Keras-1 names for the official files).</summary>
     public IReadOnlyList<string> FileLayerNames => _fileLayerNames;
 
-    /// <summary>The values of dataset <paramref name="dataset"/> of weighted layer <paramref name="layer"/> (row-major, as stored).</summary>
+    /// <summary>
+    /// The values of dataset <paramref name="dataset"/> of weighted layer <paramref name="layer"/> (row-major, as stored).
+    /// The array itself is returned, not a copy: fold or transform into new arrays.
+    /// </summary>
     public float[] this[int layer, int dataset]
     {
         get
