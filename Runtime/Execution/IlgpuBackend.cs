@@ -87,7 +87,7 @@ public sealed class IlgpuBackend : ExecutionBackend
         var buffer = accelerator.Allocate1D<float>(Math.Max(values.Length, 1));
         if (values.Length > 0)
         {
-            buffer.View.SubView(0, values.Length).CopyFromCPU(values);
+            ((ArrayView<float>)buffer.View).SubView(0, values.Length).CopyFromCPU(values);
         }
 
         weights.Add(buffer);
@@ -104,7 +104,7 @@ public sealed class IlgpuBackend : ExecutionBackend
 
         if (values.Length > 0)
         {
-            buffer.View.SubView(0, values.Length).CopyFromCPU(values);
+            ((ArrayView<float>)buffer.View).SubView(0, values.Length).CopyFromCPU(values);
         }
     }
 
@@ -119,7 +119,7 @@ public sealed class IlgpuBackend : ExecutionBackend
         accelerator.Synchronize();
         if (values.Length > 0)
         {
-            buffer.View.SubView(0, values.Length).CopyToCPU(values);
+            ((ArrayView<float>)buffer.View).SubView(0, values.Length).CopyToCPU(values);
         }
     }
 
