@@ -1,0 +1,128 @@
+using System.Text;
+using Xception.Compiler.Generator.Planning;
+using static Xception.Compiler.Generator.Emitting.Literals;
+
+namespace Xception.Compiler.Generator.Emitting;
+
+/// <summary>The one-line explanation written above each fused step in the emitted code.</summary>
+internal static class StepDescriptions
+{
+    public static string Describe(PlannedStep s)
+    {
+        var sb = new StringBuilder();
+        sb.Append(s.Anchor).Append(": ");
+        if (s.ReluInputLayer is not null)
+        {
+            sb.Append("relu (").Append(s.ReluInputLayer).Append(") → ");
+        }
+
+        switch (s.Kind)
+        {
+            case StepKind.Conv2D:
+                sb.Append("conv ").Append(Window(s)).Append(' ').Append(Int(s.Input.Channels)).Append('→').Append(Int(s.Output.Channels));
+                break;
+            case StepKind.SeparableConv:
+                sb.Append("depthwise ").Append(Window(s)).Append(" → pointwise ").Append(Int(s.Input.Channels)).Append('→').Append(Int(s.Output.Channels));
+                break;
+            case StepKind.DepthwiseConv:
+                sb.Append("depthwise ").Append(Window(s)).Append(", ").Append(Int(s.Input.Channels)).Append(" channels");
+                break;
+            case StepKind.MaxPool:
+                sb.Append("max pool ").Append(Window(s));
+                break;
+            case StepKind.Elementwise:
+                if (s.BatchNormLayer is not null)
+                {
+                    sb.Append("BN ").Append(s.BatchNormLayer).Append(" as scale/shift");
+                }
+                else if (s.HasResidual)
+                {
+                    sb.Append(s.SourceLayer).Append(" + ").Append(s.ResidualLayer);
+                }
+                else
+                {
+                    sb.Append("elementwise");
+                }
+
+                break;
+            case StepKind.GlobalPool:
+                sb.Append(s.IsMax ? "global max pool " : "global average pool ").Append(Size(s.Input)).Append(" → ").Append(Int(s.Output.Channels));
+                return Finish(sb, s, withShapes: false);
+            case StepKind.Dense:
+                sb.Append("dense ").Append(Int(s.Input.Channels)).Append('→').Append(Int(s.Output.Channels));
+                break;
+            case StepKind.Softmax:
+                sb.Append("softmax over ").Append(Int(s.Output.Length)).Append(" (from ").Append(s.SourceLayer).Append(')');
+                return sb.ToString();
+        }
+
+        if (s.Kind is StepKind.Conv2D or StepKind.SeparableConv or StepKind.DepthwiseConv or StepKind.Dense)
+        {
+            if (s.BatchNormLayer is not null)
+            {
+                sb.Append(", BN ").Append(s.BatchNormLayer).Append(" folded");
+            }
+            else if (s.UseBias)
+            {
+                sb.Append(", bias");
+            }
+        }
+
+        if (s.HasResidual && !(s.Kind == StepKind.Elementwise && s.BatchNormLayer is null))
+        {
+            sb.Append(", + ").Append(s.ResidualLayer).Append(" residual (").Append(s.AddLayer).Append(')');
+        }
+        else if (s.Kind == StepKind.Elementwise && s.AddLayer is not null)
+        {
+            sb.Append(" (").Append(s.AddLayer).Append(')');
+        }
+
+        if (s.ReluOutput)
+        {
+            sb.Append(s.ReluOutputLayer is null ? ", ReLU" : ", ReLU (" + s.ReluOutputLayer + ")");
+        }
+
+        return Finish(sb, s, withShapes: true);
+    }
+
+    private static string Finish(StringBuilder sb, PlannedStep s, bool withShapes)
+    {
+        if (withShapes)
+        {
+            sb.Append("; ").Append(Size(s.Input)).Append(" → ").Append(Size(s.Output));
+        }
+
+        if (s.OutputLayer != s.Anchor && s.Kind != StepKind.Softmax)
+        {
+            sb.Append(" = ").Append(s.OutputLayer);
+        }
+
+        return sb.ToString();
+    }
+
+    private static string Window(PlannedStep s)
+    {
+        var sb = new StringBuilder();
+        sb.Append(Int(s.KernelHeight)).Append('×').Append(Int(s.KernelWidth));
+        if (s.StrideHeight != 1 || s.StrideWidth != 1)
+        {
+            sb.Append('/').Append(Int(s.StrideHeight));
+            if (s.StrideWidth != s.StrideHeight)
+            {
+                sb.Append('×').Append(Int(s.StrideWidth));
+            }
+        }
+
+        sb.Append(s.SamePadding ? " same" : " valid");
+        if (s.PadTop + s.PadBottom + s.PadLeft + s.PadRight > 0)
+        {
+            sb.Append(" (pad top ").Append(Int(s.PadTop)).Append(" bottom ").Append(Int(s.PadBottom))
+                .Append(", left ").Append(Int(s.PadLeft)).Append(" right ").Append(Int(s.PadRight)).Append(')');
+        }
+
+        return sb.ToString();
+    }
+
+    private static string Size(TensorShape shape) =>
+        shape.IsFlat ? "(" + Int(shape.Channels) + ",)" : Int(shape.Height) + "×" + Int(shape.Width) + "×" + Int(shape.Channels);
+}

@@ -1,2 +1,0 @@
-namespace Xception.Compiler.Generator;
-internal static class Placeholder { }

@@ -1,0 +1,360 @@
+using System;
+using System.Globalization;
+using Xception.Compiler.Generator.Diagnostics;
+using Xception.Compiler.Generator.Model;
+
+namespace Xception.Compiler.Generator.Planning;
+
+/// <summary>The output shape of a layer and, for windowed ops, the padding TF applies.</summary>
+internal readonly record struct LayerGeometry(TensorShape Output, int PadTop, int PadBottom, int PadLeft, int PadRight);
+
+/// <summary>
+/// Static shapes per layer with Keras/TF rules. 'same': out = ceil(in/s), pad_total =
+/// max((out-1)·s + k − in, 0), pad_before = total/2 (the extra cell at the bottom/right);
+/// 'valid': out = (in − k + s)/s, needs in ≥ k. All arithmetic in checked 64-bit integers.
+/// </summary>
+internal static class ShapeInference
+{
+    /// <summary>Highest input side the minimum-size search tries.</summary>
+    public const int MinimumSearchLimit = 65536;
+
+    public static LayerGeometry[]? Infer(ModelGraph graph, DiagnosticSink sink)
+    {
+        LayerSpec[] layers = graph.Layers;
+        var geometry = new LayerGeometry[layers.Length];
+        LayerSpec inputLayer = layers[graph.Input];
+
+        foreach (int index in graph.KerasOrder)
+        {
+            LayerSpec layer = layers[index];
+            int[] inputs = graph.Inputs[index];
+            TensorShape input = inputs.Length > 0 ? geometry[inputs[0]].Output : default;
+            string inputName = inputs.Length > 0 ? layers[inputs[0]].Name : string.Empty;
+            switch (layer.Op)
+            {
+                case LayerOp.Input:
+                    geometry[index] = new LayerGeometry(new TensorShape(layer.Height, layer.Width, layer.Channels, false), 0, 0, 0, 0);
+                    if (!CheckLength(sink, layer, geometry[index].Output, "its input tensor"))
+                    {
+                        return null;
+                    }
+
+                    if (layer.MinSize > 0 && (layer.Height < layer.MinSize || layer.Width < layer.MinSize))
+                    {
+                        (int mh, int mw) = MinimumSize(graph);
+                        sink.Report(DiagnosticDescriptors.InputBelowMinimumSize, layer.ShapeSpan, Size(layer.Height, layer.Width), layer.Name,
+                            "min_size is " + layer.MinSize.ToString(CultureInfo.InvariantCulture), MinimumText(mh, mw));
+                        return null;
+                    }
+
+                    continue;
+
+                case LayerOp.Conv2D:
+                case LayerOp.SeparableConv2D:
+                case LayerOp.DepthwiseConv2D:
+                case LayerOp.MaxPool2D:
+                {
+                    if (!RequireSpatial(sink, layer, input, inputName))
+                    {
+                        return null;
+                    }
+
+                    Window? h = Window.Compute(input.Height, layer.KernelHeight, layer.StrideHeight, layer.Padding);
+                    Window? w = Window.Compute(input.Width, layer.KernelWidth, layer.StrideWidth, layer.Padding);
+                    if (h is null || w is null)
+                    {
+                        (int mh, int mw) = MinimumSize(graph);
+                        string what = OpName(layer.Op) + " " + Size(layer.KernelHeight, layer.KernelWidth) + " 'valid' needs at least "
+                            + Size(layer.KernelHeight, layer.KernelWidth) + " but gets " + Size(input.Height, input.Width);
+                        sink.Report(DiagnosticDescriptors.InputBelowMinimumSize, layer.NameSpan, Size(inputLayer.Height, inputLayer.Width), layer.Name, what, MinimumText(mh, mw));
+                        return null;
+                    }
+
+                    int channels = layer.Op is LayerOp.Conv2D or LayerOp.SeparableConv2D ? layer.Filters : input.Channels;
+                    geometry[index] = new LayerGeometry(
+                        new TensorShape(h.Value.Out, w.Value.Out, channels, false), h.Value.PadBefore, h.Value.PadAfter, w.Value.PadBefore, w.Value.PadAfter);
+                    if (!CheckLength(sink, layer, geometry[index].Output, "its output")
+                        || !CheckWeights(sink, layer, input.Channels))
+                    {
+                        return null;
+                    }
+
+                    continue;
+                }
+
+                case LayerOp.BatchNorm:
+                case LayerOp.Relu:
+                    geometry[index] = new LayerGeometry(input, 0, 0, 0, 0);
+                    continue;
+
+                case LayerOp.Add:
+                    for (int j = 1; j < inputs.Length; j++)
+                    {
+                        TensorShape other = geometry[inputs[j]].Output;
+                        if (other != input)
+                        {
+                            sink.Report(DiagnosticDescriptors.IncompatibleAddShapes, layer.NameSpan, layer.Name, inputName, input.Text, layers[inputs[j]].Name, other.Text);
+                            return null;
+                        }
+                    }
+
+                    geometry[index] = new LayerGeometry(input, 0, 0, 0, 0);
+                    continue;
+
+                case LayerOp.GlobalAvgPool:
+                case LayerOp.GlobalMaxPool:
+                    if (!RequireSpatial(sink, layer, input, inputName))
+                    {
+                        return null;
+                    }
+
+                    geometry[index] = new LayerGeometry(TensorShape.Flat(input.Channels), 0, 0, 0, 0);
+                    continue;
+
+                case LayerOp.Dense:
+                    if (!RequireFlat(sink, layer, input, inputName))
+                    {
+                        return null;
+                    }
+
+                    geometry[index] = new LayerGeometry(TensorShape.Flat(layer.Units), 0, 0, 0, 0);
+                    if (!CheckWeights(sink, layer, input.Channels))
+                    {
+                        return null;
+                    }
+
+                    continue;
+
+                case LayerOp.Softmax:
+                    if (!RequireFlat(sink, layer, input, inputName))
+                    {
+                        return null;
+                    }
+
+                    geometry[index] = new LayerGeometry(input, 0, 0, 0, 0);
+                    continue;
+
+                default:
+                    throw new InvalidOperationException("layer '" + layer.Name + "' has no shape rule for op " + layer.Op);
+            }
+        }
+
+        return geometry;
+    }
+
+    /// <summary>
+    /// The smallest input height and width the model accepts (0 when none up to the search limit).
+    /// Height and width are independent (every op treats them separately), so each is searched alone;
+    /// the input layer's <c>min_size</c> raises both.
+    /// </summary>
+    public static (int Height, int Width) MinimumSize(ModelGraph graph)
+    {
+        LayerSpec input = graph.Layers[graph.Input];
+        long budget = 20_000_000;
+        int limit = (int)Math.Max(1, Math.Min(MinimumSearchLimit, budget / Math.Max(1, graph.Layers.Length)));
+        int h = SearchSide(graph, height: true, limit);
+        int w = SearchSide(graph, height: false, limit);
+        if (h > 0)
+        {
+            h = Math.Max(h, input.MinSize);
+        }
+
+        if (w > 0)
+        {
+            w = Math.Max(w, input.MinSize);
+        }
+
+        return (h, w);
+    }
+
+    private static int SearchSide(ModelGraph graph, bool height, int limit)
+    {
+        int[] side = new int[graph.Layers.Length];
+        for (int n = 1; n <= limit; n++)
+        {
+            if (SideIsValid(graph, height, n, side))
+            {
+                return n;
+            }
+        }
+
+        return 0;
+    }
+
+    // One spatial side through the graph; -1 marks flat tensors (after a global pool).
+    private static bool SideIsValid(ModelGraph graph, bool height, int n, int[] side)
+    {
+        foreach (int index in graph.KerasOrder)
+        {
+            LayerSpec layer = graph.Layers[index];
+            int[] inputs = graph.Inputs[index];
+            int input = inputs.Length > 0 ? side[inputs[0]] : n;
+            switch (layer.Op)
+            {
+                case LayerOp.Input:
+                    side[index] = n;
+                    break;
+                case LayerOp.Conv2D:
+                case LayerOp.SeparableConv2D:
+                case LayerOp.DepthwiseConv2D:
+                case LayerOp.MaxPool2D:
+                    if (input < 1)
+                    {
+                        return false;
+                    }
+
+                    Window? window = height
+                        ? Window.Compute(input, layer.KernelHeight, layer.StrideHeight, layer.Padding)
+                        : Window.Compute(input, layer.KernelWidth, layer.StrideWidth, layer.Padding);
+                    if (window is null)
+                    {
+                        return false;
+                    }
+
+                    side[index] = window.Value.Out;
+                    break;
+                case LayerOp.Add:
+                    foreach (int other in inputs)
+                    {
+                        if (side[other] != input)
+                        {
+                            return false;
+                        }
+                    }
+
+                    side[index] = input;
+                    break;
+                case LayerOp.GlobalAvgPool:
+                case LayerOp.GlobalMaxPool:
+                case LayerOp.Dense:
+                    side[index] = -1;
+                    break;
+                default:
+                    side[index] = input;
+                    break;
+            }
+        }
+
+        return true;
+    }
+
+    private static string MinimumText(int h, int w) =>
+        h > 0 && w > 0 ? Size(h, w) : "none up to " + Size(MinimumSearchLimit, MinimumSearchLimit);
+
+    private static bool RequireSpatial(DiagnosticSink sink, LayerSpec layer, TensorShape input, string inputName)
+    {
+        if (!input.IsFlat)
+        {
+            return true;
+        }
+
+        sink.Report(DiagnosticDescriptors.InputRankMismatch, layer.NameSpan, layer.Name, OpName(layer.Op), "a spatial (height, width, channels)", inputName, "a flat " + input.Text);
+        return false;
+    }
+
+    private static bool RequireFlat(DiagnosticSink sink, LayerSpec layer, TensorShape input, string inputName)
+    {
+        if (input.IsFlat)
+        {
+            return true;
+        }
+
+        sink.Report(DiagnosticDescriptors.InputRankMismatch, layer.NameSpan, layer.Name, OpName(layer.Op), "a flat (features,)", inputName, input.Text + " (add a global pool first)");
+        return false;
+    }
+
+    private static bool CheckLength(DiagnosticSink sink, LayerSpec layer, TensorShape shape, string what)
+    {
+        long length;
+        try
+        {
+            length = checked((long)shape.Height * shape.Width * shape.Channels);
+        }
+        catch (OverflowException)
+        {
+            length = long.MaxValue;
+        }
+
+        if (length <= int.MaxValue)
+        {
+            return true;
+        }
+
+        sink.Report(DiagnosticDescriptors.TensorTooLarge, layer.NameSpan, layer.Name, what, shape.Text);
+        return false;
+    }
+
+    private static bool CheckWeights(DiagnosticSink sink, LayerSpec layer, int inChannels)
+    {
+        foreach ((string variable, int[] shape) in WeightMatcher.Expected(layer, inChannels))
+        {
+            long count = 1;
+            foreach (int d in shape)
+            {
+                count = d == 0 ? 0 : count > int.MaxValue / d ? long.MaxValue : count * d;
+            }
+
+            if (count > int.MaxValue)
+            {
+                sink.Report(DiagnosticDescriptors.TensorTooLarge, layer.NameSpan, layer.Name, "its " + variable, WeightMatcher.ShapeText(shape));
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    internal static string Size(int h, int w) =>
+        h.ToString(CultureInfo.InvariantCulture) + "×" + w.ToString(CultureInfo.InvariantCulture);
+
+    internal static string OpName(LayerOp op) => op switch
+    {
+        LayerOp.Input => "input",
+        LayerOp.Conv2D => "conv2d",
+        LayerOp.SeparableConv2D => "separable_conv2d",
+        LayerOp.DepthwiseConv2D => "depthwise_conv2d",
+        LayerOp.BatchNorm => "batch_norm",
+        LayerOp.Relu => "relu",
+        LayerOp.Softmax => "softmax",
+        LayerOp.GlobalAvgPool => "global_avg_pool",
+        LayerOp.GlobalMaxPool => "global_max_pool",
+        LayerOp.MaxPool2D => "max_pool2d",
+        LayerOp.Add => "add",
+        LayerOp.Dense => "dense",
+        _ => "unknown",
+    };
+}
+
+/// <summary>One side of a windowed op (convolution or pooling) under TF's padding rules.</summary>
+internal readonly record struct Window(int Out, int PadBefore, int PadAfter)
+{
+    /// <summary>Null when the input is smaller than a 'valid' kernel (or no output remains).</summary>
+    public static Window? Compute(int input, int kernel, int stride, Padding padding)
+    {
+        if (input < 1 || kernel < 1 || stride < 1)
+        {
+            return null;
+        }
+
+        if (padding == Padding.Same)
+        {
+            long outSize = ((long)input + stride - 1) / stride;
+            long total = Math.Max(((outSize - 1) * stride) + kernel - input, 0L);
+            long before = total / 2;
+            if (total > int.MaxValue)
+            {
+                return null;
+            }
+
+            return new Window((int)outSize, (int)before, (int)(total - before));
+        }
+
+        if (input < kernel)
+        {
+            return null;
+        }
+
+        long valid = ((long)input - kernel + stride) / stride;
+        return valid < 1 ? null : new Window((int)valid, 0, 0);
+    }
+}

@@ -1,0 +1,326 @@
+using System;
+using System.Collections.Generic;
+using Xception.Compiler.Generator.Model;
+
+namespace Xception.Compiler.Generator.Planning;
+
+/// <summary>A value computed by a step (or the model input), with its liveness.</summary>
+internal sealed class PlannedTensor
+{
+    public PlannedTensor(int id, string name, TensorShape shape, int producer)
+    {
+        Id = id;
+        Name = name;
+        Shape = shape;
+        Producer = producer;
+        LastUse = producer;
+    }
+
+    public int Id { get; }
+
+    public string Name { get; }
+
+    public TensorShape Shape { get; }
+
+    /// <summary>Index of the producing step; -1 for the model input.</summary>
+    public int Producer { get; }
+
+    /// <summary>Index of the last step that reads it; int.MaxValue for the model output.</summary>
+    public int LastUse { get; set; }
+}
+
+/// <summary>
+/// Fuses layers into steps, one per <c>ExecutionBackend</c> call, scheduled in Keras order of the
+/// layer each step runs (its anchor). Rules:
+/// a BatchNormalization whose input is a conv/separable/depthwise/dense step read by nothing else
+/// folds into that step's weights; an add folds into the step producing one of its inputs when
+/// that step's only consumer is the add and the other input is already computed (the residual);
+/// a ReLU folds as the epilogue of the step producing its input when nothing else reads that; a ReLU
+/// that cannot (its input has several consumers) becomes the ReLU prologue of its single consumer;
+/// anything left becomes an elementwise step.
+/// </summary>
+internal sealed class StepPlanner
+{
+    private readonly ModelGraph _graph;
+    private readonly LayerGeometry[] _geometry;
+    private readonly int[] _weightIndex;
+    private readonly List<PlannedStep> _steps = new();
+    private readonly List<PlannedTensor> _tensors = new();
+    private readonly int[] _tensorOf;
+    private readonly bool[] _absorbed;
+    private readonly bool[] _prologue;
+
+    private StepPlanner(ModelGraph graph, LayerGeometry[] geometry, int[] weightIndex)
+    {
+        _graph = graph;
+        _geometry = geometry;
+        _weightIndex = weightIndex;
+        int n = graph.Layers.Length;
+        _tensorOf = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            _tensorOf[i] = -1;
+        }
+
+        _absorbed = new bool[n];
+        _prologue = new bool[n];
+    }
+
+    public static (List<PlannedStep> Steps, List<PlannedTensor> Tensors, int OutputTensor) Plan(ModelGraph graph, LayerGeometry[] geometry, int[] weightIndex)
+    {
+        var planner = new StepPlanner(graph, geometry, weightIndex);
+        planner.Run();
+        int output = planner._tensorOf[graph.Output];
+        planner._tensors[output].LastUse = int.MaxValue;
+        return (planner._steps, planner._tensors, output);
+    }
+
+    private LayerSpec Layer(int index) => _graph.Layers[index];
+
+    private void Run()
+    {
+        foreach (int index in _graph.KerasOrder)
+        {
+            if (_absorbed[index])
+            {
+                continue;
+            }
+
+            LayerSpec layer = Layer(index);
+            switch (layer.Op)
+            {
+                case LayerOp.Input:
+                    _tensorOf[index] = NewTensor(layer.Name, _geometry[index].Output, -1);
+                    break;
+                case LayerOp.Relu when CanBePrologue(index):
+                    _prologue[index] = true;
+                    break;
+                case LayerOp.Add:
+                    PlanStandaloneAdd(index);
+                    break;
+                default:
+                    PlanStep(index);
+                    break;
+            }
+        }
+    }
+
+    // A ReLU the step producing its input could not take becomes the prologue of its only consumer,
+    // when that consumer reads it as its main input and its backend call has a ReluInput flag.
+    private bool CanBePrologue(int relu)
+    {
+        List<int> consumers = _graph.Consumers[relu];
+        if (consumers.Count != 1)
+        {
+            return false;
+        }
+
+        int consumer = consumers[0];
+        LayerSpec c = Layer(consumer);
+        bool supports = c.Op is LayerOp.Conv2D or LayerOp.SeparableConv2D or LayerOp.DepthwiseConv2D or LayerOp.MaxPool2D
+            or LayerOp.GlobalAvgPool or LayerOp.GlobalMaxPool or LayerOp.Dense or LayerOp.BatchNorm;
+        return supports && _graph.Inputs[consumer][0] == relu && _tensorOf[_graph.Inputs[relu][0]] >= 0;
+    }
+
+    private (int Tensor, string? ReluLayer) ResolveSource(int layer)
+    {
+        if (_prologue[layer])
+        {
+            return (_tensorOf[_graph.Inputs[layer][0]], Layer(layer).Name);
+        }
+
+        if (_tensorOf[layer] < 0)
+        {
+            throw new InvalidOperationException("layer '" + Layer(layer).Name + "' is read before it is computed");
+        }
+
+        return (_tensorOf[layer], null);
+    }
+
+    private int NewTensor(string name, TensorShape shape, int producer)
+    {
+        var tensor = new PlannedTensor(_tensors.Count, name, shape, producer);
+        _tensors.Add(tensor);
+        return tensor.Id;
+    }
+
+    private void Read(int tensor)
+    {
+        if (tensor >= 0)
+        {
+            _tensors[tensor].LastUse = Math.Max(_tensors[tensor].LastUse, _steps.Count);
+        }
+    }
+
+    private void PlanStep(int index)
+    {
+        LayerSpec layer = Layer(index);
+        LayerGeometry geometry = _geometry[index];
+        int inputLayer = _graph.Inputs[index][0];
+        (int source, string? reluIn) = ResolveSource(inputLayer);
+        TensorShape input = _tensors[source].Shape;
+
+        StepKind kind = layer.Op switch
+        {
+            LayerOp.Conv2D => StepKind.Conv2D,
+            LayerOp.SeparableConv2D => StepKind.SeparableConv,
+            LayerOp.DepthwiseConv2D => StepKind.DepthwiseConv,
+            LayerOp.MaxPool2D => StepKind.MaxPool,
+            LayerOp.GlobalAvgPool or LayerOp.GlobalMaxPool => StepKind.GlobalPool,
+            LayerOp.Dense => StepKind.Dense,
+            LayerOp.Softmax => StepKind.Softmax,
+            _ => StepKind.Elementwise, // standalone batch_norm or relu
+        };
+
+        bool denseSoftmax = layer.Op == LayerOp.Dense && layer.Activation == DenseActivation.Softmax;
+        bool canFoldBn = kind is StepKind.Conv2D or StepKind.SeparableConv or StepKind.DepthwiseConv or StepKind.Dense && !denseSoftmax;
+        bool canResidual = kind is StepKind.Conv2D or StepKind.SeparableConv or StepKind.DepthwiseConv or StepKind.MaxPool or StepKind.Elementwise;
+        bool canReluOut = kind is StepKind.Conv2D or StepKind.SeparableConv or StepKind.DepthwiseConv or StepKind.MaxPool or StepKind.Elementwise
+            || (kind == StepKind.Dense && !denseSoftmax);
+
+        bool reluOut = layer.Op == LayerOp.Relu || (layer.Op == LayerOp.Dense && layer.Activation == DenseActivation.Relu);
+        string? reluOutLayer = layer.Op == LayerOp.Relu ? layer.Name : null;
+        string? bnLayer = layer.Op == LayerOp.BatchNorm ? layer.Name : null;
+        int bnWeights = layer.Op == LayerOp.BatchNorm ? _weightIndex[index] : -1;
+        double epsilon = layer.Op == LayerOp.BatchNorm ? layer.Epsilon : 0;
+        string? residualLayer = null;
+        string? addLayer = null;
+        int residual = -1;
+
+        int end = index;
+        while (!denseSoftmax && _graph.Consumers[end].Count == 1)
+        {
+            int next = _graph.Consumers[end][0];
+            LayerSpec n = Layer(next);
+            if (n.Op == LayerOp.BatchNorm && canFoldBn && bnLayer is null && residual < 0 && !reluOut)
+            {
+                bnLayer = n.Name;
+                bnWeights = _weightIndex[next];
+                epsilon = n.Epsilon;
+            }
+            else if (n.Op == LayerOp.Add && canResidual && residual < 0 && !reluOut && OtherAddInput(next, end) is int other
+                && _tensorOf[other] >= 0 && !_prologue[other])
+            {
+                residual = _tensorOf[other];
+                residualLayer = Layer(other).Name;
+                addLayer = n.Name;
+            }
+            else if (n.Op == LayerOp.Relu && canReluOut && !reluOut)
+            {
+                reluOut = true;
+                reluOutLayer = n.Name;
+            }
+            else
+            {
+                break;
+            }
+
+            _absorbed[next] = true;
+            end = next;
+        }
+
+        Read(source);
+        Read(residual);
+        TensorShape output = _geometry[end].Output;
+        int stepIndex = _steps.Count;
+        string outputName = denseSoftmax ? layer.Name + " (logits)" : Layer(end).Name;
+        int destination = NewTensor(outputName, output, stepIndex);
+        _steps.Add(new PlannedStep(
+            Number: stepIndex + 1,
+            Kind: kind,
+            Anchor: layer.Name,
+            OutputLayer: denseSoftmax ? layer.Name : Layer(end).Name,
+            Input: input,
+            Output: output,
+            KernelHeight: layer.KernelHeight,
+            KernelWidth: layer.KernelWidth,
+            StrideHeight: layer.StrideHeight,
+            StrideWidth: layer.StrideWidth,
+            SamePadding: layer.Padding == Padding.Same,
+            PadTop: geometry.PadTop,
+            PadBottom: geometry.PadBottom,
+            PadLeft: geometry.PadLeft,
+            PadRight: geometry.PadRight,
+            ReluInputLayer: reluIn,
+            ReluOutput: reluOut,
+            ReluOutputLayer: reluOutLayer,
+            WeightLayer: layer.Op == LayerOp.BatchNorm ? -1 : _weightIndex[index],
+            UseBias: layer.UseBias && layer.HasWeights && layer.Op != LayerOp.BatchNorm,
+            BatchNormLayer: bnLayer,
+            BatchNormWeights: bnWeights,
+            Epsilon: epsilon,
+            ResidualLayer: residualLayer,
+            AddLayer: addLayer,
+            IsMax: layer.Op == LayerOp.GlobalMaxPool,
+            SourceLayer: _tensors[source].Name,
+            Source: source,
+            Destination: destination,
+            Residual: residual));
+
+        if (denseSoftmax)
+        {
+            Read(destination);
+            int softmaxIndex = _steps.Count;
+            int probabilities = NewTensor(layer.Name, output, softmaxIndex);
+            _steps.Add(Simple(softmaxIndex, StepKind.Softmax, layer.Name, output, destination, probabilities, -1, null, null, _tensors[destination].Name));
+            end = index;
+            destination = probabilities;
+        }
+
+        _tensorOf[end] = destination;
+    }
+
+    private int? OtherAddInput(int add, int from)
+    {
+        int[] inputs = _graph.Inputs[add];
+        if (inputs.Length != 2 || inputs[0] == inputs[1])
+        {
+            return null;
+        }
+
+        return inputs[0] == from ? inputs[1] : inputs[1] == from ? inputs[0] : null;
+    }
+
+    // An add no producing step could take: elementwise steps, two inputs at a time; a ReLU after it folds in.
+    private void PlanStandaloneAdd(int index)
+    {
+        LayerSpec layer = Layer(index);
+        int[] inputs = _graph.Inputs[index];
+        TensorShape shape = _geometry[index].Output;
+        (int current, _) = ResolveSource(inputs[0]);
+        string currentName = _tensors[current].Name;
+        for (int j = 1; j < inputs.Length; j++)
+        {
+            (int other, _) = ResolveSource(inputs[j]);
+            bool last = j == inputs.Length - 1;
+            string? reluOutLayer = null;
+            int end = index;
+            if (last && _graph.Consumers[index].Count == 1 && Layer(_graph.Consumers[index][0]).Op == LayerOp.Relu)
+            {
+                end = _graph.Consumers[index][0];
+                reluOutLayer = Layer(end).Name;
+                _absorbed[end] = true;
+            }
+
+            Read(current);
+            Read(other);
+            int stepIndex = _steps.Count;
+            string name = last ? Layer(end).Name : layer.Name + " (partial sum " + j.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";
+            int destination = NewTensor(name, shape, stepIndex);
+            _steps.Add(Simple(stepIndex, StepKind.Elementwise, layer.Name, shape, current, destination, other, Layer(inputs[j]).Name, reluOutLayer, currentName)
+                with { AddLayer = layer.Name, OutputLayer = Layer(end).Name, ReluOutput = reluOutLayer is not null });
+            current = destination;
+            currentName = name;
+            if (last)
+            {
+                _tensorOf[end] = destination;
+            }
+        }
+    }
+
+    private static PlannedStep Simple(
+        int stepIndex, StepKind kind, string anchor, TensorShape shape, int source, int destination, int residual,
+        string? residualLayer, string? reluOutLayer, string sourceLayer) =>
+        new(stepIndex + 1, kind, anchor, anchor, shape, shape, 0, 0, 0, 0, false, 0, 0, 0, 0, null, reluOutLayer is not null, reluOutLayer,
+            -1, false, null, -1, 0, residualLayer, null, false, sourceLayer, source, destination, residual);
+}

@@ -1,0 +1,107 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Text;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
+using Xception.Compiler.Generator.Diagnostics;
+using Xception.Compiler.Generator.Emitting;
+using Xception.Compiler.Generator.Model;
+using Xception.Compiler.Generator.Parsing;
+using Xception.Compiler.Generator.Planning;
+
+namespace Xception.Compiler.Generator;
+
+/// <summary>
+/// Turns each <c>*.xcs.json</c> model description (with the <c>*.shapes.json</c> weight table it names,
+/// both AdditionalFiles) into a statically shaped inference class. Wiring only: parsing, planning and
+/// emitting live in their own folders and are pure functions of equatable values.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class XceptionGenerator : IIncrementalGenerator
+{
+    public const string ModelSuffix = ".xcs.json";
+    public const string WeightTableSuffix = ".shapes.json";
+
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        // Each description is parsed on its own, so editing one re-parses only that one.
+        IncrementalValuesProvider<ParsedModel> models = context.AdditionalTextsProvider
+            .Where(static file => file.Path.EndsWith(ModelSuffix, StringComparison.OrdinalIgnoreCase))
+            .Select(static (file, ct) => (file.Path, Text: ReadText(file, ct)))
+            .WithTrackingName(TrackingNames.ModelFiles)
+            .Select(static (file, _) => ModelParser.Parse(file.Path, file.Text))
+            .WithTrackingName(TrackingNames.ParseModel);
+
+        IncrementalValueProvider<EquatableArray<ParsedWeightTable>> tables = context.AdditionalTextsProvider
+            .Where(static file => file.Path.EndsWith(WeightTableSuffix, StringComparison.OrdinalIgnoreCase))
+            .Select(static (file, ct) => WeightTableParser.Parse(file.Path, ReadText(file, ct)))
+            .Collect()
+            .Select(static (all, _) => all.ToEquatableArray())
+            .WithTrackingName(TrackingNames.WeightTables);
+
+        IncrementalValueProvider<GeneratorOptions> options = context.AnalyzerConfigOptionsProvider
+            .Select(static (provider, _) => ReadOptions(provider))
+            .WithTrackingName(TrackingNames.Options);
+
+        IncrementalValuesProvider<PlanResult> plans = models
+            .Combine(tables)
+            .Combine(options)
+            .Select(static (input, _) => ModelPlanner.Plan(input.Left.Left, input.Left.Right, input.Right))
+            .WithTrackingName(TrackingNames.Plan);
+
+        // Diagnostics and sources travel separately: moving text in a description shifts
+        // diagnostic positions but leaves the plan, and so the emitted source, cached.
+        IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = plans
+            .Select(static (result, _) => result.Diagnostics)
+            .WithTrackingName(TrackingNames.Diagnostics);
+        context.RegisterSourceOutput(diagnostics, static (spc, items) =>
+        {
+            foreach (DiagnosticInfo info in items)
+            {
+                spc.ReportDiagnostic(DiagnosticDescriptors.ToDiagnostic(info));
+            }
+        });
+
+        IncrementalValueProvider<ImmutableArray<GeneratedSource>> sources = plans
+            .Select(static (result, _) => result.Plan)
+            .WithTrackingName(TrackingNames.ExecutionPlan)
+            .Where(static plan => plan is not null)
+            .Select(static (plan, _) => Emit(plan!))
+            .WithTrackingName(TrackingNames.Emit)
+            .Collect();
+        context.RegisterSourceOutput(sources, static (spc, all) => AddSources(spc, all));
+    }
+
+    private static string ReadText(AdditionalText file, CancellationToken ct) =>
+        file.GetText(ct)?.ToString() ?? string.Empty;
+
+    private static GeneratorOptions ReadOptions(AnalyzerConfigOptionsProvider provider) =>
+        provider.GlobalOptions.TryGetValue("build_property.RootNamespace", out string? rootNamespace) && !string.IsNullOrWhiteSpace(rootNamespace)
+            ? new GeneratorOptions(rootNamespace.Trim())
+            : GeneratorOptions.Default;
+
+    private static GeneratedSource Emit(ExecutionPlan plan) =>
+        new(plan.HintName, ModelEmitter.Emit(plan), plan.DescriptionPath, SourceSpan.None, plan.ClassName);
+
+    // Two descriptions naming the same class would collide on the hint name: the first by path wins.
+    private static void AddSources(SourceProductionContext spc, ImmutableArray<GeneratedSource> all)
+    {
+        var ordered = new List<GeneratedSource>(all);
+        ordered.Sort(static (a, b) => string.CompareOrdinal(a.ModelPath, b.ModelPath));
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (GeneratedSource source in ordered)
+        {
+            if (!seen.Add(source.HintName))
+            {
+                spc.ReportDiagnostic(DiagnosticDescriptors.ToDiagnostic(
+                    DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateModel.Id, source.ModelPath, source.NameSpan, source.ClassName)));
+                continue;
+            }
+
+            spc.AddSource(source.HintName, SourceText.From(source.Text, Encoding.UTF8));
+        }
+    }
+}

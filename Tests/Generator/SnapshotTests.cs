@@ -1,0 +1,28 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Xception.Compiler.Tests.Generator.Infrastructure;
+
+namespace Xception.Compiler.Tests.Generator;
+
+/// <summary>The emitted source, pinned as baselines under Tests/Snapshots.</summary>
+public sealed class SnapshotTests
+{
+    private static void VerifyGenerated(string testName, string description)
+    {
+        (GeneratorDriverRunResult result, _) = GeneratorHarness.Run(ModelFiles.Files(description), rootNamespace: "Sample");
+        Assert.Empty(GeneratorHarness.GeneratorDiagnostics(result));
+        Snapshot.Verify(testName, result.GeneratedTrees
+            .Select(t => (System.IO.Path.GetFileName(t.FilePath), t.GetText().ToString()))
+            .OrderBy(f => f.Item1, System.StringComparer.Ordinal)
+            .ToList());
+    }
+
+    [Fact]
+    public void FullXception_EmitsBaseline() => VerifyGenerated(nameof(FullXception_EmitsBaseline), ModelFiles.Full);
+
+    [Fact]
+    public void MiniXception90x72_EmitsBaseline() => VerifyGenerated(nameof(MiniXception90x72_EmitsBaseline), "Tests/Models/MiniXception90x72.xcs.json");
+
+    [Fact]
+    public void MiniXceptionNotopNone_EmitsBaseline() => VerifyGenerated(nameof(MiniXceptionNotopNone_EmitsBaseline), "Tests/Models/MiniXceptionNotopNone90x72.xcs.json");
+}
