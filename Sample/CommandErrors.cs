@@ -10,6 +10,7 @@ internal static class CommandErrors
     /// <summary>Failures a user can fix from the message alone: printed as one line, no stack trace.</summary>
     public static bool IsExpected(Exception e) => e is UsageException
         or WeightFileException
+        or WeightDownloadException
         or BackendUnavailableException
         or InvalidDataException
         or FileNotFoundException

@@ -5,13 +5,15 @@ using Xception.Compiler.Sample;
 
 var root = new RootCommand("Xception.Compiler sample: run compiled Keras models from .NET.")
 {
+    ClassifyCommand.Create(),
     PredictCommand.Create(),
     ShapesCommand.Create(),
 };
 
 try
 {
-    return root.Parse(args).Invoke();
+    // Let expected failures reach the handler below (one line, no stack trace).
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception e) when (CommandErrors.IsExpected(e))
 {

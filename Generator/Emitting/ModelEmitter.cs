@@ -328,9 +328,45 @@ internal static class ModelEmitter
                 using (w.Block("for (int start = 0; start < batch; start += _maxBatch)"))
                 {
                     w.WriteLine("int count = global::System.Math.Min(_maxBatch, batch - start);");
-                    w.WriteLine("RunChunk(input.Slice(start * InputLength, count * InputLength), output.Slice(start * OutputLength, count * OutputLength), count);");
+                    w.WriteLine("RunChunk(input.Slice(start * InputLength, count * InputLength), output.Slice(start * OutputLength, count * OutputLength), count, observer: null);");
                 }
             }
+        }
+
+        w.WriteLine();
+        w.WriteLine("/// <summary>");
+        w.WriteLine("/// Runs one image step by step and passes each fused step's output (named by the Keras layer it ends");
+        w.WriteLine("/// with) to <paramref name=\"observer\"/>, for finding the first layer that differs from a reference.");
+        w.WriteLine("/// Slower than <see cref=\"Predict(global::System.ReadOnlySpan{float})\"/>; returns the model's output.");
+        w.WriteLine("/// </summary>");
+        using (w.Block("public float[] Trace(global::System.ReadOnlySpan<float> image, global::Xception.Compiler.Runtime.StepObserver observer)"))
+        {
+            using (w.Block("if (observer is null)"))
+            {
+                w.WriteLine("throw new global::System.ArgumentNullException(nameof(observer));");
+            }
+
+            w.WriteLine();
+            using (w.Block("if (CheckInput(image) != 1)"))
+            {
+                w.WriteLine("throw new global::System.ArgumentException($\"Trace runs one image of {InputLength} floats, but found {image.Length}.\", nameof(image));");
+            }
+
+            w.WriteLine();
+            w.WriteLine("var output = new float[OutputLength];");
+            using (w.Block("lock (_gate)"))
+            {
+                using (w.Block("if (_disposed)"))
+                {
+                    w.WriteLine("throw new global::System.ObjectDisposedException(" + String(plan.ClassName) + ");");
+                }
+
+                w.WriteLine();
+                w.WriteLine("RunChunk(image, output, 1, observer);");
+            }
+
+            w.WriteLine();
+            w.WriteLine("return output;");
         }
 
         w.WriteLine();
@@ -357,7 +393,7 @@ internal static class ModelEmitter
 
     private static void WriteRunChunk(SourceWriter w, ExecutionPlan plan)
     {
-        using (w.Block("private void RunChunk(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)"))
+        using (w.Block("private void RunChunk(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch, global::Xception.Compiler.Runtime.StepObserver? observer)"))
         {
             w.WriteLine("_backend.WriteInput(InputSlot, input);");
             foreach (PlannedStep step in plan.Steps)
@@ -365,6 +401,7 @@ internal static class ModelEmitter
                 w.WriteLine();
                 w.WriteLine("// [" + Int(step.Number) + "] " + Comment(StepDescriptions.Describe(step)));
                 w.WriteLine(StepCall(step));
+                w.WriteLine("if (observer is not null) Observe(observer, " + Int(step.Number) + ", " + String(step.OutputLayer) + ", " + Int(step.Destination) + ", " + ShapeArguments(step.Output) + ");");
             }
 
             w.WriteLine();
@@ -372,7 +409,22 @@ internal static class ModelEmitter
         }
 
         w.WriteLine();
+        w.WriteLine("/// <summary>Reads one step's output for <see cref=\"Trace\"/> (allocates: a debugging path, not the hot one).</summary>");
+        using (w.Block("private void Observe(global::Xception.Compiler.Runtime.StepObserver observer, int step, string layer, int slot, params int[] shape)"))
+        {
+            w.WriteLine("int length = 1;");
+            w.WriteLine("foreach (int d in shape) length *= d;");
+            w.WriteLine("var values = new float[length];");
+            w.WriteLine("_backend.ReadOutput(slot, values);");
+            w.WriteLine("observer(step, layer, shape, values);");
+        }
+
+        w.WriteLine();
     }
+
+    private static string ShapeArguments(TensorShape shape) => shape.IsFlat
+        ? Int(shape.Channels)
+        : Int(shape.Height) + ", " + Int(shape.Width) + ", " + Int(shape.Channels);
 
     private static string StepCall(PlannedStep s)
     {

@@ -229,7 +229,7 @@ internal sealed class StepPlanner
             Number: stepIndex + 1,
             Kind: kind,
             Anchor: layer.Name,
-            OutputLayer: denseSoftmax ? layer.Name : Layer(end).Name,
+            OutputLayer: outputName,
             Input: input,
             Output: output,
             KernelHeight: layer.KernelHeight,

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Net.Http;
 using System.Security.Cryptography;
 using System.Threading;
@@ -170,6 +171,7 @@ public static class WeightCache
         options ??= new WeightCacheOptions();
         string expected = NormalizeMd5(md5);
         string folder = Path.GetDirectoryName(Path.GetFullPath(destination))!;
+        string? createdFolder = TopmostMissingFolder(folder);
         try
         {
             Directory.CreateDirectory(folder);
@@ -213,6 +215,7 @@ public static class WeightCache
             if (!moved)
             {
                 TryDelete(temporary);
+                TryDeleteEmptyFolder(createdFolder);
             }
         }
     }
@@ -308,6 +311,34 @@ public static class WeightCache
         string outer = e.Message.TrimEnd('.');
         string cause = inner.Message.TrimEnd('.');
         return ReferenceEquals(inner, e) || outer.Contains(cause, StringComparison.Ordinal) ? outer : $"{outer} ({cause})";
+    }
+
+    /// <summary>The outermost folder of <paramref name="folder"/>'s chain that does not exist yet (what CreateDirectory will create).</summary>
+    private static string? TopmostMissingFolder(string folder)
+    {
+        string? missing = null;
+        for (string? at = folder; at is not null && !Directory.Exists(at); at = Path.GetDirectoryName(at))
+        {
+            missing = at;
+        }
+
+        return missing;
+    }
+
+    /// <summary>Removes the folders a failed download created, unless something else has put a file there meanwhile.</summary>
+    private static void TryDeleteEmptyFolder(string? folder)
+    {
+        try
+        {
+            if (folder is not null && Directory.Exists(folder) && !Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Any())
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // An empty folder left behind holds no partial weights.
+        }
     }
 
     private static void TryDelete(string path)

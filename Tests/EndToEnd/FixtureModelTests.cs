@@ -3,6 +3,7 @@ using Xception.Compiler.Runtime;
 using Xception.Compiler.Runtime.Tensors;
 using Xception.Compiler.Tests.Models;
 using Xception.Compiler.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Xception.Compiler.Tests.EndToEnd;
 
@@ -10,7 +11,7 @@ namespace Xception.Compiler.Tests.EndToEnd;
 /// The mini Xception compiled from Tests/Models/*.xcs.json against the fixtures' float64 reference outputs.
 /// The fixtures' weights and expected values come from outside the project (Tests/Fixtures/README.md).
 /// </summary>
-public sealed class FixtureModelTests
+public sealed class FixtureModelTests(ITestOutputHelper output)
 {
     private const string Keras2Top = "mini_xception_w0125_top10.h5";
     private const string Keras1Top = "mini_xception_w0125_top10_keras1.h5";
@@ -135,7 +136,7 @@ public sealed class FixtureModelTests
 
     private delegate float[] Predictor(ReadOnlySpan<float> input);
 
-    private static void AssertMatches(Predictor predict, string inputFile, string expectedFile, int outputLength)
+    private void AssertMatches(Predictor predict, string inputFile, string expectedFile, int outputLength)
     {
         NpyArray input = NpyFile.Read(TestPaths.Fixture(inputFile));
         NpyArray expected = NpyFile.Read(TestPaths.Fixture(expectedFile));
@@ -155,6 +156,7 @@ public sealed class FixtureModelTests
             }
         }
 
+        output.WriteLine(FormattableString.Invariant($"{expectedFile}: largest absolute error {worst:E3}"));
         Assert.True(
             worst <= ProbabilityTolerance,
             $"{expectedFile}: largest error {worst:E3} at {worstIndex} (actual {actual[worstIndex]}, expected {expected.Data[worstIndex]}); tolerance {ProbabilityTolerance:E0}");
