@@ -112,12 +112,16 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InternalError = Error(
         "XCS0024", "Internal generator error", "The generator failed unexpectedly: {0}. Please report this with the description file.");
 
+    /// <summary>XCS0025: "'{0}' of {1} is a Keras attribute this compiler does not implement; {2}".</summary>
+    public static readonly DiagnosticDescriptor UnimplementedKerasAttribute = Error(
+        "XCS0025", "Unimplemented Keras attribute", "'{0}' of {1} is a Keras attribute this compiler does not implement; {2}");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Index(
         MalformedJson, UnknownOp, MissingAttribute, InvalidAttributeValue, UnknownLayerReference, DuplicateLayerName,
         GraphCycle, IncompatibleAddShapes, InputBelowMinimumSize, WeightTableNotFound, MalformedWeightTable,
         WeightLayerCountMismatch, WeightDatasetCountMismatch, WeightShapeMismatch, UnsupportedFeature, OutputCount,
         InvalidModelName, UnknownMember, InputRankMismatch, TensorTooLarge, InputLayerCount, DuplicateMember,
-        DuplicateModel, InternalError);
+        DuplicateModel, InternalError, UnimplementedKerasAttribute);
 
     /// <summary>All descriptors, by id (ordinal order).</summary>
     public static IReadOnlyDictionary<string, DiagnosticDescriptor> All => s_byId;

@@ -598,6 +598,19 @@ internal static class ModelParser
         return new LayerEntry(spec);
     }
 
+    /// <summary>Keras layer attributes that change what a layer computes and that this compiler does not implement yet.</summary>
+    private static readonly string[] s_unimplementedKerasAttributes =
+    {
+        "activation", "dilation_rate", "data_format", "groups", "axis", "center", "scale", "pool_size", "kernel_size",
+    };
+
+    private static string UnimplementedAttributeAdvice(string attribute) => attribute switch
+    {
+        "activation" => "write the activation as its own layer (for example { \"op\": \"relu\" })",
+        "pool_size" or "kernel_size" => "this language names it 'pool' or 'kernel'",
+        _ => "it would change what the layer computes, so it is not ignored",
+    };
+
     private static string[] AllowedMembers(LayerOp op) => op switch
     {
         LayerOp.Input => new[] { "name", "op", "inputs", "shape", "min_size" },
@@ -811,7 +824,15 @@ internal static class ModelParser
             map.Add(m.Name, m);
             if (allowed is not null && Array.IndexOf(allowed, m.Name) < 0)
             {
-                ctx.ReportName(DiagnosticDescriptors.UnknownMember, m, m.Name, owner);
+                if (Array.IndexOf(s_unimplementedKerasAttributes, m.Name) >= 0)
+                {
+                    // Ignoring these would silently compute something else than Keras: an error, not a warning.
+                    ctx.ReportName(DiagnosticDescriptors.UnimplementedKerasAttribute, m, m.Name, owner, UnimplementedAttributeAdvice(m.Name));
+                }
+                else
+                {
+                    ctx.ReportName(DiagnosticDescriptors.UnknownMember, m, m.Name, owner);
+                }
             }
         }
 
