@@ -319,12 +319,7 @@ internal static class ModelEmitter
             w.WriteLine();
             using (w.Block("lock (_gate)"))
             {
-                using (w.Block("if (_disposed)"))
-                {
-                    w.WriteLine("throw new global::System.ObjectDisposedException(" + String(plan.ClassName) + ");");
-                }
-
-                w.WriteLine();
+                w.WriteLine("ThrowIfDisposed();");
                 using (w.Block("for (int start = 0; start < batch; start += _maxBatch)"))
                 {
                     w.WriteLine("int count = global::System.Math.Min(_maxBatch, batch - start);");
@@ -356,12 +351,7 @@ internal static class ModelEmitter
             w.WriteLine("var output = new float[OutputLength];");
             using (w.Block("lock (_gate)"))
             {
-                using (w.Block("if (_disposed)"))
-                {
-                    w.WriteLine("throw new global::System.ObjectDisposedException(" + String(plan.ClassName) + ");");
-                }
-
-                w.WriteLine();
+                w.WriteLine("ThrowIfDisposed();");
                 w.WriteLine("RunChunk(image, output, 1, observer);");
             }
 
@@ -370,14 +360,18 @@ internal static class ModelEmitter
         }
 
         w.WriteLine();
-        using (w.Block("private int CheckInput(global::System.ReadOnlySpan<float> input)"))
+        using (w.Block("private void ThrowIfDisposed()"))
         {
             using (w.Block("if (_disposed)"))
             {
                 w.WriteLine("throw new global::System.ObjectDisposedException(" + String(plan.ClassName) + ");");
             }
+        }
 
-            w.WriteLine();
+        w.WriteLine();
+        using (w.Block("private int CheckInput(global::System.ReadOnlySpan<float> input)"))
+        {
+            w.WriteLine("ThrowIfDisposed();");
             using (w.Block("if (input.Length == 0 || input.Length % InputLength != 0)"))
             {
                 w.WriteLine("throw new global::System.ArgumentException(");
