@@ -904,9 +904,20 @@ internal static class ModelNames
         "InputSlot", "OutputSlot", "SlotFloatsPerImage", "System", "Xception_Compiler",
     };
 
+    /// <summary>
+    /// The longest class name or namespace accepted, in UTF-8 bytes: metadata holds names of at most 1024 bytes
+    /// (CS7013), and the hint name and file paths derive from the class name, so stay well below.
+    /// </summary>
+    public const int MaxNameBytes = 512;
+
     /// <summary>Null when <paramref name="name"/> can be the generated class name, else why not.</summary>
     public static string? Validate(string name)
     {
+        if (System.Text.Encoding.UTF8.GetByteCount(name) > MaxNameBytes)
+        {
+            return "it is longer than " + MaxNameBytes.ToString(CultureInfo.InvariantCulture) + " bytes";
+        }
+
         if (!SyntaxFacts.IsValidIdentifier(name))
         {
             return "it is not a valid C# identifier";
@@ -941,7 +952,7 @@ internal static class ModelNames
 
     public static bool IsValidNamespace(string? ns)
     {
-        if (string.IsNullOrEmpty(ns))
+        if (string.IsNullOrEmpty(ns) || System.Text.Encoding.UTF8.GetByteCount(ns) > MaxNameBytes)
         {
             return false;
         }

@@ -16,7 +16,9 @@ namespace Xception.Compiler.Runtime.Weights;
 /// </summary>
 /// <remarks>
 /// Stored types: float32 is read as is; float64 and float16 datasets are converted to float32 (rounding
-/// to nearest); any other type is rejected with a <see cref="WeightFileException"/>.
+/// to nearest, ties to even; a finite float64 value beyond the float32 range is rejected rather than turned
+/// into infinity); any other type is rejected with a <see cref="WeightFileException"/>. An uncompressed
+/// dataset whose declared size exceeds the file is rejected before anything of that size is allocated.
 /// See <c>fixtures/KERAS_H5_LAYOUT.md</c> for the layouts (Keras 1 and Keras 2) this reads.
 /// </remarks>
 public static class KerasWeightFile
@@ -122,6 +124,23 @@ public static class KerasWeightFile
                     fileLayer.Name,
                     found.FullPath);
             }
+
+            // A dataset stored contiguously (uncompressed) must lie inside the file: a dataspace that claims more
+            // is rejected before any buffer of the claimed size is allocated.
+            long fileBytes = new System.IO.FileInfo(file.FilePath).Length;
+            H5DataLayoutClass layout = KerasH5Structure.Guard(
+                file.FilePath, "the storage layout of dataset '" + found.FullPath + "' (" + context + ")", fileLayer.Name, found.FullPath, () => found.Handle.Layout.Class);
+            if (layout is H5DataLayoutClass.Contiguous or H5DataLayoutClass.Compact
+                && want.ElementCount * type.Size > fileBytes)
+            {
+                throw WeightFileException.Create(
+                    file.FilePath,
+                    context + ", dataset '" + found.FullPath + "': its shape " + want.ShapeText + " of " + found.DTypeName + " needs "
+                    + (want.ElementCount * type.Size).ToString(CultureInfo.InvariantCulture) + " bytes, more than the file holds ("
+                    + fileBytes.ToString(CultureInfo.InvariantCulture) + " bytes); the file is truncated or its header is corrupt.",
+                    fileLayer.Name,
+                    found.FullPath);
+            }
         }
 
         return datasets;
@@ -142,6 +161,16 @@ public static class KerasWeightFile
                     for (int i = 0; i < wide.Length; i++)
                     {
                         narrow[i] = (float)wide[i];
+                        if (float.IsInfinity(narrow[i]) && !double.IsInfinity(wide[i]))
+                        {
+                            // Rounding would turn a finite weight into infinity: reject it instead of computing garbage.
+                            throw WeightFileException.Create(
+                                path,
+                                context + ", dataset '" + dataset.FullPath + "': float64 value " + wide[i].ToString("R", CultureInfo.InvariantCulture)
+                                + " at index " + i.ToString(CultureInfo.InvariantCulture) + " is outside the float32 range.",
+                                fileLayerName,
+                                dataset.FullPath);
+                        }
                     }
 
                     return narrow;

@@ -10,27 +10,15 @@ namespace Xception.Compiler.Tests.Generator;
 /// <summary>The emitted bytes do not depend on the culture the compiler runs under.</summary>
 public sealed class DeterminismTests
 {
-    // The test host runs with InvariantGlobalization, where named cultures may be unavailable:
-    // then a stand-in with the same hostile number format (comma decimals, U+2212 minus) is used.
+    // Tests.csproj turns InvariantGlobalization off, so these are ICU's real cultures (comma decimals; fi-FI
+    // also writes the minus sign as U+2212). A host without ICU fails here rather than testing a stand-in.
     private static CultureInfo Hostile(string name)
     {
-        try
-        {
-            var culture = new CultureInfo(name);
-            if (culture.NumberFormat.NumberDecimalSeparator == ",")
-            {
-                return culture;
-            }
-        }
-        catch (CultureNotFoundException)
-        {
-        }
-
-        var standIn = (CultureInfo)CultureInfo.InvariantCulture.Clone();
-        standIn.NumberFormat.NumberDecimalSeparator = ",";
-        standIn.NumberFormat.NumberGroupSeparator = "\u00A0";
-        standIn.NumberFormat.NegativeSign = "\u2212";
-        return standIn;
+        var culture = CultureInfo.GetCultureInfo(name);
+        Assert.Equal(name, culture.Name);
+        Assert.Equal(",", culture.NumberFormat.NumberDecimalSeparator);
+        Assert.Equal("0,001", 0.001.ToString(culture));
+        return culture;
     }
 
     private static string EmitUnder(CultureInfo culture, string description)
@@ -62,6 +50,13 @@ public sealed class DeterminismTests
         Assert.Contains("0.001f", hostile, StringComparison.Ordinal);
         Assert.Contains("residual: -1", hostile, StringComparison.Ordinal);
         Assert.DoesNotContain("\r", hostile, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HostileCultures_AreRealIcuCultures_NotInvariantMode()
+    {
+        Assert.Equal("\u2212" + "1,5", (-1.5).ToString(CultureInfo.GetCultureInfo("fi-FI")));
+        Assert.Equal("-1,5", (-1.5).ToString(CultureInfo.GetCultureInfo("de-DE")));
     }
 
     [Fact]
