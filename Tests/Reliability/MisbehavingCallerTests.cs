@@ -207,7 +207,8 @@ public sealed class MisbehavingCallerTests : IDisposable
         int completed = 0, disposed = 0;
         Task[] callers = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
         {
-            for (int i = 0; i < 20; i++)
+            // Each caller predicts until the model is disposed under it (bounded, so a missed Dispose fails).
+            for (int i = 0; i < 100_000; i++)
             {
                 try
                 {
@@ -221,10 +222,12 @@ public sealed class MisbehavingCallerTests : IDisposable
                 catch (ObjectDisposedException)
                 {
                     Interlocked.Increment(ref disposed);
+                    return;
                 }
                 catch (Exception ex)
                 {
                     unexpected.Add(ex.GetType().Name + ": " + ex.Message);
+                    return;
                 }
             }
         })).ToArray();
@@ -238,7 +241,7 @@ public sealed class MisbehavingCallerTests : IDisposable
         await Task.WhenAll(callers);
 
         Assert.Empty(unexpected);
-        Assert.Equal(80, completed + disposed);
-        Assert.True(disposed > 0, "Dispose came after every call; the test did not overlap them");
+        Assert.True(completed >= 2, $"only {completed} predictions completed before Dispose");
+        Assert.Equal(4, disposed);
     }
 }
