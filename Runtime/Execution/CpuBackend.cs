@@ -1,46 +1,74 @@
 using System;
 using System.Collections.Generic;
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Threading.Tasks;
+using Xception.Compiler.Runtime.Cpu;
 
 namespace Xception.Compiler.Runtime.Execution;
 
 /// <summary>
-/// Managed C# steps: Parallel.For over output rows, System.Numerics SIMD over channels. Each slot of
-/// the arena is one float[] allocated once; weights are float[] per handle; per-thread scratch is
-/// reused across calls, so steady-state steps allocate only Parallel.For's own bookkeeping.
-/// A generated, shape-specialized CPU path replaces this for speed; this one stays the simple baseline.
+/// Managed SIMD steps on the CPU (AVX-512, AVX2 or scalar, chosen at load). Every convolution is a GEMM
+/// over a tile of output pixels: the tile's depthwise outputs (separable steps) or gathered taps (Conv2D)
+/// go to a per-worker scratch that stays in L2, then a register-blocked micro-kernel multiplies it by
+/// weights packed into 32-column panels (packed on first use of a handle and cached), applying bias,
+/// residual and ReLU while it stores. Tiles (and, for small layers, groups of panels) are spread over a
+/// persistent <see cref="WorkerPool"/>. Slots, weights and scratch are pinned arrays allocated once, so
+/// after the first call of each step a Predict allocates nothing.
 /// </summary>
-public sealed class CpuBackend : ExecutionBackend
+public sealed unsafe class CpuBackend : ExecutionBackend
 {
-    // Pixels per register block of the pointwise micro-kernel.
-    private const int PixelBlock = 4;
-
-    [ThreadStatic]
-    private static float[]? threadScratch;
-
-    private readonly ParallelOptions parallel;
-    private readonly List<float[]> weights = new();
+    private readonly WorkerPool pool;
+    private readonly List<WeightEntry> weights = new();
+    private readonly float[][] scratch;
+    private readonly ConvolutionJob convolution;
+    private readonly DepthwiseJob depthwiseJob;
+    private readonly MaxPoolJob maxPoolJob;
+    private readonly ElementwiseJob elementwiseJob;
+    private readonly GlobalPoolJob globalPoolJob;
+    private readonly DenseJob denseJob;
     private float[][] slots = Array.Empty<float[]>();
     private int maxBatch;
     private bool disposed;
 
     /// <param name="threads">Worker threads; all cores when null.</param>
     public CpuBackend(int? threads = null)
+        : this(threads, CpuIsas.Best)
+    {
+    }
+
+    /// <summary>Forces an instruction set (tests run every path on one machine).</summary>
+    internal CpuBackend(int? threads, CpuIsa isa)
     {
         if (threads is < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(threads), threads, "Threads must be at least 1 when set.");
         }
 
+        if (!CpuIsas.IsSupported(isa))
+        {
+            throw new PlatformNotSupportedException($"This CPU does not run the {isa} path (best: {CpuIsas.Best}).");
+        }
+
         Threads = threads ?? Environment.ProcessorCount;
-        parallel = new ParallelOptions { MaxDegreeOfParallelism = Threads };
+        Isa = isa;
+        pool = new WorkerPool(Threads);
+        scratch = new float[Threads][];
+        convolution = new ConvolutionJob(this);
+        depthwiseJob = new DepthwiseJob(this);
+        maxPoolJob = new MaxPoolJob(this);
+        elementwiseJob = new ElementwiseJob(this);
+        globalPoolJob = new GlobalPoolJob(this);
+        denseJob = new DenseJob(this);
     }
 
     /// <summary>The most worker threads a step uses.</summary>
     public int Threads { get; }
+
+    /// <summary>The instruction set the kernels use.</summary>
+    internal CpuIsa Isa { get; }
+
+    /// <summary>Bytes allocated so far on the worker threads (not the caller's), for allocation tests.</summary>
+    internal long WorkerAllocatedBytes => pool.WorkerAllocatedBytes;
 
     public override string Name => "cpu";
 
@@ -63,7 +91,7 @@ public sealed class CpuBackend : ExecutionBackend
                     $"a managed array holds at most {Array.MaxLength}. Lower MaxBatch.");
             }
 
-            arrays[i] = new float[length];
+            arrays[i] = GC.AllocateArray<float>((int)length, pinned: true);
         }
 
         slots = arrays;
@@ -73,7 +101,9 @@ public sealed class CpuBackend : ExecutionBackend
     public override WeightHandle Upload(ReadOnlySpan<float> values)
     {
         ThrowIfDisposed();
-        weights.Add(values.ToArray());
+        float[] copy = GC.AllocateUninitializedArray<float>(values.Length, pinned: true);
+        values.CopyTo(copy);
+        weights.Add(new WeightEntry { Raw = copy });
         return new WeightHandle(weights.Count - 1);
     }
 
@@ -101,298 +131,106 @@ public sealed class CpuBackend : ExecutionBackend
 
     public override void Conv2D(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
     {
-        CheckStep(batch, source, destination, shape.HasResidual, residual);
         Conv2DShape s = shape;
-        float[] input = slots[source], output = slots[destination], w = Weight(kernel);
-        float[]? b = BiasOrNull(bias), res = residual >= 0 ? slots[residual] : null;
-
-        Parallel.For(0, batch * s.OutHeight, parallel, row =>
-        {
-            int n = row / s.OutHeight, oy = row % s.OutHeight;
-            Span<float> acc = Scratch(s.OutChannels);
-            for (int ox = 0; ox < s.OutWidth; ox++)
-            {
-                acc.Clear();
-                for (int ky = 0; ky < s.KernelHeight; ky++)
-                {
-                    int iy = oy * s.StrideHeight - s.PadTop + ky;
-                    if ((uint)iy >= (uint)s.InHeight)
-                    {
-                        continue;
-                    }
-
-                    for (int kx = 0; kx < s.KernelWidth; kx++)
-                    {
-                        int ix = ox * s.StrideWidth - s.PadLeft + kx;
-                        if ((uint)ix >= (uint)s.InWidth)
-                        {
-                            continue;
-                        }
-
-                        int pixel = ((n * s.InHeight + iy) * s.InWidth + ix) * s.InChannels;
-                        int tap = (ky * s.KernelWidth + kx) * s.InChannels;
-                        for (int ci = 0; ci < s.InChannels; ci++)
-                        {
-                            float x = Relu(input[pixel + ci], s.ReluInput);
-                            if (x != 0f)
-                            {
-                                AddScaled(acc, x, w.AsSpan((tap + ci) * s.OutChannels, s.OutChannels));
-                            }
-                        }
-                    }
-                }
-
-                int at = ((n * s.OutHeight + oy) * s.OutWidth + ox) * s.OutChannels;
-                Finish(output.AsSpan(at, s.OutChannels), acc, b, res, at, s.ReluOutput);
-            }
-        });
+        CheckStep(batch, source, destination, s.HasResidual, residual,
+            (long)s.InHeight * s.InWidth * s.InChannels, (long)s.OutHeight * s.OutWidth * s.OutChannels);
+        int k = s.KernelHeight * s.KernelWidth * s.InChannels;
+        convolution.Run(batch, separable: false,
+            s.InHeight, s.InWidth, s.InChannels, s.OutHeight, s.OutWidth, s.OutChannels,
+            s.KernelHeight, s.KernelWidth, s.StrideHeight, s.StrideWidth, s.PadTop, s.PadLeft,
+            s.ReluInput != 0, s.ReluOutput != 0,
+            slots[source], slots[destination], residual >= 0 ? slots[residual] : null,
+            depthwise: null, Packed(kernel, k, s.OutChannels), BiasOrNull(bias, s.OutChannels));
     }
 
     public override void SeparableConv(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)
     {
-        CheckStep(batch, source, destination, shape.HasResidual, residual);
         SeparableConvShape s = shape;
-        float[] input = slots[source], output = slots[destination], dw = Weight(depthwise), pw = Weight(pointwise);
-        float[]? b = BiasOrNull(bias), res = residual >= 0 ? slots[residual] : null;
-        int channels = s.InChannels, outChannels = s.OutChannels;
-
-        Parallel.For(0, batch * s.OutHeight, parallel, row =>
-        {
-            int n = row / s.OutHeight, oy = row % s.OutHeight;
-            Span<float> scratch = Scratch(s.OutWidth * (channels + outChannels));
-            Span<float> depthRow = scratch.Slice(0, s.OutWidth * channels);
-            Span<float> acc = scratch.Slice(s.OutWidth * channels, s.OutWidth * outChannels);
-
-            // The depthwise output of this row stays in the thread's scratch (in cache) for the pointwise pass.
-            depthRow.Clear();
-            for (int ox = 0; ox < s.OutWidth; ox++)
-            {
-                Span<float> d = depthRow.Slice(ox * channels, channels);
-                for (int ky = 0; ky < s.KernelHeight; ky++)
-                {
-                    int iy = oy * s.StrideHeight - s.PadTop + ky;
-                    if ((uint)iy >= (uint)s.InHeight)
-                    {
-                        continue;
-                    }
-
-                    for (int kx = 0; kx < s.KernelWidth; kx++)
-                    {
-                        int ix = ox * s.StrideWidth - s.PadLeft + kx;
-                        if ((uint)ix >= (uint)s.InWidth)
-                        {
-                            continue;
-                        }
-
-                        int pixel = ((n * s.InHeight + iy) * s.InWidth + ix) * channels;
-                        AddProduct(d, dw.AsSpan((ky * s.KernelWidth + kx) * channels, channels),
-                            input.AsSpan(pixel, channels), s.ReluInput);
-                    }
-                }
-            }
-
-            int rowBase = (n * s.OutHeight + oy) * s.OutWidth;
-            Pointwise(depthRow, s.OutWidth, channels, pw, outChannels, acc);
-            for (int ox = 0; ox < s.OutWidth; ox++)
-            {
-                int at = (rowBase + ox) * outChannels;
-                Finish(output.AsSpan(at, outChannels), acc.Slice(ox * outChannels, outChannels), b, res, at, s.ReluOutput);
-            }
-        });
+        CheckStep(batch, source, destination, s.HasResidual, residual,
+            (long)s.InHeight * s.InWidth * s.InChannels, (long)s.OutHeight * s.OutWidth * s.OutChannels);
+        convolution.Run(batch, separable: true,
+            s.InHeight, s.InWidth, s.InChannels, s.OutHeight, s.OutWidth, s.OutChannels,
+            s.KernelHeight, s.KernelWidth, s.StrideHeight, s.StrideWidth, s.PadTop, s.PadLeft,
+            s.ReluInput != 0, s.ReluOutput != 0,
+            slots[source], slots[destination], residual >= 0 ? slots[residual] : null,
+            Raw(depthwise, s.KernelHeight * s.KernelWidth * s.InChannels),
+            Packed(pointwise, s.InChannels, s.OutChannels), BiasOrNull(bias, s.OutChannels));
     }
 
     public override void DepthwiseConv(in DepthwiseConvShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
     {
-        CheckStep(batch, source, destination, shape.HasResidual, residual);
         DepthwiseConvShape s = shape;
-        float[] input = slots[source], output = slots[destination], w = Weight(kernel);
-        float[]? b = BiasOrNull(bias), res = residual >= 0 ? slots[residual] : null;
-
-        Parallel.For(0, batch * s.OutHeight, parallel, row =>
-        {
-            int n = row / s.OutHeight, oy = row % s.OutHeight;
-            Span<float> acc = Scratch(s.Channels);
-            for (int ox = 0; ox < s.OutWidth; ox++)
-            {
-                acc.Clear();
-                for (int ky = 0; ky < s.KernelHeight; ky++)
-                {
-                    int iy = oy * s.StrideHeight - s.PadTop + ky;
-                    if ((uint)iy >= (uint)s.InHeight)
-                    {
-                        continue;
-                    }
-
-                    for (int kx = 0; kx < s.KernelWidth; kx++)
-                    {
-                        int ix = ox * s.StrideWidth - s.PadLeft + kx;
-                        if ((uint)ix >= (uint)s.InWidth)
-                        {
-                            continue;
-                        }
-
-                        int pixel = ((n * s.InHeight + iy) * s.InWidth + ix) * s.Channels;
-                        AddProduct(acc, w.AsSpan((ky * s.KernelWidth + kx) * s.Channels, s.Channels),
-                            input.AsSpan(pixel, s.Channels), s.ReluInput);
-                    }
-                }
-
-                int at = ((n * s.OutHeight + oy) * s.OutWidth + ox) * s.Channels;
-                Finish(output.AsSpan(at, s.Channels), acc, b, res, at, s.ReluOutput);
-            }
-        });
+        CheckStep(batch, source, destination, s.HasResidual, residual,
+            (long)s.InHeight * s.InWidth * s.Channels, (long)s.OutHeight * s.OutWidth * s.Channels);
+        depthwiseJob.Shape = s;
+        depthwiseJob.Input = slots[source];
+        depthwiseJob.Output = slots[destination];
+        depthwiseJob.Residual = residual >= 0 ? slots[residual] : null;
+        depthwiseJob.Kernel = Raw(kernel, s.KernelHeight * s.KernelWidth * s.Channels);
+        depthwiseJob.Bias = BiasOrNull(bias, s.Channels);
+        ReserveScratch(2 * s.KernelHeight * s.KernelWidth);
+        pool.Run(depthwiseJob, batch * s.OutHeight);
+        depthwiseJob.Clear();
     }
 
     public override void MaxPool(in MaxPoolShape shape, int batch, int source, int destination, int residual)
     {
-        CheckStep(batch, source, destination, shape.HasResidual, residual);
         MaxPoolShape s = shape;
-        float[] input = slots[source], output = slots[destination];
-        float[]? res = residual >= 0 ? slots[residual] : null;
-
-        Parallel.For(0, batch * s.OutHeight, parallel, row =>
-        {
-            int n = row / s.OutHeight, oy = row % s.OutHeight;
-            for (int ox = 0; ox < s.OutWidth; ox++)
-            {
-                int at = ((n * s.OutHeight + oy) * s.OutWidth + ox) * s.Channels;
-                Span<float> best = output.AsSpan(at, s.Channels);
-                best.Fill(float.NegativeInfinity);
-                for (int ky = 0; ky < s.PoolHeight; ky++)
-                {
-                    int iy = oy * s.StrideHeight - s.PadTop + ky;
-                    if ((uint)iy >= (uint)s.InHeight)
-                    {
-                        continue;
-                    }
-
-                    for (int kx = 0; kx < s.PoolWidth; kx++)
-                    {
-                        int ix = ox * s.StrideWidth - s.PadLeft + kx;
-                        if ((uint)ix >= (uint)s.InWidth)
-                        {
-                            continue;
-                        }
-
-                        MaxInto(best, input.AsSpan(((n * s.InHeight + iy) * s.InWidth + ix) * s.Channels, s.Channels));
-                    }
-                }
-
-                // max(relu(x)) = relu(max(x)): the input ReLU is applied once, after the max.
-                if (s.ReluInput != 0)
-                {
-                    ReluInPlace(best);
-                }
-
-                Finish(best, best, null, res, at, s.ReluOutput);
-            }
-        });
+        CheckStep(batch, source, destination, s.HasResidual, residual,
+            (long)s.InHeight * s.InWidth * s.Channels, (long)s.OutHeight * s.OutWidth * s.Channels);
+        maxPoolJob.Shape = s;
+        maxPoolJob.Input = slots[source];
+        maxPoolJob.Output = slots[destination];
+        maxPoolJob.Residual = residual >= 0 ? slots[residual] : null;
+        pool.Run(maxPoolJob, batch * s.OutHeight);
+        maxPoolJob.Clear();
     }
 
     public override void Elementwise(in ElementwiseShape shape, int batch, int source, int destination, int residual, WeightHandle scale, WeightHandle shift)
     {
-        CheckBatch(batch);
-        StepChecks.Residual(shape.HasResidual, residual);
-        Slot(source);
-        Slot(destination);
         ElementwiseShape s = shape;
         if (s.Channels < 1 || s.Length % s.Channels != 0)
         {
             throw new ArgumentException($"Length {s.Length} is not a multiple of Channels {s.Channels}.", nameof(shape));
         }
 
-        float[] input = slots[source], output = slots[destination];
-        float[]? res = residual >= 0 ? Slot(residual) : null;
-        float[]? scales = s.HasScaleShift != 0 ? Weight(scale) : null;
-        float[]? shifts = s.HasScaleShift != 0 ? Weight(shift) : null;
-        int pixels = batch * (s.Length / s.Channels);
-        const int PixelsPerTask = 256;
-
-        Parallel.For(0, (pixels + PixelsPerTask - 1) / PixelsPerTask, parallel, chunk =>
-        {
-            int end = Math.Min(pixels, (chunk + 1) * PixelsPerTask);
-            for (int p = chunk * PixelsPerTask; p < end; p++)
-            {
-                int at = p * s.Channels;
-                Span<float> y = output.AsSpan(at, s.Channels);
-                input.AsSpan(at, s.Channels).CopyTo(y);
-                if (s.ReluInput != 0)
-                {
-                    ReluInPlace(y);
-                }
-
-                if (scales is not null)
-                {
-                    MultiplyInPlace(y, scales);
-                }
-
-                Finish(y, y, shifts, res, at, s.ReluOutput);
-            }
-        });
+        CheckStep(batch, source, destination, s.HasResidual, residual, s.Length, s.Length, distinct: false);
+        elementwiseJob.Shape = s;
+        elementwiseJob.Pixels = batch * (s.Length / s.Channels);
+        elementwiseJob.Input = slots[source];
+        elementwiseJob.Output = slots[destination];
+        elementwiseJob.Residual = residual >= 0 ? slots[residual] : null;
+        elementwiseJob.Scale = s.HasScaleShift != 0 ? Raw(scale, s.Channels) : null;
+        elementwiseJob.Shift = s.HasScaleShift != 0 ? Raw(shift, s.Channels) : null;
+        pool.Run(elementwiseJob, (elementwiseJob.Pixels + ElementwiseJob.PixelsPerTask - 1) / ElementwiseJob.PixelsPerTask);
+        elementwiseJob.Clear();
     }
 
     public override void GlobalPool(in GlobalPoolShape shape, int batch, int source, int destination)
     {
-        CheckStep(batch, source, destination, 0, -1);
         GlobalPoolShape s = shape;
-        float[] input = slots[source], output = slots[destination];
-        int pixels = s.Height * s.Width;
-
-        Parallel.For(0, batch, parallel, n =>
-        {
-            Span<float> result = output.AsSpan(n * s.Channels, s.Channels);
-            result.Fill(s.IsMax != 0 ? float.NegativeInfinity : 0f);
-            for (int p = 0; p < pixels; p++)
-            {
-                ReadOnlySpan<float> x = input.AsSpan((n * pixels + p) * s.Channels, s.Channels);
-                if (s.IsMax != 0)
-                {
-                    MaxInto(result, x);
-                }
-                else
-                {
-                    AddProduct(result, default, x, s.ReluInput);
-                }
-            }
-
-            if (s.IsMax != 0 && s.ReluInput != 0)
-            {
-                ReluInPlace(result);
-            }
-            else if (s.IsMax == 0)
-            {
-                ScaleInPlace(result, 1f / pixels);
-            }
-        });
+        CheckStep(batch, source, destination, 0, -1, (long)s.Height * s.Width * s.Channels, s.Channels);
+        globalPoolJob.Shape = s;
+        globalPoolJob.Input = slots[source];
+        globalPoolJob.Output = slots[destination];
+        pool.Run(globalPoolJob, batch);
+        globalPoolJob.Clear();
     }
 
     public override void Dense(in DenseShape shape, int batch, int source, int destination, WeightHandle kernel, WeightHandle bias)
     {
-        CheckStep(batch, source, destination, 0, -1);
         DenseShape s = shape;
-        float[] input = slots[source], output = slots[destination], w = Weight(kernel);
-        float[]? b = BiasOrNull(bias);
-        const int OutputsPerTask = 256;
-        int blocks = (s.OutFeatures + OutputsPerTask - 1) / OutputsPerTask;
-
-        Parallel.For(0, batch * blocks, parallel, task =>
-        {
-            int n = task / blocks, o0 = task % blocks * OutputsPerTask;
-            int count = Math.Min(OutputsPerTask, s.OutFeatures - o0);
-            Span<float> acc = Scratch(count);
-            acc.Clear();
-            for (int i = 0; i < s.InFeatures; i++)
-            {
-                float x = Relu(input[n * s.InFeatures + i], s.ReluInput);
-                if (x != 0f)
-                {
-                    AddScaled(acc, x, w.AsSpan(i * s.OutFeatures + o0, count));
-                }
-            }
-
-            int at = n * s.OutFeatures + o0;
-            Finish(output.AsSpan(at, count), acc, b is null ? null : b, null, at, s.ReluOutput, biasOffset: o0);
-        });
+        CheckStep(batch, source, destination, 0, -1, s.InFeatures, s.OutFeatures);
+        denseJob.Shape = s;
+        denseJob.Batch = batch;
+        denseJob.Input = slots[source];
+        denseJob.Output = slots[destination];
+        denseJob.Kernel = Packed(kernel, s.InFeatures, s.OutFeatures);
+        denseJob.Bias = BiasOrNull(bias, s.OutFeatures);
+        denseJob.Groups = Math.Min(Threads, denseJob.Kernel.Panels);
+        ReserveScratch(denseJob.ScratchFloats);
+        pool.Run(denseJob, denseJob.Groups);
+        denseJob.Clear();
     }
 
     public override void Softmax(in SoftmaxShape shape, int batch, int source, int destination)
@@ -400,6 +238,8 @@ public sealed class CpuBackend : ExecutionBackend
         CheckBatch(batch);
         float[] input = Slot(source), output = Slot(destination);
         int length = shape.Length;
+        CheckSlotLength(source, (long)batch * length);
+        CheckSlotLength(destination, (long)batch * length);
         for (int n = 0; n < batch; n++)
         {
             ReadOnlySpan<float> x = input.AsSpan(n * length, length);
@@ -418,280 +258,137 @@ public sealed class CpuBackend : ExecutionBackend
                 sum += e;
             }
 
-            ScaleInPlace(y, (float)(1.0 / sum));
+            float inverse = (float)(1.0 / sum);
+            for (int i = 0; i < length; i++)
+            {
+                y[i] *= inverse;
+            }
         }
     }
 
     protected override void Dispose(bool disposing)
     {
         disposed = true;
+        pool.Dispose();
         slots = Array.Empty<float[]>();
         weights.Clear();
     }
 
-    // ---- SIMD helpers over channel spans -------------------------------------------------------
+    // ---- weights, slots, scratch --------------------------------------------------------------
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Relu(float x, int enabled) => enabled != 0 && x < 0f ? 0f : x;
-
-    /// <summary>acc += scale · w.</summary>
-    private static void AddScaled(Span<float> acc, float scale, ReadOnlySpan<float> w)
+    private sealed class WeightEntry
     {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var s = new Vector<float>(scale);
-            Span<Vector<float>> a = MemoryMarshal.Cast<float, Vector<float>>(acc);
-            ReadOnlySpan<Vector<float>> b = MemoryMarshal.Cast<float, Vector<float>>(w.Slice(0, acc.Length));
-            for (int v = 0; v < a.Length; v++)
-            {
-                a[v] += s * b[v];
-            }
+        /// <summary>The tensor as uploaded; dropped once packed (the packed copy is what the kernels read).</summary>
+        public float[]? Raw;
 
-            i = a.Length * Vector<float>.Count;
-        }
-
-        for (; i < acc.Length; i++)
-        {
-            acc[i] += scale * w[i];
-        }
+        public PackedPanels? Packed;
     }
 
-    /// <summary>acc += w · reluIn(x) (w empty: acc += reluIn(x)).</summary>
-    private static void AddProduct(Span<float> acc, ReadOnlySpan<float> w, ReadOnlySpan<float> x, int reluInput)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float* Pointer(float[]? array) =>
+        array is null ? null : (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+
+    /// <summary>A handle's tensor as a K×N matrix in panels, packed on first use and cached.</summary>
+    private PackedPanels Packed(WeightHandle handle, int k, int n)
     {
-        bool weighted = !w.IsEmpty;
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        WeightEntry entry = Entry(handle);
+        if (entry.Packed is { } packed && packed.K == k && packed.N == n)
         {
-            Span<Vector<float>> a = MemoryMarshal.Cast<float, Vector<float>>(acc);
-            ReadOnlySpan<Vector<float>> xs = MemoryMarshal.Cast<float, Vector<float>>(x.Slice(0, acc.Length));
-            ReadOnlySpan<Vector<float>> ws = weighted
-                ? MemoryMarshal.Cast<float, Vector<float>>(w.Slice(0, acc.Length))
-                : default;
-            for (int v = 0; v < a.Length; v++)
-            {
-                Vector<float> xv = reluInput != 0 ? Vector.Max(xs[v], Vector<float>.Zero) : xs[v];
-                a[v] += weighted ? ws[v] * xv : xv;
-            }
-
-            i = a.Length * Vector<float>.Count;
+            return packed;
         }
 
-        for (; i < acc.Length; i++)
+        float[] raw = Raw(handle, (long)k * n);
+        if (raw.Length != (long)k * n)
         {
-            float xv = Relu(x[i], reluInput);
-            acc[i] += weighted ? w[i] * xv : xv;
+            throw new ArgumentException($"Weight handle {handle.Index} holds {raw.Length} floats; a {k}×{n} kernel needs {(long)k * n}.", nameof(handle));
         }
+
+        bool wasPacked = entry.Packed is not null;
+        entry.Packed = PackedPanels.Pack(raw, k, n);
+        if (!wasPacked)
+        {
+            entry.Raw = null;
+        }
+
+        return entry.Packed;
+    }
+
+    /// <summary>A handle's tensor as uploaded, at least <paramref name="length"/> floats.</summary>
+    private float[] Raw(WeightHandle handle, long length)
+    {
+        WeightEntry entry = Entry(handle);
+        entry.Raw ??= entry.Packed!.Unpack();
+        if (entry.Raw.Length < length)
+        {
+            throw new ArgumentException($"Weight handle {handle.Index} holds {entry.Raw.Length} floats; the step needs {length}.", nameof(handle));
+        }
+
+        return entry.Raw;
+    }
+
+    private float[]? BiasOrNull(WeightHandle bias, int length) => bias.IsNone ? null : Raw(bias, length);
+
+    private WeightEntry Entry(WeightHandle handle)
+    {
+        ThrowIfDisposed();
+        if (handle.IsNone || handle.Index >= weights.Count)
+        {
+            throw new ArgumentException($"Weight handle {handle.Index} was not uploaded to this backend ({weights.Count} tensors).", nameof(handle));
+        }
+
+        return weights[handle.Index];
     }
 
     /// <summary>
-    /// Pointwise sums of a row: acc[p, o] = Σc depth[p, c] · pw[c, o]. Output channels go in tiles of
-    /// two vectors, outermost, so a tile's column of pw (C × 2 vectors) stays in L2 while every pixel
-    /// of the row uses it; inside, 4 pixels × 2 vectors are accumulated in registers.
+    /// Grows every worker's scratch to <paramref name="floats"/> before a step's tasks are handed out: which
+    /// worker takes which task varies from call to call, so growing lazily could allocate after warm-up.
     /// </summary>
-    private static void Pointwise(ReadOnlySpan<float> depth, int pixels, int channels, float[] pw, int outChannels, Span<float> acc)
+    private void ReserveScratch(long floats)
     {
-        int vc = Vector<float>.Count;
-        int tile = 2 * vc;
-        int tiled = Vector.IsHardwareAccelerated ? outChannels / tile * tile : 0;
-        for (int o = 0; o < tiled; o += tile)
+        for (int worker = 0; worker < scratch.Length; worker++)
         {
-            int p = 0;
-            for (; p + PixelBlock <= pixels; p += PixelBlock)
-            {
-                PointwiseTile4(depth.Slice(p * channels, PixelBlock * channels), channels, pw, outChannels, o, acc.Slice(p * outChannels));
-            }
-
-            for (; p < pixels; p++)
-            {
-                ReadOnlySpan<float> d = depth.Slice(p * channels, channels);
-                Vector<float> a0 = Vector<float>.Zero, a1 = Vector<float>.Zero;
-                for (int c = 0; c < channels; c++)
-                {
-                    var w0 = new Vector<float>(pw, c * outChannels + o);
-                    var w1 = new Vector<float>(pw, c * outChannels + o + vc);
-                    a0 += w0 * d[c];
-                    a1 += w1 * d[c];
-                }
-
-                a0.CopyTo(acc.Slice(p * outChannels + o));
-                a1.CopyTo(acc.Slice(p * outChannels + o + vc));
-            }
-        }
-
-        // Output channels past the last full tile (for example 91 = 5·16 + 11 with 8-wide vectors).
-        for (int p = 0; p < pixels; p++)
-        {
-            ReadOnlySpan<float> d = depth.Slice(p * channels, channels);
-            for (int o = tiled; o < outChannels; o++)
-            {
-                float sum = 0f;
-                for (int c = 0; c < channels; c++)
-                {
-                    sum += d[c] * pw[c * outChannels + o];
-                }
-
-                acc[p * outChannels + o] = sum;
-            }
+            Scratch(worker, floats);
         }
     }
 
-    /// <summary>The register-blocked core: 4 pixels × 2 vectors of output channels starting at <paramref name="o"/>.</summary>
-    private static void PointwiseTile4(ReadOnlySpan<float> depth, int channels, float[] pw, int outChannels, int o, Span<float> acc)
+    /// <summary>Worker <paramref name="worker"/>'s pinned scratch, at least <paramref name="floats"/> long (see <see cref="ReserveScratch"/>).</summary>
+    private float* Scratch(int worker, long floats)
     {
-        int vc = Vector<float>.Count;
-        Vector<float> a00 = Vector<float>.Zero, a01 = Vector<float>.Zero, a10 = Vector<float>.Zero, a11 = Vector<float>.Zero;
-        Vector<float> a20 = Vector<float>.Zero, a21 = Vector<float>.Zero, a30 = Vector<float>.Zero, a31 = Vector<float>.Zero;
-        ReadOnlySpan<float> d0 = depth.Slice(0, channels), d1 = depth.Slice(channels, channels);
-        ReadOnlySpan<float> d2 = depth.Slice(2 * channels, channels), d3 = depth.Slice(3 * channels, channels);
-        for (int c = 0; c < channels; c++)
+        float[]? buffer = scratch[worker];
+        if (buffer is null || buffer.Length < floats)
         {
-            var w0 = new Vector<float>(pw, c * outChannels + o);
-            var w1 = new Vector<float>(pw, c * outChannels + o + vc);
-            float x0 = d0[c], x1 = d1[c], x2 = d2[c], x3 = d3[c];
-            a00 += w0 * x0;
-            a01 += w1 * x0;
-            a10 += w0 * x1;
-            a11 += w1 * x1;
-            a20 += w0 * x2;
-            a21 += w1 * x2;
-            a30 += w0 * x3;
-            a31 += w1 * x3;
+            buffer = GC.AllocateArray<float>((int)Math.Min(Array.MaxLength, ChannelMath.RoundUp((int)floats, 4096)), pinned: true);
+            scratch[worker] = buffer;
         }
 
-        a00.CopyTo(acc.Slice(o));
-        a01.CopyTo(acc.Slice(o + vc));
-        a10.CopyTo(acc.Slice(outChannels + o));
-        a11.CopyTo(acc.Slice(outChannels + o + vc));
-        a20.CopyTo(acc.Slice(2 * outChannels + o));
-        a21.CopyTo(acc.Slice(2 * outChannels + o + vc));
-        a30.CopyTo(acc.Slice(3 * outChannels + o));
-        a31.CopyTo(acc.Slice(3 * outChannels + o + vc));
-    }
-
-    /// <summary>dst = reluOut(acc + bias[biasOffset..] + residual[at..]); bias and residual optional.</summary>
-    private static void Finish(Span<float> dst, ReadOnlySpan<float> acc, float[]? bias, float[]? residual, int at, int reluOutput, int biasOffset = 0)
-    {
-        ReadOnlySpan<float> b = bias is null ? default : bias.AsSpan(biasOffset, dst.Length);
-        ReadOnlySpan<float> r = residual is null ? default : residual.AsSpan(at, dst.Length);
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            Span<Vector<float>> d = MemoryMarshal.Cast<float, Vector<float>>(dst);
-            ReadOnlySpan<Vector<float>> a = MemoryMarshal.Cast<float, Vector<float>>(acc.Slice(0, dst.Length));
-            ReadOnlySpan<Vector<float>> bv = b.IsEmpty ? default : MemoryMarshal.Cast<float, Vector<float>>(b);
-            ReadOnlySpan<Vector<float>> rv = r.IsEmpty ? default : MemoryMarshal.Cast<float, Vector<float>>(r);
-            for (int v = 0; v < d.Length; v++)
-            {
-                Vector<float> y = a[v];
-                if (!bv.IsEmpty)
-                {
-                    y += bv[v];
-                }
-
-                if (!rv.IsEmpty)
-                {
-                    y += rv[v];
-                }
-
-                d[v] = reluOutput != 0 ? Vector.Max(y, Vector<float>.Zero) : y;
-            }
-
-            i = d.Length * Vector<float>.Count;
-        }
-
-        for (; i < dst.Length; i++)
-        {
-            float y = acc[i];
-            if (!b.IsEmpty)
-            {
-                y += b[i];
-            }
-
-            if (!r.IsEmpty)
-            {
-                y += r[i];
-            }
-
-            dst[i] = Relu(y, reluOutput);
-        }
-    }
-
-    private static void MaxInto(Span<float> best, ReadOnlySpan<float> x)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            Span<Vector<float>> b = MemoryMarshal.Cast<float, Vector<float>>(best);
-            ReadOnlySpan<Vector<float>> xv = MemoryMarshal.Cast<float, Vector<float>>(x.Slice(0, best.Length));
-            for (int v = 0; v < b.Length; v++)
-            {
-                b[v] = Vector.Max(b[v], xv[v]);
-            }
-
-            i = b.Length * Vector<float>.Count;
-        }
-
-        for (; i < best.Length; i++)
-        {
-            best[i] = Math.Max(best[i], x[i]);
-        }
-    }
-
-    private static void ReluInPlace(Span<float> values)
-    {
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = Relu(values[i], 1);
-        }
-    }
-
-    private static void MultiplyInPlace(Span<float> values, ReadOnlySpan<float> factors)
-    {
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] *= factors[i];
-        }
-    }
-
-    private static void ScaleInPlace(Span<float> values, float factor)
-    {
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] *= factor;
-        }
-    }
-
-    /// <summary>This thread's scratch, at least <paramref name="length"/> floats, reused across steps.</summary>
-    private static Span<float> Scratch(int length)
-    {
-        float[]? scratch = threadScratch;
-        if (scratch is null || scratch.Length < length)
-        {
-            scratch = new float[Math.Max(length, 1024)];
-            threadScratch = scratch;
-        }
-
-        return scratch.AsSpan(0, length);
+        return Pointer(buffer);
     }
 
     // ---- argument checks ------------------------------------------------------------------------
 
-    private void CheckStep(int batch, int source, int destination, int hasResidual, int residual)
+    private void CheckStep(int batch, int source, int destination, int hasResidual, int residual, long inputPerImage, long outputPerImage, bool distinct = true)
     {
         CheckBatch(batch);
         StepChecks.Residual(hasResidual, residual);
-        Slot(source);
-        Slot(destination);
+        CheckSlotLength(source, batch * inputPerImage);
+        CheckSlotLength(destination, batch * outputPerImage);
         if (residual >= 0)
         {
-            Slot(residual);
+            CheckSlotLength(residual, batch * outputPerImage);
         }
 
-        if (source == destination)
+        if (distinct && source == destination)
         {
             throw new ArgumentException($"Step reads and writes slot {source}; this step needs distinct slots.", nameof(destination));
+        }
+    }
+
+    private void CheckSlotLength(int slot, long floats)
+    {
+        float[] buffer = Slot(slot);
+        if (buffer.Length < floats)
+        {
+            throw new ArgumentException($"Slot {slot} holds {buffer.Length} floats; the step needs {floats}.", nameof(slot));
         }
     }
 
@@ -715,18 +412,365 @@ public sealed class CpuBackend : ExecutionBackend
         return slots[slot];
     }
 
-    private float[] Weight(WeightHandle handle)
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
+
+    // ---- steps as cached parallel jobs (one instance per kind: the pool runs one job at a time) ----
+
+    /// <summary>
+    /// Conv2D and SeparableConv: for a tile of output pixels, build A (gathered taps, or the depthwise
+    /// outputs) in scratch, then GEMM it with the packed kernel. Small layers also split the output panels
+    /// into groups so both cores get work (the depthwise tile is then recomputed per group: it is cheap).
+    /// </summary>
+    private sealed class ConvolutionJob : IParallelJob
     {
-        ThrowIfDisposed();
-        if (handle.IsNone || handle.Index >= weights.Count)
+        private readonly CpuBackend owner;
+        private bool separable;
+        private int inH, inW, inC, outH, outW, outC, kh, kw, sh, sw, padTop, padLeft;
+        private bool reluIn, reluOut;
+        private float[]? input, output, residual, depthwise, bias;
+        private PackedPanels? kernel;
+        private int k, lda, pixels, tile, groups;
+
+        public ConvolutionJob(CpuBackend owner) => this.owner = owner;
+
+        public void Run(int batch, bool separable,
+            int inH, int inW, int inC, int outH, int outW, int outC,
+            int kh, int kw, int sh, int sw, int padTop, int padLeft, bool reluIn, bool reluOut,
+            float[] input, float[] output, float[]? residual, float[]? depthwise, PackedPanels kernel, float[]? bias)
         {
-            throw new ArgumentException($"Weight handle {handle.Index} was not uploaded to this backend ({weights.Count} tensors).", nameof(handle));
+            this.separable = separable;
+            (this.inH, this.inW, this.inC, this.outH, this.outW, this.outC) = (inH, inW, inC, outH, outW, outC);
+            (this.kh, this.kw, this.sh, this.sw, this.padTop, this.padLeft) = (kh, kw, sh, sw, padTop, padLeft);
+            (this.reluIn, this.reluOut) = (reluIn, reluOut);
+            (this.input, this.output, this.residual, this.depthwise, this.kernel, this.bias) = (input, output, residual, depthwise, kernel, bias);
+            k = kernel.K;
+            lda = ChannelMath.RoundUp(k, 16);
+            pixels = batch * outH * outW;
+            int tiles;
+            (tile, tiles, groups) = ConvolutionTiling.Plan(pixels, lda, kernel.Panels, owner.Threads);
+            owner.ReserveScratch(ScratchFloats(tile));
+            owner.pool.Run(this, tiles * groups);
+            this.input = this.output = this.residual = this.depthwise = this.bias = null;
+            this.kernel = null;
         }
 
-        return weights[handle.Index];
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        /// <summary>A tile's A rows (whole micro-tiles), one raw micro-tile, and the tap offsets.</summary>
+        private long ScratchFloats(int pixelsInTile) =>
+            (long)ChannelMath.RoundUp(pixelsInTile, Gemm.Rows) * lda + Gemm.TileFloats + 2 * kh * kw;
+
+        public void Execute(int task, int worker)
+        {
+            int tileIndex = task / groups, group = task % groups;
+            int q0 = tileIndex * tile;
+            int count = Math.Min(tile, pixels - q0);
+            int panels = kernel!.Panels;
+            int panelStart = group * panels / groups, panelEnd = (group + 1) * panels / groups;
+            int taps = kh * kw;
+            CpuIsa isa = owner.Isa;
+
+            float* a = owner.Scratch(worker, ScratchFloats(count));
+            float* microTile = a + (long)ChannelMath.RoundUp(count, Gemm.Rows) * lda;
+            int* tapX = (int*)(microTile + Gemm.TileFloats), tapW = tapX + taps;
+            float* x = Pointer(input), w = Pointer(depthwise);
+            int imagePixels = outH * outW;
+            long inImage = (long)inH * inW * inC;
+
+            bool runs = separable && kh == 3 && kw == 3;
+            int lastInteriorX = (inW - kw + padLeft) / sw;
+            for (int row = 0; row < count; row++)
+            {
+                int q = q0 + row;
+                int n = q / imagePixels, rem = q % imagePixels;
+                int oy = rem / outW, ox = rem % outW;
+                float* image = x + n * inImage;
+                float* dst = a + (long)row * lda;
+                if (runs && ox * sw - padLeft >= 0 && ox <= lastInteriorX)
+                {
+                    // The pixels of this output row whose taps need no left/right padding, in one pass.
+                    int length = Math.Min(Math.Min(outW, lastInteriorX + 1) - ox, count - row);
+                    float* first = image + (ox * sw - padLeft) * inC;
+                    int iy0 = oy * sh - padTop;
+                    ChannelMath.Depthwise3x3Run(isa,
+                        (uint)iy0 < (uint)inH ? first + (long)iy0 * inW * inC : null,
+                        (uint)(iy0 + 1) < (uint)inH ? first + (long)(iy0 + 1) * inW * inC : null,
+                        (uint)(iy0 + 2) < (uint)inH ? first + (long)(iy0 + 2) * inW * inC : null,
+                        w, inC, length, sw * inC, lda, dst, reluIn);
+                    row += length - 1;
+                }
+                else if (separable)
+                {
+                    int valid = 0;
+                    for (int ky = 0; ky < kh; ky++)
+                    {
+                        int iy = oy * sh - padTop + ky;
+                        if ((uint)iy >= (uint)inH)
+                        {
+                            continue;
+                        }
+
+                        for (int kx = 0; kx < kw; kx++)
+                        {
+                            int ix = ox * sw - padLeft + kx;
+                            if ((uint)ix < (uint)inW)
+                            {
+                                tapX[valid] = (iy * inW + ix) * inC;
+                                tapW[valid] = (ky * kw + kx) * inC;
+                                valid++;
+                            }
+                        }
+                    }
+
+                    ChannelMath.DepthwisePixel(isa, image, tapX, tapW, valid, w, dst, inC, reluIn);
+                }
+                else
+                {
+                    for (int ky = 0; ky < kh; ky++)
+                    {
+                        int iy = oy * sh - padTop + ky;
+                        for (int kx = 0; kx < kw; kx++)
+                        {
+                            int ix = ox * sw - padLeft + kx;
+                            float* column = dst + (ky * kw + kx) * inC;
+                            if ((uint)iy < (uint)inH && (uint)ix < (uint)inW)
+                            {
+                                ChannelMath.Copy(isa, column, image + (iy * inW + ix) * inC, inC, reluIn);
+                            }
+                            else
+                            {
+                                new Span<float>(column, inC).Clear();
+                            }
+                        }
+                    }
+                }
+            }
+
+            Gemm.Multiply(isa, a, lda, count, kernel, Pointer(kernel.Data), panelStart, panelEnd,
+                Pointer(output) + (long)q0 * outC, outC, Pointer(bias),
+                residual is null ? null : Pointer(residual) + (long)q0 * outC, reluOut, microTile);
+        }
     }
 
-    private float[]? BiasOrNull(WeightHandle bias) => bias.IsNone ? null : Weight(bias);
+    private sealed class DepthwiseJob : IParallelJob
+    {
+        private readonly CpuBackend owner;
+        public DepthwiseConvShape Shape;
+        public float[]? Input, Output, Residual, Kernel, Bias;
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
+        public DepthwiseJob(CpuBackend owner) => this.owner = owner;
+
+        public void Clear() => Input = Output = Residual = Kernel = Bias = null;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Execute(int task, int worker)
+        {
+            DepthwiseConvShape s = Shape;
+            int n = task / s.OutHeight, oy = task % s.OutHeight;
+            int taps = s.KernelHeight * s.KernelWidth;
+            int* tapX = (int*)owner.Scratch(worker, 2 * taps), tapW = tapX + taps;
+            float* image = Pointer(Input) + (long)n * s.InHeight * s.InWidth * s.Channels;
+            for (int ox = 0; ox < s.OutWidth; ox++)
+            {
+                int valid = 0;
+                for (int ky = 0; ky < s.KernelHeight; ky++)
+                {
+                    int iy = oy * s.StrideHeight - s.PadTop + ky;
+                    for (int kx = 0; kx < s.KernelWidth; kx++)
+                    {
+                        int ix = ox * s.StrideWidth - s.PadLeft + kx;
+                        if ((uint)iy < (uint)s.InHeight && (uint)ix < (uint)s.InWidth)
+                        {
+                            tapX[valid] = (iy * s.InWidth + ix) * s.Channels;
+                            tapW[valid] = (ky * s.KernelWidth + kx) * s.Channels;
+                            valid++;
+                        }
+                    }
+                }
+
+                long at = (((long)n * s.OutHeight + oy) * s.OutWidth + ox) * s.Channels;
+                float* dst = Pointer(Output) + at;
+                ChannelMath.DepthwisePixel(owner.Isa, image, tapX, tapW, valid, Pointer(Kernel), dst, s.Channels, s.ReluInput != 0);
+                ChannelMath.Finish(owner.Isa, dst, dst, Pointer(Bias), Residual is null ? null : Pointer(Residual) + at, s.Channels, s.ReluOutput != 0);
+            }
+        }
+    }
+
+    private sealed class MaxPoolJob : IParallelJob
+    {
+        private readonly CpuBackend owner;
+        public MaxPoolShape Shape;
+        public float[]? Input, Output, Residual;
+
+        public MaxPoolJob(CpuBackend owner) => this.owner = owner;
+
+        public void Clear() => Input = Output = Residual = null;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Execute(int task, int worker)
+        {
+            MaxPoolShape s = Shape;
+            CpuIsa isa = owner.Isa;
+            int n = task / s.OutHeight, oy = task % s.OutHeight;
+            float* image = Pointer(Input) + (long)n * s.InHeight * s.InWidth * s.Channels;
+            for (int ox = 0; ox < s.OutWidth; ox++)
+            {
+                long at = (((long)n * s.OutHeight + oy) * s.OutWidth + ox) * s.Channels;
+                float* best = Pointer(Output) + at;
+                bool any = false;
+                for (int ky = 0; ky < s.PoolHeight; ky++)
+                {
+                    int iy = oy * s.StrideHeight - s.PadTop + ky;
+                    for (int kx = 0; kx < s.PoolWidth; kx++)
+                    {
+                        int ix = ox * s.StrideWidth - s.PadLeft + kx;
+                        if ((uint)iy >= (uint)s.InHeight || (uint)ix >= (uint)s.InWidth)
+                        {
+                            continue;
+                        }
+
+                        float* x = image + ((long)iy * s.InWidth + ix) * s.Channels;
+                        if (any)
+                        {
+                            ChannelMath.Max(isa, best, x, s.Channels);
+                        }
+                        else
+                        {
+                            ChannelMath.Copy(isa, best, x, s.Channels, relu: false);
+                            any = true;
+                        }
+                    }
+                }
+
+                if (!any)
+                {
+                    new Span<float>(best, s.Channels).Fill(float.NegativeInfinity);
+                }
+
+                // max(relu(x)) = relu(max(x)): the input ReLU is applied once, after the max.
+                if (s.ReluInput != 0)
+                {
+                    ChannelMath.Copy(isa, best, best, s.Channels, relu: true);
+                }
+
+                ChannelMath.Finish(isa, best, best, null, Residual is null ? null : Pointer(Residual) + at, s.Channels, s.ReluOutput != 0);
+            }
+        }
+    }
+
+    private sealed class ElementwiseJob : IParallelJob
+    {
+        public const int PixelsPerTask = 256;
+        private readonly CpuBackend owner;
+        public ElementwiseShape Shape;
+        public int Pixels;
+        public float[]? Input, Output, Residual, Scale, Shift;
+
+        public ElementwiseJob(CpuBackend owner) => this.owner = owner;
+
+        public void Clear() => Input = Output = Residual = Scale = Shift = null;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Execute(int task, int worker)
+        {
+            ElementwiseShape s = Shape;
+            CpuIsa isa = owner.Isa;
+            int end = Math.Min(Pixels, (task + 1) * PixelsPerTask);
+            for (int p = task * PixelsPerTask; p < end; p++)
+            {
+                long at = (long)p * s.Channels;
+                float* y = Pointer(Output) + at;
+                ChannelMath.Copy(isa, y, Pointer(Input) + at, s.Channels, s.ReluInput != 0);
+                if (Scale is not null)
+                {
+                    ChannelMath.Multiply(isa, y, Pointer(Scale), 0f, s.Channels);
+                }
+
+                ChannelMath.Finish(isa, y, y, Pointer(Shift), Residual is null ? null : Pointer(Residual) + at, s.Channels, s.ReluOutput != 0);
+            }
+        }
+    }
+
+    private sealed class GlobalPoolJob : IParallelJob
+    {
+        private readonly CpuBackend owner;
+        public GlobalPoolShape Shape;
+        public float[]? Input, Output;
+
+        public GlobalPoolJob(CpuBackend owner) => this.owner = owner;
+
+        public void Clear() => Input = Output = null;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Execute(int task, int worker)
+        {
+            GlobalPoolShape s = Shape;
+            CpuIsa isa = owner.Isa;
+            int pixels = s.Height * s.Width;
+            float* result = Pointer(Output) + (long)task * s.Channels;
+            float* image = Pointer(Input) + (long)task * pixels * s.Channels;
+            new Span<float>(result, s.Channels).Fill(s.IsMax != 0 ? float.NegativeInfinity : 0f);
+            for (int p = 0; p < pixels; p++)
+            {
+                float* x = image + (long)p * s.Channels;
+                if (s.IsMax != 0)
+                {
+                    ChannelMath.Max(isa, result, x, s.Channels);
+                }
+                else
+                {
+                    ChannelMath.Add(isa, result, x, s.Channels, s.ReluInput != 0);
+                }
+            }
+
+            if (s.IsMax != 0)
+            {
+                ChannelMath.Copy(isa, result, result, s.Channels, s.ReluInput != 0);
+            }
+            else
+            {
+                ChannelMath.Multiply(isa, result, null, 1f / pixels, s.Channels);
+            }
+        }
+    }
+
+    /// <summary>A fully connected layer as a GEMM of the batch (rows) by the packed kernel; tasks are groups of panels.</summary>
+    private sealed class DenseJob : IParallelJob
+    {
+        private readonly CpuBackend owner;
+        public DenseShape Shape;
+        public int Batch, Groups;
+        public float[]? Input, Output, Bias;
+        public PackedPanels? Kernel;
+
+        public DenseJob(CpuBackend owner) => this.owner = owner;
+
+        /// <summary>The batch's input rows (whole micro-tiles) and one raw micro-tile.</summary>
+        public long ScratchFloats =>
+            (long)ChannelMath.RoundUp(Batch, Gemm.Rows) * ChannelMath.RoundUp(Shape.InFeatures, 16) + Gemm.TileFloats;
+
+        public void Clear()
+        {
+            Input = Output = Bias = null;
+            Kernel = null;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Execute(int task, int worker)
+        {
+            DenseShape s = Shape;
+            CpuIsa isa = owner.Isa;
+            int lda = ChannelMath.RoundUp(s.InFeatures, 16);
+            int rows = ChannelMath.RoundUp(Batch, Gemm.Rows);
+            float* a = owner.Scratch(worker, ScratchFloats);
+            for (int n = 0; n < Batch; n++)
+            {
+                ChannelMath.Copy(isa, a + (long)n * lda, Pointer(Input) + (long)n * s.InFeatures, s.InFeatures, s.ReluInput != 0);
+            }
+
+            int panels = Kernel!.Panels;
+            Gemm.Multiply(isa, a, lda, Batch, Kernel, Pointer(Kernel.Data),
+                task * panels / Groups, (task + 1) * panels / Groups,
+                Pointer(Output), s.OutFeatures, Pointer(Bias), null, s.ReluOutput != 0, a + (long)rows * lda);
+        }
+    }
 }

@@ -12,6 +12,11 @@ namespace Xception.Compiler.Runtime.Execution;
 /// specialized version per distinct shape value (its <see cref="SpecializedValue{T}"/> cache), so a
 /// model's steps compile during the first inference and never again. All steps go to the default
 /// stream in order; <see cref="ReadOutput"/> synchronizes once.
+/// Separable blocks and Conv2D run as shared-memory tiled GEMMs (<see cref="PointwiseConvKernels"/>)
+/// unless the backend's <see cref="Family"/> is <see cref="KernelFamily.Simple"/>, the default on ILGPU's
+/// CPU accelerator: there a group barrier is a rendezvous of 256 OS threads and the tiled kernels run the
+/// mini fixture models 5–10× slower. Which kernel a step gets is decided in
+/// <see cref="KernelCatalog"/> (<see cref="KernelCatalog.ForStep"/> lists the same ones for PTX checks).
 /// </summary>
 public sealed class IlgpuBackend : ExecutionBackend
 {
@@ -25,6 +30,8 @@ public sealed class IlgpuBackend : ExecutionBackend
 
     private Action<Index1D, SpecializedValue<Conv2DShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? conv2D;
     private Action<Index1D, SpecializedValue<SeparableConvShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? separableConv;
+    private Action<KernelConfig, SpecializedValue<Conv2DShape>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? tiledConv2D;
+    private Action<KernelConfig, SpecializedValue<SeparableConvShape>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? tiledSeparableConv;
     private Action<Index1D, SpecializedValue<DepthwiseConvShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? depthwiseConv;
     private Action<Index1D, SpecializedValue<MaxPoolShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? maxPool;
     private Action<Index1D, SpecializedValue<ElementwiseShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? elementwise;
@@ -33,15 +40,30 @@ public sealed class IlgpuBackend : ExecutionBackend
     private Action<Index1D, SpecializedValue<SoftmaxShape>, ArrayView<float>, ArrayView<float>>? softmax;
 
     /// <summary>Creates a backend on the first device of the given kind (Cuda, OpenCL or IlgpuCpu).</summary>
+    /// <param name="kind">Cuda, OpenCL or IlgpuCpu.</param>
+    /// <param name="family">
+    /// The convolution kernels; by default <see cref="KernelFamily.Tiled"/> on GPUs and
+    /// <see cref="KernelFamily.Simple"/> on ILGPU's CPU accelerator, where group barriers are thread
+    /// rendezvous and the tiled kernels are many times slower (they are tested there on small shapes).
+    /// </param>
     /// <exception cref="BackendUnavailableException">No such device.</exception>
-    public IlgpuBackend(Backend kind)
+    public IlgpuBackend(Backend kind, KernelFamily? family = null)
     {
-        (context, accelerator) = IlgpuDevices.Open(kind);
+        Family = family ?? DefaultFamily(kind);
+        // ILGPU's default CPU device runs groups of at most 16 threads; the tiled kernels need 256.
+        (context, accelerator) = IlgpuDevices.Open(kind, Family == KernelFamily.Tiled ? PointwiseConvKernels.GroupSize : 0);
         Kind = kind;
     }
 
     /// <summary>Which ILGPU accelerator this backend runs on.</summary>
     public Backend Kind { get; }
+
+    /// <summary>Which convolution kernels this backend launches (see <see cref="KernelCatalog.ForStep"/>).</summary>
+    public KernelFamily Family { get; }
+
+    /// <summary>The kernel family a backend of this kind uses unless told otherwise.</summary>
+    public static KernelFamily DefaultFamily(Backend kind) =>
+        kind == Backend.IlgpuCpu ? KernelFamily.Simple : KernelFamily.Tiled;
 
     /// <summary>The accelerator's device name, for logs and benchmarks.</summary>
     public string DeviceName => accelerator.Name;
@@ -127,8 +149,19 @@ public sealed class IlgpuBackend : ExecutionBackend
     {
         CheckBatch(batch);
         StepChecks.Residual(shape.HasResidual, residual);
-        conv2D ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Conv2DKernels.Conv2D);
         var output = SlotView(destination);
+        if (KernelCatalog.ForConv2D(Family) == KernelCatalog.TiledConv2D)
+        {
+            tiledConv2D ??= accelerator.LoadStreamKernel<SpecializedValue<Conv2DShape>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(PointwiseConvKernels.Conv);
+            int pixels = Pixels(batch, shape.OutHeight, shape.OutWidth);
+            tiledConv2D(
+                PointwiseConvKernels.Config(pixels, shape.OutChannels),
+                SpecializedValue.New(shape), pixels,
+                SlotView(source), Weight(kernel), BiasOrZeros(bias, shape.OutChannels), ResidualOr(residual, output), output);
+            return;
+        }
+
+        conv2D ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(Conv2DKernels.Conv2D);
         conv2D(
             Extent(batch, (long)shape.OutHeight * shape.OutWidth * KernelBlocks(shape.OutChannels)),
             SpecializedValue.New(shape),
@@ -139,8 +172,19 @@ public sealed class IlgpuBackend : ExecutionBackend
     {
         CheckBatch(batch);
         StepChecks.Residual(shape.HasResidual, residual);
-        separableConv ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<SeparableConvShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(SeparableConvKernels.Fused);
         var output = SlotView(destination);
+        if (KernelCatalog.ForSeparableConv(Family) == KernelCatalog.TiledSeparableConv)
+        {
+            tiledSeparableConv ??= accelerator.LoadStreamKernel<SpecializedValue<SeparableConvShape>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(PointwiseConvKernels.Separable);
+            int pixels = Pixels(batch, shape.OutHeight, shape.OutWidth);
+            tiledSeparableConv(
+                PointwiseConvKernels.Config(pixels, shape.OutChannels),
+                SpecializedValue.New(shape), pixels,
+                SlotView(source), Weight(depthwise), Weight(pointwise), BiasOrZeros(bias, shape.OutChannels), ResidualOr(residual, output), output);
+            return;
+        }
+
+        separableConv ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<SeparableConvShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(SeparableConvKernels.Fused);
         separableConv(
             Extent(batch, (long)shape.OutHeight * shape.OutWidth * KernelBlocks(shape.OutChannels)),
             SpecializedValue.New(shape),
@@ -242,6 +286,17 @@ public sealed class IlgpuBackend : ExecutionBackend
     }
 
     private static long KernelBlocks(int channels) => (channels + KernelMath.ChannelBlock - 1) / KernelMath.ChannelBlock;
+
+    private static int Pixels(int batch, int height, int width)
+    {
+        long pixels = (long)batch * height * width;
+        if (pixels > int.MaxValue)
+        {
+            throw new NotSupportedException($"A step of {pixels} pixels exceeds the int index space of the ILGPU kernels; lower MaxBatch.");
+        }
+
+        return (int)pixels;
+    }
 
     private static Index1D Extent(int batch, long perImage)
     {

@@ -21,11 +21,18 @@ internal static class IlgpuDevices
     public static bool IsCudaAvailable => CudaProbe.Value;
 
     /// <summary>Opens a context (with ILGPU.Algorithms) and an accelerator on the first device of a kind.</summary>
-    public static (Context Context, Accelerator Accelerator) Open(Backend kind)
+    /// <param name="kind">Cuda, OpenCL or IlgpuCpu.</param>
+    /// <param name="cpuGroupSize">
+    /// For IlgpuCpu: the largest group the simulated device must run (its default allows 16 threads);
+    /// 0 keeps ILGPU's default device. A multiple of 32 (one simulated multiprocessor of 32-thread warps).
+    /// </param>
+    public static (Context Context, Accelerator Accelerator) Open(Backend kind, int cpuGroupSize = 0)
     {
         RegisterNativeResolver();
         Context context = kind switch
         {
+            Backend.IlgpuCpu when cpuGroupSize > 0 =>
+                Context.Create(b => b.CPU(new CPUDevice(32, (cpuGroupSize + 31) / 32, 1)).EnableAlgorithms()),
             Backend.IlgpuCpu => Context.Create(b => b.CPU().EnableAlgorithms()),
             Backend.Cuda => Context.Create(b => b.Cuda().EnableAlgorithms()),
             Backend.OpenCL => Context.Create(b => b.OpenCL().EnableAlgorithms()),

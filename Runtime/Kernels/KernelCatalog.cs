@@ -11,12 +11,33 @@ namespace Xception.Compiler.Runtime.Kernels;
 /// <param name="Shape">The shape value (a step shape record struct).</param>
 public sealed record KernelInstance(string Name, MethodInfo Kernel, object Shape);
 
+/// <summary>Which kernels an <see cref="IlgpuBackend"/> launches for the convolutions.</summary>
+public enum KernelFamily
+{
+    /// <summary>
+    /// Separable blocks and Conv2D as shared-memory tiled GEMMs (<see cref="PointwiseConvKernels"/>):
+    /// explicitly grouped, with group barriers. The default on GPUs.
+    /// </summary>
+    Tiled,
+
+    /// <summary>
+    /// One thread per (pixel, 8 output channels), no shared memory or barriers
+    /// (<see cref="SeparableConvKernels"/>, <see cref="Conv2DKernels"/>): much faster on ILGPU's CPU
+    /// accelerator, where every group barrier is a thread rendezvous.
+    /// </summary>
+    Simple,
+}
+
 /// <summary>Every ILGPU kernel of the runtime, and the steps of Keras Xception at 299×299 as representative shapes.</summary>
 public static class KernelCatalog
 {
     public static MethodInfo Conv2D => Method(typeof(Conv2DKernels), nameof(Conv2DKernels.Conv2D));
 
     public static MethodInfo SeparableConv => Method(typeof(SeparableConvKernels), nameof(SeparableConvKernels.Fused));
+
+    public static MethodInfo TiledSeparableConv => Method(typeof(PointwiseConvKernels), nameof(PointwiseConvKernels.Separable));
+
+    public static MethodInfo TiledConv2D => Method(typeof(PointwiseConvKernels), nameof(PointwiseConvKernels.Conv));
 
     public static MethodInfo DepthwiseConv => Method(typeof(DepthwiseConvKernels), nameof(DepthwiseConvKernels.Depthwise));
 
@@ -40,6 +61,20 @@ public static class KernelCatalog
             new Conv2DShape(299, 299, 3, 149, 149, 32, 3, 3, 2, 2, 0, 0, 0, 1, 0)),
         new("Conv2D shortcut 147x147x64->128 k1 s2 same", Conv2D,
             new Conv2DShape(147, 147, 64, 74, 74, 128, 1, 1, 2, 2, 0, 0, 0, 0, 0)),
+        new("TiledConv2D block1_conv1 299x299x3->32 k3 s2 valid", TiledConv2D,
+            new Conv2DShape(299, 299, 3, 149, 149, 32, 3, 3, 2, 2, 0, 0, 0, 1, 0)),
+        new("TiledConv2D block1_conv2 149x149x32->64 k3 s1 valid", TiledConv2D,
+            new Conv2DShape(149, 149, 32, 147, 147, 64, 3, 3, 1, 1, 0, 0, 0, 1, 0)),
+        new("TiledConv2D shortcut 147x147x64->128 k1 s2 same", TiledConv2D,
+            new Conv2DShape(147, 147, 64, 74, 74, 128, 1, 1, 2, 2, 0, 0, 0, 0, 0)),
+        new("TiledSeparableConv block5 19x19x728->728 k3 relu-in residual", TiledSeparableConv,
+            new SeparableConvShape(19, 19, 728, 19, 19, 728, 3, 3, 1, 1, 1, 1, 1, 0, 1)),
+        new("TiledSeparableConv block14 10x10x1536->2048 k3 relu-out", TiledSeparableConv,
+            new SeparableConvShape(10, 10, 1536, 10, 10, 2048, 3, 3, 1, 1, 1, 1, 0, 1, 0)),
+        new("TiledSeparableConv tail 37x37x64->91 k3", TiledSeparableConv,
+            new SeparableConvShape(37, 37, 64, 37, 37, 91, 3, 3, 1, 1, 1, 1, 0, 1, 0)),
+        new("TiledSeparableConv general 15x15x16->24 k5 s2", TiledSeparableConv,
+            new SeparableConvShape(15, 15, 16, 8, 8, 24, 5, 5, 2, 2, 2, 2, 1, 0, 0)),
         new("SeparableConv block5 19x19x728->728 k3 relu-in residual", SeparableConv,
             new SeparableConvShape(19, 19, 728, 19, 19, 728, 3, 3, 1, 1, 1, 1, 1, 0, 1)),
         new("SeparableConv tail 37x37x64->91 k3", SeparableConv,
@@ -57,6 +92,37 @@ public static class KernelCatalog
         new("Dense predictions 2048->1000", Dense, new DenseShape(2048, 1000, 0, 0)),
         new("Softmax 1000", Softmax, new SoftmaxShape(1000)),
     };
+
+    /// <summary>
+    /// The kernel instances <see cref="IlgpuBackend"/> launches for one step with this shape, in launch
+    /// order (the backend selects its kernels through the same code, so the two cannot drift).
+    /// </summary>
+    /// <param name="shape">A step shape: Conv2DShape, SeparableConvShape, DepthwiseConvShape, MaxPoolShape,
+    /// ElementwiseShape, GlobalPoolShape, DenseShape or SoftmaxShape.</param>
+    /// <param name="family">The backend's kernel family (GPUs use <see cref="KernelFamily.Tiled"/>).</param>
+    public static IReadOnlyList<KernelInstance> ForStep(object shape, KernelFamily family = KernelFamily.Tiled) => shape switch
+    {
+        Conv2DShape s => One($"{Prefix(ForConv2D(family))}Conv2D {s.InHeight}x{s.InWidth}x{s.InChannels}->{s.OutHeight}x{s.OutWidth}x{s.OutChannels} k{s.KernelHeight}x{s.KernelWidth} s{s.StrideHeight}x{s.StrideWidth}", ForConv2D(family), s),
+        SeparableConvShape s => One($"{Prefix(ForSeparableConv(family))}SeparableConv {s.InHeight}x{s.InWidth}x{s.InChannels}->{s.OutHeight}x{s.OutWidth}x{s.OutChannels} k{s.KernelHeight}x{s.KernelWidth} s{s.StrideHeight}x{s.StrideWidth}", ForSeparableConv(family), s),
+        DepthwiseConvShape s => One($"DepthwiseConv {s.InHeight}x{s.InWidth}x{s.Channels}->{s.OutHeight}x{s.OutWidth} k{s.KernelHeight}x{s.KernelWidth} s{s.StrideHeight}x{s.StrideWidth}", DepthwiseConv, s),
+        MaxPoolShape s => One($"MaxPool {s.InHeight}x{s.InWidth}x{s.Channels}->{s.OutHeight}x{s.OutWidth} p{s.PoolHeight}x{s.PoolWidth} s{s.StrideHeight}x{s.StrideWidth}", MaxPool, s),
+        ElementwiseShape s => One($"Elementwise {s.Length}/{s.Channels}", Elementwise, s),
+        GlobalPoolShape s => One($"GlobalPool {(s.IsMax != 0 ? "max" : "avg")} {s.Height}x{s.Width}x{s.Channels}", GlobalPool, s),
+        DenseShape s => One($"Dense {s.InFeatures}->{s.OutFeatures}", Dense, s),
+        SoftmaxShape s => One($"Softmax {s.Length}", Softmax, s),
+        null => throw new ArgumentNullException(nameof(shape)),
+        _ => throw new ArgumentException($"{shape.GetType().Name} is not a step shape.", nameof(shape)),
+    };
+
+    /// <summary>The kernel a backend of this family launches for a Conv2D step (the backend asks here).</summary>
+    public static MethodInfo ForConv2D(KernelFamily family) => family == KernelFamily.Tiled ? TiledConv2D : Conv2D;
+
+    /// <summary>The kernel a backend of this family launches for a SeparableConv step (the backend asks here).</summary>
+    public static MethodInfo ForSeparableConv(KernelFamily family) => family == KernelFamily.Tiled ? TiledSeparableConv : SeparableConv;
+
+    private static string Prefix(MethodInfo kernel) => kernel.DeclaringType == typeof(PointwiseConvKernels) ? "Tiled" : "";
+
+    private static KernelInstance[] One(string name, MethodInfo kernel, object shape) => new[] { new KernelInstance(name, kernel, shape) };
 
     private static MethodInfo Method(Type type, string name) =>
         type.GetMethod(name, BindingFlags.Public | BindingFlags.Static)

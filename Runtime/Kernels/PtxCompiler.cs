@@ -52,7 +52,9 @@ public static class PtxCompiler
 
     private static string Compile(Context context, PTXBackend backend, KernelInstance kernel)
     {
-        var entry = EntryPointDescription.FromImplicitlyGroupedKernel(kernel.Kernel);
+        var entry = IsExplicitlyGrouped(kernel.Kernel)
+            ? EntryPointDescription.FromExplicitlyGroupedKernel(kernel.Kernel)
+            : EntryPointDescription.FromImplicitlyGroupedKernel(kernel.Kernel);
         Method generic = backend.PreCompileKernelMethod(entry);
 
         using var irContext = new IRContext(context);
@@ -97,6 +99,16 @@ public static class PtxCompiler
         irContext.Optimize();
         var compiled = (PTXCompiledKernel)backend.Compile(wrapper, entry, KernelSpecialization.Empty);
         return compiled.PTXAssembly;
+    }
+
+    /// <summary>
+    /// Implicitly grouped kernels take an index (Index1D…) first; explicitly grouped ones (shared memory,
+    /// barriers, launched with a KernelConfig) take only their arguments.
+    /// </summary>
+    internal static bool IsExplicitlyGrouped(System.Reflection.MethodInfo kernel)
+    {
+        var parameters = kernel.GetParameters();
+        return parameters.Length == 0 || !typeof(IIndex).IsAssignableFrom(parameters[0].ParameterType);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System;
 using Xception.Compiler.Runtime;
 using Xception.Compiler.Runtime.Execution;
+using Xception.Compiler.Runtime.Kernels;
 
 namespace Xception.Compiler.Tests.Kernels;
 
@@ -13,14 +14,19 @@ public sealed class BackendFixture : IDisposable
     public const string Cpu = "cpu";
     public const string IlgpuCpu = "ilgpu-cpu";
 
+    /// <summary>ILGPU's CPU accelerator running the GPU's shared-memory tiled kernels (<see cref="KernelFamily.Tiled"/>).</summary>
+    public const string IlgpuCpuTiled = "ilgpu-cpu-tiled";
+
     private readonly CpuBackend cpu = new(threads: 2);
-    private readonly Lazy<IlgpuBackend> ilgpu = new(() => new IlgpuBackend(Backend.IlgpuCpu));
+    private readonly Lazy<IlgpuBackend> ilgpu = new(() => new IlgpuBackend(Backend.IlgpuCpu, KernelFamily.Simple));
+    private readonly Lazy<IlgpuBackend> ilgpuTiled = new(() => new IlgpuBackend(Backend.IlgpuCpu, KernelFamily.Tiled));
 
     public ExecutionBackend Get(string name) => name switch
     {
         Cpu => cpu,
         IlgpuCpu => ilgpu.Value,
-        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "cpu or ilgpu-cpu"),
+        IlgpuCpuTiled => ilgpuTiled.Value,
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "cpu, ilgpu-cpu or ilgpu-cpu-tiled"),
     };
 
     /// <summary>
@@ -51,6 +57,11 @@ public sealed class BackendFixture : IDisposable
         if (ilgpu.IsValueCreated)
         {
             ilgpu.Value.Dispose();
+        }
+
+        if (ilgpuTiled.IsValueCreated)
+        {
+            ilgpuTiled.Value.Dispose();
         }
     }
 }

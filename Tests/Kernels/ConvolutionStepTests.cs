@@ -24,6 +24,11 @@ public sealed class ConvolutionStepTests
         ["5x5 s2 same (general taps), 6→11, relu-in"] = new(9, 9, 6, 11, 5, 2, true, 1, ReluIn: true),
         ["3x3 s2 valid, 8→17, batch 2, relu-out"] = new(9, 8, 8, 17, 3, 2, false, 2, ReluOut: true),
         ["3x3 s1 same, 13→40 (vector tiles + tail), relu-in + residual"] = new(5, 9, 13, 40, 3, 1, true, 1, ReluIn: true, Residual: true),
+        // Tiled GEMM tails: M = 2·9·8 = 144 (2 full 64-pixel tiles + 16), N = 91 (64 + 27), K = 37 (2·16 + 5).
+        ["3x3 s1 same, 37→91 (GEMM tails in M, N, K), batch 2, relu-in + residual + relu-out"] = new(9, 8, 37, 91, 3, 1, true, 2, true, true, true),
+        ["1x1 s2 same, 70→67 (GEMM tails), batch 2, residual"] = new(15, 13, 70, 67, 1, 2, true, 2, Residual: true),
+        // Many tiles: M = 722 (11 tiles + 18), N = 130 (2 tiles + 2), K = 13 (one partial slice).
+        ["3x3 s1 same, 13→130 (many tiles), batch 2, relu-in + residual"] = new(19, 19, 13, 130, 3, 1, true, 2, ReluIn: true, Residual: true),
     };
 
     private readonly BackendFixture backends;
@@ -31,7 +36,7 @@ public sealed class ConvolutionStepTests
     public ConvolutionStepTests(BackendFixture backends) => this.backends = backends;
 
     public static IEnumerable<object[]> CaseNames() =>
-        from backend in new[] { BackendFixture.Cpu, BackendFixture.IlgpuCpu }
+        from backend in new[] { BackendFixture.Cpu, BackendFixture.IlgpuCpu, BackendFixture.IlgpuCpuTiled }
         from name in Cases.Keys
         select new object[] { backend, name };
 

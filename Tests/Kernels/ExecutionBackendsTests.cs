@@ -1,6 +1,7 @@
 using System;
 using Xception.Compiler.Runtime;
 using Xception.Compiler.Runtime.Execution;
+using Xception.Compiler.Runtime.Kernels;
 
 namespace Xception.Compiler.Tests.Kernels;
 
@@ -25,6 +26,23 @@ public sealed class ExecutionBackendsTests
         var ilgpu = Assert.IsType<IlgpuBackend>(backend);
         Assert.Equal("ilgpu-cpu", ilgpu.Name);
         Assert.Equal(Backend.IlgpuCpu, ilgpu.Kind);
+    }
+
+    [Theory]
+    [InlineData(Backend.Cuda, KernelFamily.Tiled)]
+    [InlineData(Backend.OpenCL, KernelFamily.Tiled)]
+    [InlineData(Backend.IlgpuCpu, KernelFamily.Simple)]
+    public void DefaultFamily_GpusGetTiledKernels_CpuAcceleratorGetsSimpleOnes(Backend kind, KernelFamily expected)
+    {
+        Assert.Equal(expected, IlgpuBackend.DefaultFamily(kind));
+    }
+
+    [Fact]
+    public void Create_IlgpuCpu_DefaultsToSimpleKernels()
+    {
+        using ExecutionBackend backend = ExecutionBackends.Create(new InferenceOptions { Backend = Backend.IlgpuCpu });
+
+        Assert.Equal(KernelFamily.Simple, Assert.IsType<IlgpuBackend>(backend).Family);
     }
 
     [Fact]

@@ -37,6 +37,59 @@ public sealed class PtxCompilerTests
         Assert.Contains(KernelCatalog.Elementwise, covered);
         Assert.Contains(KernelCatalog.Dense, covered);
         Assert.Contains(KernelCatalog.Softmax, covered);
+        Assert.Contains(KernelCatalog.TiledConv2D, covered);
+        Assert.Contains(KernelCatalog.TiledSeparableConv, covered);
+    }
+
+    [Fact]
+    public void CompileAll_TiledKernels_StageTilesInSharedMemoryWithBarriers()
+    {
+        var kernels = KernelCatalog.Representative()
+            .Where(k => k.Kernel == KernelCatalog.TiledConv2D || k.Kernel == KernelCatalog.TiledSeparableConv)
+            .ToList();
+
+        var results = PtxCompiler.CompileAll(kernels);
+
+        Assert.NotEmpty(results);
+        Assert.All(results, r =>
+        {
+            Assert.Contains(".shared", r.Ptx);
+            Assert.Contains("bar.sync", r.Ptx);
+        });
+    }
+
+    public static IEnumerable<object[]> StepShapes() => new object[][]
+    {
+        new object[] { new Conv2DShape(299, 299, 3, 149, 149, 32, 3, 3, 2, 2, 0, 0, 0, 1, 0), KernelCatalog.TiledConv2D },
+        new object[] { new SeparableConvShape(19, 19, 728, 19, 19, 728, 3, 3, 1, 1, 1, 1, 1, 0, 1), KernelCatalog.TiledSeparableConv },
+        new object[] { new DepthwiseConvShape(19, 19, 728, 19, 19, 3, 3, 1, 1, 1, 1, 1, 0, 0), KernelCatalog.DepthwiseConv },
+        new object[] { new MaxPoolShape(147, 147, 128, 74, 74, 3, 3, 2, 2, 0, 0, 0, 0, 1), KernelCatalog.MaxPool },
+        new object[] { new ElementwiseShape(100, 10, 1, 0, 1, 0), KernelCatalog.Elementwise },
+        new object[] { new GlobalPoolShape(10, 10, 2048, 0, 0), KernelCatalog.GlobalPool },
+        new object[] { new DenseShape(2048, 1000, 0, 0), KernelCatalog.Dense },
+        new object[] { new SoftmaxShape(1000), KernelCatalog.Softmax },
+    };
+
+    [Theory]
+    [MemberData(nameof(StepShapes))]
+    public void ForStep_EachStepShape_ReturnsTheGpuKernelAndCompilesToPtx(object shape, System.Reflection.MethodInfo expected)
+    {
+        IReadOnlyList<KernelInstance> kernels = KernelCatalog.ForStep(shape);
+
+        KernelInstance kernel = Assert.Single(kernels);
+        Assert.Equal(expected, kernel.Kernel);
+        Assert.Equal(shape, kernel.Shape);
+        Assert.Contains(".entry", Assert.Single(PtxCompiler.CompileAll(kernels)).Ptx);
+    }
+
+    [Fact]
+    public void ForStep_SimpleFamily_ReturnsTheOneThreadPerPixelKernels()
+    {
+        var separable = new SeparableConvShape(8, 8, 16, 8, 8, 24, 3, 3, 1, 1, 1, 1, 0, 0, 0);
+        var conv = new Conv2DShape(8, 8, 16, 8, 8, 24, 3, 3, 1, 1, 1, 1, 0, 0, 0);
+
+        Assert.Equal(KernelCatalog.SeparableConv, KernelCatalog.ForStep(separable, KernelFamily.Simple)[0].Kernel);
+        Assert.Equal(KernelCatalog.Conv2D, KernelCatalog.ForStep(conv, KernelFamily.Simple)[0].Kernel);
     }
 
     [Fact]

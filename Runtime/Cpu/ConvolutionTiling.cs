@@ -1,0 +1,37 @@
+using System;
+
+namespace Xception.Compiler.Runtime.Cpu;
+
+/// <summary>How a convolution step's output pixels and panels are cut into parallel tasks.</summary>
+internal static class ConvolutionTiling
+{
+    /// <summary>An A tile (pixels × K floats) is kept under this many floats so it stays in L2 while every panel passes over it.</summary>
+    public const int TileBudgetFloats = 64 * 1024;
+
+    /// <summary>
+    /// Pixels per tile (a multiple of the micro-tile), tiles, and panel groups: tiles as large as the L2
+    /// budget allows, their count a multiple of the threads; when there are fewer pixels than that
+    /// gives every thread, the output panels are split instead.
+    /// </summary>
+    public static (int Tile, int Tiles, int Groups) Plan(int pixels, int lda, int panels, int threads)
+    {
+        int maxTile = Math.Clamp(TileBudgetFloats / lda / Gemm.Rows * Gemm.Rows, Gemm.Rows, 256);
+        int tiles = (pixels + maxTile - 1) / maxTile;
+        int groups = 1;
+        if (threads > 1)
+        {
+            if (tiles < threads && panels >= threads)
+            {
+                groups = threads;
+            }
+            else
+            {
+                tiles = ChannelMath.RoundUp(tiles, threads);
+            }
+        }
+
+        int tile = ChannelMath.RoundUp((pixels + tiles - 1) / tiles, Gemm.Rows);
+        tiles = (pixels + tile - 1) / tile;
+        return (tile, tiles, groups);
+    }
+}

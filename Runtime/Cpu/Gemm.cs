@@ -1,0 +1,247 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Xception.Compiler.Runtime.Cpu;
+
+/// <summary>
+/// The GEMM at the heart of every convolution step: C[rows × N] = epilogue(A[rows × K] · B[K × N]), A
+/// row-major in a worker's cache-resident scratch (a tile of depthwise outputs or gathered conv taps),
+/// B packed in panels (<see cref="PackedPanels"/>), and the epilogue (bias = folded BN, residual add,
+/// ReLU) applied while C is stored. The micro-kernel computes <see cref="Rows"/> pixels × 32 output
+/// channels in registers; on AVX-512 that is 16 accumulators of the 32 zmm registers, so each k step
+/// is 2 panel loads + 8 broadcasts for 16 FMAs.
+/// </summary>
+internal static unsafe class Gemm
+{
+    /// <summary>Pixels per micro-tile. A must have this many readable rows past the last one used (rounded up).</summary>
+    public const int Rows = 8;
+
+    /// <summary>Floats of per-worker scratch the tail handling needs (one micro-tile).</summary>
+    public const int TileFloats = Rows * PackedPanels.Width;
+
+    /// <summary>
+    /// Multiplies <paramref name="rows"/> rows of A by panels [<paramref name="panelStart"/>, <paramref name="panelEnd"/>)
+    /// of B. <paramref name="c"/> and <paramref name="residual"/> point at column 0 of row 0 (stride <paramref name="ldc"/>);
+    /// <paramref name="bias"/> at column 0. A must hold RoundUp(rows, Rows) readable rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Multiply(
+        CpuIsa isa, float* a, int lda, int rows, PackedPanels b, float* packed, int panelStart, int panelEnd,
+        float* c, int ldc, float* bias, float* residual, bool relu, float* tile)
+    {
+        int k = b.K;
+        for (int p = panelStart; p < panelEnd; p++)
+        {
+            float* panel = packed + (long)p * k * PackedPanels.Width;
+            int column = p * PackedPanels.Width;
+            int columns = Math.Min(PackedPanels.Width, b.N - column);
+            float* panelBias = bias == null ? null : bias + column;
+            for (int r = 0; r < rows; r += Rows)
+            {
+                int tileRows = Math.Min(Rows, rows - r);
+                float* ar = a + (long)r * lda;
+                float* cr = c + (long)r * ldc + column;
+                float* rr = residual == null ? null : residual + (long)r * ldc + column;
+                switch (isa)
+                {
+                    case CpuIsa.Vector512:
+                        Kernel512(ar, lda, panel, k, cr, ldc, panelBias, rr, relu, tileRows, columns, tile);
+                        break;
+                    case CpuIsa.Vector256:
+                        Kernel256(ar, lda, panel, k, tile);
+                        FinishTile(isa, tile, cr, ldc, panelBias, rr, relu, tileRows, columns);
+                        break;
+                    default:
+                        KernelScalar(ar, lda, panel, k, tile);
+                        FinishTile(isa, tile, cr, ldc, panelBias, rr, relu, tileRows, columns);
+                        break;
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel512(
+        float* a, nint lda, float* b, int k, float* c, nint ldc, float* bias, float* residual, bool relu,
+        int rows, int columns, float* tile)
+    {
+        Vector512<float> c00 = default, c01 = default;
+        Vector512<float> c10 = default, c11 = default;
+        Vector512<float> c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default;
+        Vector512<float> c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default;
+        Vector512<float> c70 = default, c71 = default;
+        float* a0 = a;
+        float* a1 = a + 1 * lda;
+        float* a2 = a + 2 * lda;
+        float* a3 = a + 3 * lda;
+        float* a4 = a + 4 * lda;
+        float* a5 = a + 5 * lda;
+        float* a6 = a + 6 * lda;
+        float* a7 = a + 7 * lda;
+        for (nint i = 0; i < k; i++)
+        {
+            Vector512<float> b0 = Vector512.Load(b);
+            Vector512<float> b1 = Vector512.Load(b + 16);
+            b += PackedPanels.Width;
+            Vector512<float> x;
+            x = Vector512.Create(a0[i]);
+            c00 = Avx512F.FusedMultiplyAdd(x, b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a1[i]);
+            c10 = Avx512F.FusedMultiplyAdd(x, b0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a2[i]);
+            c20 = Avx512F.FusedMultiplyAdd(x, b0, c20);
+            c21 = Avx512F.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a3[i]);
+            c30 = Avx512F.FusedMultiplyAdd(x, b0, c30);
+            c31 = Avx512F.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(a4[i]);
+            c40 = Avx512F.FusedMultiplyAdd(x, b0, c40);
+            c41 = Avx512F.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(a5[i]);
+            c50 = Avx512F.FusedMultiplyAdd(x, b0, c50);
+            c51 = Avx512F.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(a6[i]);
+            c60 = Avx512F.FusedMultiplyAdd(x, b0, c60);
+            c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(a7[i]);
+            c70 = Avx512F.FusedMultiplyAdd(x, b0, c70);
+            c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
+        }
+
+        if (rows == Rows && columns == PackedPanels.Width)
+        {
+            Vector512<float> bias0 = bias == null ? Vector512<float>.Zero : Vector512.Load(bias);
+            Vector512<float> bias1 = bias == null ? Vector512<float>.Zero : Vector512.Load(bias + 16);
+            Store(c + 0 * ldc, c00, c01, bias0, bias1, residual == null ? null : residual + 0 * ldc, relu);
+            Store(c + 1 * ldc, c10, c11, bias0, bias1, residual == null ? null : residual + 1 * ldc, relu);
+            Store(c + 2 * ldc, c20, c21, bias0, bias1, residual == null ? null : residual + 2 * ldc, relu);
+            Store(c + 3 * ldc, c30, c31, bias0, bias1, residual == null ? null : residual + 3 * ldc, relu);
+            Store(c + 4 * ldc, c40, c41, bias0, bias1, residual == null ? null : residual + 4 * ldc, relu);
+            Store(c + 5 * ldc, c50, c51, bias0, bias1, residual == null ? null : residual + 5 * ldc, relu);
+            Store(c + 6 * ldc, c60, c61, bias0, bias1, residual == null ? null : residual + 6 * ldc, relu);
+            Store(c + 7 * ldc, c70, c71, bias0, bias1, residual == null ? null : residual + 7 * ldc, relu);
+        }
+        else
+        {
+            c00.Store(tile + 0);
+            c01.Store(tile + 16);
+            c10.Store(tile + 32);
+            c11.Store(tile + 48);
+            c20.Store(tile + 64);
+            c21.Store(tile + 80);
+            c30.Store(tile + 96);
+            c31.Store(tile + 112);
+            c40.Store(tile + 128);
+            c41.Store(tile + 144);
+            c50.Store(tile + 160);
+            c51.Store(tile + 176);
+            c60.Store(tile + 192);
+            c61.Store(tile + 208);
+            c70.Store(tile + 224);
+            c71.Store(tile + 240);
+            FinishTile(CpuIsa.Vector512, tile, c, ldc, bias, residual, relu, rows, columns);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* dst, Vector512<float> acc0, Vector512<float> acc1, Vector512<float> bias0, Vector512<float> bias1, float* residual, bool relu)
+    {
+        acc0 += bias0;
+        acc1 += bias1;
+        if (residual != null)
+        {
+            acc0 += Vector512.Load(residual);
+            acc1 += Vector512.Load(residual + 16);
+        }
+
+        if (relu)
+        {
+            acc0 = Vector512.Max(acc0, Vector512<float>.Zero);
+            acc1 = Vector512.Max(acc1, Vector512<float>.Zero);
+        }
+
+        acc0.Store(dst);
+        acc1.Store(dst + 16);
+    }
+
+    /// <summary>The AVX2 micro-tile: 8 × 32 as four 4 × 16 blocks (8 of the 16 ymm registers accumulate), raw into <paramref name="tile"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel256(float* a, nint lda, float* b, int k, float* tile)
+    {
+        for (int r = 0; r < Rows; r += 4)
+        {
+            for (int half = 0; half < PackedPanels.Width; half += 16)
+            {
+                Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default;
+                Vector256<float> c20 = default, c21 = default, c30 = default, c31 = default;
+                float* a0 = a + r * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+                float* bp = b + half;
+                for (nint i = 0; i < k; i++)
+                {
+                    Vector256<float> b0 = Vector256.Load(bp);
+                    Vector256<float> b1 = Vector256.Load(bp + 8);
+                    bp += PackedPanels.Width;
+                    Vector256<float> x = Vector256.Create(a0[i]);
+                    c00 = Fma.MultiplyAdd(x, b0, c00);
+                    c01 = Fma.MultiplyAdd(x, b1, c01);
+                    x = Vector256.Create(a1[i]);
+                    c10 = Fma.MultiplyAdd(x, b0, c10);
+                    c11 = Fma.MultiplyAdd(x, b1, c11);
+                    x = Vector256.Create(a2[i]);
+                    c20 = Fma.MultiplyAdd(x, b0, c20);
+                    c21 = Fma.MultiplyAdd(x, b1, c21);
+                    x = Vector256.Create(a3[i]);
+                    c30 = Fma.MultiplyAdd(x, b0, c30);
+                    c31 = Fma.MultiplyAdd(x, b1, c31);
+                }
+
+                float* t = tile + r * PackedPanels.Width + half;
+                c00.Store(t);
+                c01.Store(t + 8);
+                c10.Store(t + PackedPanels.Width);
+                c11.Store(t + PackedPanels.Width + 8);
+                c20.Store(t + 2 * PackedPanels.Width);
+                c21.Store(t + 2 * PackedPanels.Width + 8);
+                c30.Store(t + 3 * PackedPanels.Width);
+                c31.Store(t + 3 * PackedPanels.Width + 8);
+            }
+        }
+    }
+
+    /// <summary>The portable micro-tile: plain float sums in k order, raw into <paramref name="tile"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void KernelScalar(float* a, nint lda, float* b, int k, float* tile)
+    {
+        for (int r = 0; r < Rows; r++)
+        {
+            float* ar = a + r * lda;
+            for (int j = 0; j < PackedPanels.Width; j++)
+            {
+                float sum = 0f;
+                for (int i = 0; i < k; i++)
+                {
+                    sum += ar[i] * b[i * PackedPanels.Width + j];
+                }
+
+                tile[r * PackedPanels.Width + j] = sum;
+            }
+        }
+    }
+
+    /// <summary>Stores the valid rows × columns of a raw micro-tile through the epilogue.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FinishTile(CpuIsa isa, float* tile, float* c, nint ldc, float* bias, float* residual, bool relu, int rows, int columns)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            ChannelMath.Finish(isa, c + r * ldc, tile + r * PackedPanels.Width, bias, residual == null ? null : residual + r * ldc, columns, relu);
+        }
+    }
+}

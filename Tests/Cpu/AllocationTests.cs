@@ -1,0 +1,46 @@
+using System;
+using System.Reflection;
+using Xception.Compiler.Runtime;
+using Xception.Compiler.Runtime.Execution;
+using Xception.Compiler.Tests.Models;
+using Xception.Compiler.Tests.Support;
+
+namespace Xception.Compiler.Tests.Cpu;
+
+/// <summary>After warm-up, Predict(input, output) on the Cpu backend allocates nothing, on the caller's thread or a worker's.</summary>
+public sealed class AllocationTests
+{
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 1)]
+    [InlineData(2, 2)]
+    public void PredictIntoOutput_AfterWarmUp_AllocatesNothing(int threads, int batch)
+    {
+        using var model = MiniXception71.Load(TestPaths.Fixture("mini_xception_w0125_top10.h5"),
+            new InferenceOptions { Backend = Backend.Cpu, Threads = threads, MaxBatch = 2 });
+        var backend = (CpuBackend)typeof(MiniXception71).GetField("_backend", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(model)!;
+        var input = new float[batch * MiniXception71.InputLength];
+        for (int i = 0; i < input.Length; i++)
+        {
+            input[i] = (i % 255) / 127.5f - 1f;
+        }
+
+        var output = new float[batch * MiniXception71.OutputLength];
+        for (int i = 0; i < 3; i++)
+        {
+            model.Predict(input, output);
+        }
+
+        // Per thread rather than process-wide: the test host's own threads allocate now and then.
+        long caller = GC.GetAllocatedBytesForCurrentThread();
+        long workers = backend.WorkerAllocatedBytes;
+        for (int i = 0; i < 20; i++)
+        {
+            model.Predict(input, output);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - caller);
+        Assert.Equal(0, backend.WorkerAllocatedBytes - workers);
+        Assert.All(output, p => Assert.InRange(p, 0f, 1f));
+    }
+}
