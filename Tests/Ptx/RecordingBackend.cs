@@ -1,0 +1,98 @@
+using System;
+using System.Collections.Generic;
+using System.Reflection;
+using Xception.Compiler.Runtime.Execution;
+using Xception.Compiler.Runtime.Weights;
+
+namespace Xception.Compiler.Tests.Ptx;
+
+/// <summary>
+/// An <see cref="ExecutionBackend"/> that computes nothing and records the shape of every step it is
+/// asked to run, in order: what a generated class launches, read from the class itself.
+/// </summary>
+internal sealed class RecordingBackend : ExecutionBackend
+{
+    private int _uploads;
+
+    /// <summary>The step shapes in call order (boxed Conv2DShape, SeparableConvShape, ...).</summary>
+    public List<object> Steps { get; } = new();
+
+    public override string Name => "recording";
+
+    /// <summary>
+    /// The step shapes of one <c>Predict</c> of the generated <see cref="Tests.Xception"/> (batch 1).
+    /// <c>Load</c> creates its backend itself, so the class's private constructor is called with this
+    /// backend and all-zero weights of the <see cref="Tests.Xception.WeightTable"/> shapes (BN folding of
+    /// zeros is finite: variance 0 + epsilon).
+    /// </summary>
+    public static IReadOnlyList<object> StepsOfFullXception()
+    {
+        WeightTable table = Tests.Xception.WeightTable;
+        var data = new float[table.Layers.Count][][];
+        var names = new string[table.Layers.Count];
+        for (int k = 0; k < data.Length; k++)
+        {
+            names[k] = table.Layers[k].LayerName;
+            data[k] = new float[table.Layers[k].Datasets.Count][];
+            for (int d = 0; d < data[k].Length; d++)
+            {
+                data[k][d] = new float[table.Layers[k].Datasets[d].ElementCount];
+            }
+        }
+
+        ConstructorInfo weightsConstructor = typeof(LoadedWeights).GetConstructor(
+            BindingFlags.NonPublic | BindingFlags.Instance, null,
+            new[] { typeof(string), typeof(WeightTable), typeof(string[]), typeof(float[][][]) }, null)
+            ?? throw new InvalidOperationException("LoadedWeights(string, WeightTable, string[], float[][][]) not found.");
+        var weights = (LoadedWeights)weightsConstructor.Invoke(new object[] { "zeros.h5", table, names, data });
+
+        ConstructorInfo modelConstructor = typeof(Tests.Xception).GetConstructor(
+            BindingFlags.NonPublic | BindingFlags.Instance, null,
+            new[] { typeof(ExecutionBackend), typeof(LoadedWeights), typeof(int) }, null)
+            ?? throw new InvalidOperationException("The generated Xception(ExecutionBackend, LoadedWeights, int) constructor was not found.");
+
+        var backend = new RecordingBackend();
+        using (var model = (Tests.Xception)modelConstructor.Invoke(new object[] { backend, weights, 1 }))
+        {
+            model.Predict(new float[Tests.Xception.InputLength]);
+        }
+
+        return backend.Steps;
+    }
+
+    public override void AllocateBuffers(ReadOnlySpan<long> floatsPerImage, int maxBatch)
+    {
+    }
+
+    public override WeightHandle Upload(ReadOnlySpan<float> values) => new(_uploads++);
+
+    public override void WriteInput(int slot, ReadOnlySpan<float> values)
+    {
+    }
+
+    public override void ReadOutput(int slot, Span<float> values) => values.Clear();
+
+    public override void Conv2D(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias) =>
+        Steps.Add(shape);
+
+    public override void SeparableConv(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias) =>
+        Steps.Add(shape);
+
+    public override void DepthwiseConv(in DepthwiseConvShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias) =>
+        Steps.Add(shape);
+
+    public override void MaxPool(in MaxPoolShape shape, int batch, int source, int destination, int residual) =>
+        Steps.Add(shape);
+
+    public override void Elementwise(in ElementwiseShape shape, int batch, int source, int destination, int residual, WeightHandle scale, WeightHandle shift) =>
+        Steps.Add(shape);
+
+    public override void GlobalPool(in GlobalPoolShape shape, int batch, int source, int destination) =>
+        Steps.Add(shape);
+
+    public override void Dense(in DenseShape shape, int batch, int source, int destination, WeightHandle kernel, WeightHandle bias) =>
+        Steps.Add(shape);
+
+    public override void Softmax(in SoftmaxShape shape, int batch, int source, int destination) =>
+        Steps.Add(shape);
+}
