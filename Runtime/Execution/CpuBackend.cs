@@ -525,9 +525,18 @@ public sealed unsafe class CpuBackend : ExecutionBackend
                 }
                 else
                 {
+                    int ix0 = ox * sw - padLeft;
+                    bool rowInside = ix0 >= 0 && ix0 + kw <= inW;
                     for (int ky = 0; ky < kh; ky++)
                     {
                         int iy = oy * sh - padTop + ky;
+                        if (rowInside && (uint)iy < (uint)inH)
+                        {
+                            // NHWC: a kernel row's taps are kw·inC contiguous floats, in the order A's columns take.
+                            ChannelMath.Copy(isa, dst + ky * kw * inC, image + (iy * inW + ix0) * inC, kw * inC, reluIn);
+                            continue;
+                        }
+
                         for (int kx = 0; kx < kw; kx++)
                         {
                             int ix = ox * sw - padLeft + kx;
