@@ -79,7 +79,7 @@ internal static class BenchCommand
 
             var options = new InferenceOptions { Backend = backend, Threads = threads, MaxBatch = Math.Max(batch, 1) };
             var load = Stopwatch.StartNew();
-            using ILoadedModel loaded = model.Load(weightsPath, options);
+            using ICompiledModel loaded = model.Load(weightsPath, options);
             load.Stop();
 
             float[] input = RandomInput(batch * model.InputLength, InputSeed);

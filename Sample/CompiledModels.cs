@@ -16,17 +16,9 @@ internal sealed record CompiledModel(
     int OutputLength,
     bool IsImageNet,
     WeightTable WeightTable,
-    Func<string, InferenceOptions, ILoadedModel> Load)
+    Func<string, InferenceOptions, ICompiledModel> Load)
 {
     public int InputLength => InputHeight * InputWidth * InputChannels;
-}
-
-/// <summary>A loaded model: predicts and owns its backend.</summary>
-internal interface ILoadedModel : IDisposable
-{
-    string BackendName { get; }
-
-    void Predict(ReadOnlySpan<float> input, Span<float> output);
 }
 
 internal static class CompiledModels
@@ -37,11 +29,11 @@ internal static class CompiledModels
         new("xception", "Keras Xception V1, 299×299×3 → 1000 ImageNet classes (model.xcs.json)",
             Xception.InputHeight, Xception.InputWidth, Xception.InputChannels, Xception.OutputLength,
             IsImageNet: true, Xception.WeightTable,
-            (path, options) => new Loaded<Xception>(Xception.Load(path, options), m => m.BackendName, (m, i, o) => m.Predict(i, o))),
+            (path, options) => Xception.Load(path, options)),
         new("mini", "The fixtures' mini Xception (filters ×0.125), 299×299×3 → 10 classes (Sample/Models/MiniXception.xcs.json)",
             MiniXception.InputHeight, MiniXception.InputWidth, MiniXception.InputChannels, MiniXception.OutputLength,
             IsImageNet: false, MiniXception.WeightTable,
-            (path, options) => new Loaded<MiniXception>(MiniXception.Load(path, options), m => m.BackendName, (m, i, o) => m.Predict(i, o))),
+            (path, options) => MiniXception.Load(path, options)),
     ];
 
     /// <summary>
@@ -105,19 +97,4 @@ internal static class CompiledModels
 
         return true;
     }
-
-    private sealed class Loaded<TModel>(
-        TModel model,
-        Func<TModel, string> backendName,
-        PredictInto<TModel> predict) : ILoadedModel
-        where TModel : IDisposable
-    {
-        public string BackendName => backendName(model);
-
-        public void Predict(ReadOnlySpan<float> input, Span<float> output) => predict(model, input, output);
-
-        public void Dispose() => model.Dispose();
-    }
-
-    private delegate void PredictInto<TModel>(TModel model, ReadOnlySpan<float> input, Span<float> output);
 }

@@ -49,7 +49,7 @@ internal static class PredictCommand
         NpyArray x = NpyFile.Read(inputPath);
         int batch = BatchOf(x, model, inputPath);
 
-        using ILoadedModel loaded = model.Load(weightsPath, new InferenceOptions { Backend = backend });
+        using ICompiledModel loaded = model.Load(weightsPath, new InferenceOptions { Backend = backend });
         var y = new float[batch * model.OutputLength];
         loaded.Predict(x.Data, y);
 

@@ -33,7 +33,7 @@ internal static class ModelEmitter
 
         WriteTypeDocs(w, plan);
         w.WriteLine("[global::System.CodeDom.Compiler.GeneratedCode(\"Xception.Compiler\", \"" + GeneratorVersion + "\")]");
-        using (w.Block("public sealed partial class " + plan.ClassName + " : global::System.IDisposable"))
+        using (w.Block("public sealed partial class " + plan.ClassName + " : global::Xception.Compiler.Runtime.ICompiledModel"))
         {
             WriteConstants(w, plan);
             WriteBufferPlan(w, plan);
@@ -202,6 +202,10 @@ internal static class ModelEmitter
         w.WriteLine();
         w.WriteLine("/// <summary>The backend running this model (cpu, cuda, ilgpu-cpu, opencl).</summary>");
         w.WriteLine("public string BackendName => _backend.Name;");
+        w.WriteLine();
+        w.WriteLine("int global::Xception.Compiler.Runtime.ICompiledModel.ImageLength => InputLength;");
+        w.WriteLine();
+        w.WriteLine("int global::Xception.Compiler.Runtime.ICompiledModel.ResultLength => OutputLength;");
         w.WriteLine();
     }
 
