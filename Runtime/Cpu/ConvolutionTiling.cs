@@ -27,6 +27,15 @@ internal static class ConvolutionTiling
             else
             {
                 tiles = ChannelMath.RoundUp(tiles, threads);
+
+                // Few micro-tiles that do not divide among the threads (100 pixels = 13 micro-tiles): one
+                // thread would run a whole micro-tile row of every panel more; splitting the panels as well
+                // evens that out, for the price of building each A tile once per group.
+                int microTiles = (pixels + Gemm.Rows - 1) / Gemm.Rows;
+                if (microTiles % threads != 0 && microTiles < 16 * threads && panels >= threads)
+                {
+                    groups = threads;
+                }
             }
         }
 

@@ -429,7 +429,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         private bool reluIn, reluOut;
         private float[]? input, output, residual, depthwise, bias;
         private PackedPanels? kernel;
-        private int k, lda, pixels, tile, groups;
+        private int k, lda, pixels, tile, tiles, groups;
 
         public ConvolutionJob(CpuBackend owner) => this.owner = owner;
 
@@ -446,7 +446,6 @@ public sealed unsafe class CpuBackend : ExecutionBackend
             k = kernel.K;
             lda = ChannelMath.RoundUp(k, 16);
             pixels = batch * outH * outW;
-            int tiles;
             (tile, tiles, groups) = ConvolutionTiling.Plan(pixels, lda, kernel.Panels, owner.Threads);
             owner.ReserveScratch(ScratchFloats(tile));
             owner.pool.Run(this, tiles * groups);
@@ -462,8 +461,12 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         public void Execute(int task, int worker)
         {
             int tileIndex = task / groups, group = task % groups;
-            int q0 = tileIndex * tile;
-            int count = Math.Min(tile, pixels - q0);
+
+            // Tiles split the micro-tiles evenly (sizes differ by at most one micro-tile, none larger than
+            // the planned tile), so the threads finish together instead of one waiting on a full tile.
+            int microTiles = (pixels + Gemm.Rows - 1) / Gemm.Rows;
+            int q0 = (int)((long)tileIndex * microTiles / tiles) * Gemm.Rows;
+            int count = Math.Min((int)((long)(tileIndex + 1) * microTiles / tiles) * Gemm.Rows, pixels) - q0;
             int panels = kernel!.Panels;
             int panelStart = group * panels / groups, panelEnd = (group + 1) * panels / groups;
             int taps = kh * kw;
