@@ -118,24 +118,6 @@ internal sealed record Artifacts(string WeightsPath, string OnnxPath)
 
     public static void Log(string message) => Console.WriteLine("// " + message.Replace("\n", "\n// ", StringComparison.Ordinal));
 
-    /// <summary>
-    /// Deterministic inputs, uniform in [-1, 1]: SplitMix64, 24 high bits per value; the same values
-    /// <c>Sample bench</c> feeds (its seed is 42).
-    /// </summary>
-    public static float[] RandomInput(int length, ulong seed = 42)
-    {
-        var values = new float[length];
-        ulong state = seed;
-        for (int i = 0; i < values.Length; i++)
-        {
-            state += 0x9E3779B97F4A7C15UL;
-            ulong z = state;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            z ^= z >> 31;
-            values[i] = (float)((z >> 40) * (2.0 / (1UL << 24)) - 1.0);
-        }
-
-        return values;
-    }
+    /// <summary>Deterministic inputs, uniform in [-1, 1): the same values <c>Sample bench</c> feeds (its seed is 42).</summary>
+    public static float[] RandomInput(int length, ulong seed = 42) => SyntheticWeights.RandomInput(length, seed);
 }

@@ -141,24 +141,6 @@ internal static class BenchCommand
         return sorted[low] + (sorted[high] - sorted[low]) * (rank - low);
     }
 
-    /// <summary>
-    /// Deterministic inputs, uniform in [-1, 1]: SplitMix64 (fixed by its definition, unlike System.Random),
-    /// 24 high bits per value. The Benchmarks project generates the same values for ONNX Runtime.
-    /// </summary>
-    internal static float[] RandomInput(int length, ulong seed)
-    {
-        var values = new float[length];
-        ulong state = seed;
-        for (int i = 0; i < values.Length; i++)
-        {
-            state += 0x9E3779B97F4A7C15UL;
-            ulong z = state;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            z ^= z >> 31;
-            values[i] = (float)((z >> 40) * (2.0 / (1UL << 24)) - 1.0);
-        }
-
-        return values;
-    }
+    /// <summary>Deterministic inputs, uniform in [-1, 1); the Benchmarks project feeds ONNX Runtime the same values.</summary>
+    internal static float[] RandomInput(int length, ulong seed) => SyntheticWeights.RandomInput(length, seed);
 }

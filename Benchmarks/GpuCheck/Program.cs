@@ -114,23 +114,8 @@ internal static class Data
     public const string ExpectedCpu = "synthetic_expected_cpu.npy";
     public const string WeightsFile = "xception_synthetic.h5";
 
-    /// <summary>Uniform in [-1, 1): SplitMix64 with 24 high bits per value (fixed by its definition).</summary>
-    public static float[] RandomImages(int length, ulong seed)
-    {
-        var values = new float[length];
-        ulong state = seed;
-        for (int i = 0; i < values.Length; i++)
-        {
-            state += 0x9E3779B97F4A7C15UL;
-            ulong z = state;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            z ^= z >> 31;
-            values[i] = (float)((z >> 40) * (2.0 / (1UL << 24)) - 1.0);
-        }
-
-        return values;
-    }
+    /// <summary>Uniform in [-1, 1): the same generator the benchmarks use.</summary>
+    public static float[] RandomImages(int length, ulong seed) => SyntheticWeights.RandomInput(length, seed);
 
     public static string Sha256(string path)
     {

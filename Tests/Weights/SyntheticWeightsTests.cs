@@ -119,4 +119,24 @@ public sealed class SyntheticWeightsTests : IDisposable
         double mean = values.Average(v => (double)v);
         return Math.Sqrt(values.Average(v => (v - mean) * (v - mean)));
     }
+
+    [Fact]
+    public void RandomInput_FollowsTheSplitMix64DefinitionInMinusOneToOne()
+    {
+        float[] values = SyntheticWeights.RandomInput(1000, seed: 42);
+
+        // SplitMix64 written out from its definition (Steele, Lea, Flood 2014), 24 high bits per value.
+        ulong state = 42;
+        for (int i = 0; i < values.Length; i++)
+        {
+            state += 0x9E3779B97F4A7C15UL;
+            ulong z = state;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            z ^= z >> 31;
+            double expected = (z >> 40) / (double)(1UL << 24) * 2.0 - 1.0;
+            Assert.Equal((float)expected, values[i]);
+            Assert.InRange(values[i], -1f, 1f);
+        }
+    }
 }
