@@ -36,6 +36,13 @@ public sealed class InferenceOptions
     /// </summary>
     public int MaxBatch { get; init; } = 8;
 
+    /// <summary>
+    /// Which ILGPU kernels run the convolutions: null picks the shared-memory tiled GEMMs on GPUs and the
+    /// simple kernels on ILGPU's CPU accelerator (where every group barrier is slow). Set it to run the GPU
+    /// kernels on <see cref="Backend.IlgpuCpu"/>, for checking them without a GPU.
+    /// </summary>
+    public Kernels.KernelFamily? IlgpuKernels { get; init; }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when an option is out of range.</summary>
     public void Validate()
     {

@@ -23,8 +23,8 @@ public static class ExecutionBackends
         return options.Backend switch
         {
             Backend.Cpu => new CpuBackend(options.Threads),
-            Backend.Cuda or Backend.OpenCL or Backend.IlgpuCpu => new IlgpuBackend(options.Backend),
-            Backend.Auto => IsCudaAvailable ? new IlgpuBackend(Backend.Cuda) : new CpuBackend(options.Threads),
+            Backend.Cuda or Backend.OpenCL or Backend.IlgpuCpu => new IlgpuBackend(options.Backend, options.IlgpuKernels),
+            Backend.Auto => IsCudaAvailable ? new IlgpuBackend(Backend.Cuda, options.IlgpuKernels) : new CpuBackend(options.Threads),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Backend, "Unknown backend."),
         };
     }

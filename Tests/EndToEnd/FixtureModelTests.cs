@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using Xception.Compiler.Runtime;
+using Xception.Compiler.Runtime.Kernels;
 using Xception.Compiler.Runtime.Tensors;
 using Xception.Compiler.Tests.Models;
 using Xception.Compiler.Tests.Support;
@@ -82,6 +83,29 @@ public sealed class FixtureModelTests(ITestOutputHelper output)
         Assert.True(
             worst <= Tolerance,
             $"{expectedFile}: largest error {worst:E3} at {worstIndex} (actual {actual[worstIndex]}, expected {expected.Data[worstIndex]}); tolerance {Tolerance:E0}");
+    }
+
+    [Fact]
+    public void GpuTiledKernels_OnIlgpuCpu_Mini71Batch2_MatchesFloat64ReferenceWithin1e5()
+    {
+        // The shared-memory tiled GEMM kernels the GPU runs, end to end through the whole model, on ILGPU's
+        // CPU accelerator (slow there: one small model only).
+        NpyArray input = NpyFile.Read(TestPaths.Fixture("mini_input_71x71_seed2.npy"));
+        NpyArray expected = NpyFile.Read(TestPaths.Fixture("mini_expected_71x71_seed2.npy"));
+        using var model = MiniXception71.Load(
+            TestPaths.Fixture(Keras2Top), new InferenceOptions { Backend = Backend.IlgpuCpu, IlgpuKernels = KernelFamily.Tiled });
+
+        float[] actual = model.Predict(input.Data);
+
+        double worst = 0;
+        for (int i = 0; i < actual.Length; i++)
+        {
+            worst = Math.Max(worst, Math.Abs(actual[i] - (double)expected.Data[i]));
+        }
+
+        output.WriteLine(FormattableString.Invariant($"tiled kernels on IlgpuCpu, 71x71 batch 2: largest absolute error {worst:E3}"));
+        Assert.Equal(expected.Data.Length, actual.Length);
+        Assert.True(worst <= Tolerance, FormattableString.Invariant($"largest error {worst:E3}; tolerance {Tolerance:E0}"));
     }
 
     [Fact]
