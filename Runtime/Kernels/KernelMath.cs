@@ -16,6 +16,19 @@ internal static class KernelMath
     public static float Relu(float value, int enabled) =>
         enabled != 0 && value < 0f ? 0f : value;
 
+    /// <summary>
+    /// Splits a flat NHWC-order thread index over (image, output row, output column, innermost) into its parts;
+    /// the innermost extent is channels, or blocks of channels.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static OutputPosition Position(int index, int inner, int outWidth, int outHeight)
+    {
+        int rest = index / inner;
+        int x = rest % outWidth;
+        rest /= outWidth;
+        return new OutputPosition(rest / outHeight, rest % outHeight, x, index % inner);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int BlockCount(int channels) => (channels + ChannelBlock - 1) / ChannelBlock;
 
@@ -54,4 +67,24 @@ internal static class KernelMath
 
         output[at] = Relu(value, reluOutput);
     }
+}
+
+/// <summary>Where a thread's output lies: image, output row and column, and the innermost index (channel or channel block).</summary>
+internal readonly struct OutputPosition
+{
+    public OutputPosition(int image, int y, int x, int inner)
+    {
+        Image = image;
+        Y = y;
+        X = x;
+        Inner = inner;
+    }
+
+    public int Image { get; }
+
+    public int Y { get; }
+
+    public int X { get; }
+
+    public int Inner { get; }
 }

@@ -19,13 +19,8 @@ public static class PoolKernels
         ArrayView<float> output)
     {
         MaxPoolShape s = shapeValue.Value;
-        int rest = index;
-        int c = rest % s.Channels;
-        rest /= s.Channels;
-        int ox = rest % s.OutWidth;
-        rest /= s.OutWidth;
-        int oy = rest % s.OutHeight;
-        int n = rest / s.OutHeight;
+        OutputPosition at = Position(index, s.Channels, s.OutWidth, s.OutHeight);
+        int c = at.Inner, ox = at.X, oy = at.Y, n = at.Image;
 
         int iy0 = oy * s.StrideHeight - s.PadTop;
         int ix0 = ox * s.StrideWidth - s.PadLeft;

@@ -25,13 +25,8 @@ public static class SeparableConvKernels
     {
         SeparableConvShape s = shapeValue.Value;
         int blocks = BlockCount(s.OutChannels);
-        int rest = index;
-        int block = rest % blocks;
-        rest /= blocks;
-        int ox = rest % s.OutWidth;
-        rest /= s.OutWidth;
-        int oy = rest % s.OutHeight;
-        int n = rest / s.OutHeight;
+        OutputPosition at = Position(index, blocks, s.OutWidth, s.OutHeight);
+        int block = at.Inner, ox = at.X, oy = at.Y, n = at.Image;
 
         int channels = s.InChannels;
         int outChannels = s.OutChannels;
