@@ -44,6 +44,12 @@ public sealed class InferenceOptions
     public Kernels.KernelFamily? IlgpuKernels { get; init; }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when an option is out of range.</summary>
+    /// <summary>
+    /// When set, every step's time is added to this profiler (each step waits for the device before
+    /// the next starts). For finding where the time goes; leave it null otherwise.
+    /// </summary>
+    public StepProfiler? Profiler { get; init; }
+
     public void Validate()
     {
         if (MaxBatch < 1)

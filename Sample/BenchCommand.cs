@@ -9,7 +9,7 @@ using Xception.Compiler.Runtime.Weights;
 namespace Xception.Compiler.Sample;
 
 /// <summary>
-/// <c>bench [--weights W.h5] [--backend cpu] [--batch 1] [--runs 30] [--warmup 3] [--threads N] [--verbose]</c>:
+/// <c>bench [--weights W.h5] [--backend cpu] [--batch 1] [--runs 30] [--warmup 3] [--threads N] [--verbose] [--profile]</c>:
 /// times <c>Predict</c> into a preallocated output and ends with one line
 /// <c>median_ms=… p10_ms=… p90_ms=… backend=… batch=…</c>. Without <c>--weights</c> it writes deterministic
 /// synthetic weights of the full Xception's shapes (<see cref="SyntheticWeights"/>) to a temporary file, and deletes it after.
@@ -33,9 +33,10 @@ internal static class BenchCommand
         var warmup = new Option<int>("--warmup") { Description = "Untimed Predict calls before the timed ones.", DefaultValueFactory = _ => 3 };
         var threads = new Option<int?>("--threads") { Description = "Worker threads of the CPU backend (default: all cores)." };
         var verbose = new Option<bool>("--verbose") { Description = "Print every run's time." };
+        var profile = new Option<bool>("--profile") { Description = "Time every step of the timed runs and print a table (ms, share, GFLOP/s; pointwise GFLOP/s) before the last line." };
         var command = new Command("bench", "Time Predict on one batch of deterministic random inputs; ends with a median_ms=… line.")
         {
-            weights, backend, model, batch, runs, warmup, threads, verbose,
+            weights, backend, model, batch, runs, warmup, threads, verbose, profile,
         };
         command.SetAction(result => Run(
             result.GetValue(weights)?.FullName,
@@ -45,11 +46,12 @@ internal static class BenchCommand
             result.GetValue(runs),
             result.GetValue(warmup),
             result.GetValue(threads),
-            result.GetValue(verbose)));
+            result.GetValue(verbose),
+            result.GetValue(profile)));
         return command;
     }
 
-    private static int Run(string? weightsPath, string backendName, string? modelName, int batch, int runs, int warmup, int? threads, bool verbose)
+    private static int Run(string? weightsPath, string backendName, string? modelName, int batch, int runs, int warmup, int? threads, bool verbose, bool profile)
     {
         if (batch < 1 || runs < 1 || warmup < 0 || threads is < 1)
         {
@@ -77,7 +79,8 @@ internal static class BenchCommand
                 model = CompiledModels.Select(modelName, weightsPath);
             }
 
-            var options = new InferenceOptions { Backend = backend, Threads = threads, MaxBatch = Math.Max(batch, 1) };
+            StepProfiler? profiler = profile ? new StepProfiler() : null;
+            var options = new InferenceOptions { Backend = backend, Threads = threads, MaxBatch = Math.Max(batch, 1), Profiler = profiler };
             var load = Stopwatch.StartNew();
             using ICompiledModel loaded = model.Load(weightsPath, options);
             load.Stop();
@@ -93,6 +96,7 @@ internal static class BenchCommand
                 loaded.Predict(input, output);
             }
 
+            profiler?.Reset();
             var times = new double[runs];
             long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < runs; i++)
@@ -114,6 +118,11 @@ internal static class BenchCommand
             }
 
             Array.Sort(times);
+            if (profiler is not null)
+            {
+                Console.WriteLine(profiler.Format());
+            }
+
             double median = Percentile(times, 0.5);
             double imagesPerSecond = batch * 1000.0 / median;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -255,6 +255,13 @@ internal static class ModelEmitter
                 string kernelField = separable ? "_pw" + n : "_w" + n;
                 w.WriteLine("// [" + n + "] " + Comment(s.Anchor) + ": " + (separable ? "depthwise kernel as is; pointwise kernel" : "kernel")
                     + (s.BatchNormLayer is not null ? " and bias with BN " + Comment(s.BatchNormLayer) + " folded" : s.UseBias ? " and bias" : " and a zero bias") + ".");
+                // GEMM kernels are handed over as matrices (taken from the loaded weights, folded in place), so the
+                // backend can pack them at once and no second copy of the weights lives through the load.
+                string kernelRows = Int(s.Kind == StepKind.Conv2D ? s.KernelHeight * s.KernelWidth * s.Input.Channels : s.Input.Channels);
+                string upload = s.Kind == StepKind.DepthwiseConv
+                    ? "backend.Upload(kernel)"
+                    : "backend.UploadMatrix(kernel, " + kernelRows + ", " + Int(s.Output.Channels) + ")";
+                string take = "weights.Take(" + Int(s.WeightLayer) + ", " + Int(separable ? 1 : 0) + ")";
                 using (w.Scope())
                 {
                     if (separable)
@@ -262,15 +269,16 @@ internal static class ModelEmitter
                         w.WriteLine("_dw" + n + " = backend.Upload(" + W(s.WeightLayer, 0) + ");");
                     }
 
+                    w.WriteLine("float[] kernel = " + take + ";");
                     if (s.BatchNormLayer is not null)
                     {
-                        w.WriteLine("var (kernel, bias) = " + Folding + ".FoldBatchNorm(" + kernel + ", " + Int(channels) + ", " + (bias ?? "null") + ", " + bnArgs + ");");
-                        w.WriteLine(kernelField + " = backend.Upload(kernel);");
+                        w.WriteLine("float[] bias = " + Folding + ".FoldBatchNormInPlace(kernel, " + Int(channels) + ", " + (bias ?? "null") + ", " + bnArgs + ");");
+                        w.WriteLine(kernelField + " = " + upload + ";");
                         w.WriteLine("_b" + n + " = backend.Upload(bias);");
                     }
                     else
                     {
-                        w.WriteLine(kernelField + " = backend.Upload(" + kernel + ");");
+                        w.WriteLine(kernelField + " = " + upload + ";");
                         w.WriteLine("_b" + n + " = backend.Upload(" + (bias ?? "new float[" + Int(channels) + "]") + ");");
                     }
                 }
@@ -391,6 +399,7 @@ internal static class ModelEmitter
 
     private static void WriteRunChunk(SourceWriter w, ExecutionPlan plan)
     {
+        Dictionary<string, StepType> stepTypes = StepTypes(plan);
         using (w.Block("private void RunChunk(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch, global::Xception.Compiler.Runtime.StepObserver? observer)"))
         {
             w.WriteLine("_backend.WriteInput(InputSlot, input);");
@@ -398,7 +407,7 @@ internal static class ModelEmitter
             {
                 w.WriteLine();
                 w.WriteLine("// [" + Int(step.Number) + "] " + Comment(StepDescriptions.Describe(step)));
-                w.WriteLine(StepCall(step));
+                w.WriteLine(StepCall(step, stepTypes));
                 w.WriteLine("if (observer is not null) Observe(observer, " + Int(step.Number) + ", " + String(step.OutputLayer) + ", " + Int(step.Destination) + ", " + ShapeArguments(step.Output) + ");");
             }
 
@@ -418,13 +427,104 @@ internal static class ModelEmitter
         }
 
         w.WriteLine();
+        WriteStepTypes(w, stepTypes);
     }
+
+    /// <summary>One struct per distinct convolution shape, named after the first step that has it.</summary>
+    private sealed class StepType
+    {
+        public StepType(string name, PlannedStep first)
+        {
+            Name = name;
+            First = first;
+        }
+
+        public string Name { get; }
+
+        public PlannedStep First { get; }
+
+        public List<int> Steps { get; } = new();
+    }
+
+    private static Dictionary<string, StepType> StepTypes(ExecutionPlan plan)
+    {
+        var types = new Dictionary<string, StepType>(System.StringComparer.Ordinal);
+        foreach (PlannedStep step in plan.Steps)
+        {
+            if (step.Kind is not (StepKind.Conv2D or StepKind.SeparableConv))
+            {
+                continue;
+            }
+
+            string key = StepTypeKey(step);
+            if (!types.TryGetValue(key, out StepType? type))
+            {
+                type = new StepType("Step" + Int(step.Number) + "Shape", step);
+                types.Add(key, type);
+            }
+
+            type.Steps.Add(step.Number);
+        }
+
+        return types;
+    }
+
+    /// <summary>
+    /// The step shape types: the CPU backend's convolution kernels are generic over them, so the JIT compiles
+    /// one copy of each kernel per shape, with every dimension and flag below a constant it folds.
+    /// </summary>
+    private static void WriteStepTypes(SourceWriter w, Dictionary<string, StepType> stepTypes)
+    {
+        var ordered = new List<StepType>(stepTypes.Values);
+        ordered.Sort((a, b) => a.First.Number.CompareTo(b.First.Number));
+        bool first = true;
+        foreach (StepType type in ordered)
+        {
+            if (!first)
+            {
+                w.WriteLine();
+            }
+
+            first = false;
+            PlannedStep s = type.First;
+            string kind = s.Kind == StepKind.Conv2D ? "Conv2D" : "SeparableConv";
+            var numbers = new List<string>();
+            foreach (int number in type.Steps)
+            {
+                numbers.Add("[" + Int(number) + "]");
+            }
+
+            w.WriteLine("/// <summary>The shape of step" + (numbers.Count > 1 ? "s " : " ") + string.Join(", ", numbers) + " as JIT-time constants.</summary>");
+            using (w.Block("private readonly struct " + type.Name + " : " + Execution + ".I" + kind + "Step"))
+            {
+                using (w.Block("public static " + Execution + "." + kind + "Shape Shape"))
+                {
+                    w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+                    w.WriteLine("get => new(" + ConvolutionShapeArguments(s) + ");");
+                }
+            }
+        }
+
+        if (!first)
+        {
+            w.WriteLine();
+        }
+    }
+
+    private static string StepTypeKey(PlannedStep s) => s.Kind + ": " + ConvolutionShapeArguments(s);
+
+    private static string ConvolutionShapeArguments(PlannedStep s) =>
+        "InHeight: " + Int(s.Input.Height) + ", InWidth: " + Int(s.Input.Width)
+        + ", InChannels: " + Int(s.Input.Channels) + ", OutHeight: " + Int(s.Output.Height) + ", OutWidth: " + Int(s.Output.Width)
+        + ", OutChannels: " + Int(s.Output.Channels) + ", KernelHeight: " + Int(s.KernelHeight) + ", KernelWidth: " + Int(s.KernelWidth)
+        + ", StrideHeight: " + Int(s.StrideHeight) + ", StrideWidth: " + Int(s.StrideWidth) + ", PadTop: " + Int(s.PadTop) + ", PadLeft: " + Int(s.PadLeft)
+        + ", ReluInput: " + Flag(s.ReluInput) + ", ReluOutput: " + Flag(s.ReluOutput) + ", HasResidual: " + Flag(s.HasResidual);
 
     private static string ShapeArguments(TensorShape shape) => shape.IsFlat
         ? Int(shape.Channels)
         : Int(shape.Height) + ", " + Int(shape.Width) + ", " + Int(shape.Channels);
 
-    private static string StepCall(PlannedStep s)
+    private static string StepCall(PlannedStep s, Dictionary<string, StepType> stepTypes)
     {
         string n = Int(s.Number);
         string slots = "batch, source: " + Int(s.Source) + ", destination: " + Int(s.Destination);
@@ -436,14 +536,9 @@ internal static class ModelEmitter
         {
             case StepKind.Conv2D:
             case StepKind.SeparableConv:
-                string type = s.Kind == StepKind.Conv2D ? "Conv2DShape" : "SeparableConvShape";
                 string method = s.Kind == StepKind.Conv2D ? "Conv2D" : "SeparableConv";
                 string weights = s.Kind == StepKind.Conv2D ? "_w" + n + ", _b" + n : "_dw" + n + ", _pw" + n + ", _b" + n;
-                return "_backend." + method + "(new " + Execution + "." + type + "(InHeight: " + Int(s.Input.Height) + ", InWidth: " + Int(s.Input.Width)
-                    + ", InChannels: " + Int(s.Input.Channels) + ", OutHeight: " + Int(s.Output.Height) + ", OutWidth: " + Int(s.Output.Width)
-                    + ", OutChannels: " + Int(s.Output.Channels) + ", KernelHeight: " + Int(s.KernelHeight) + ", KernelWidth: " + Int(s.KernelWidth)
-                    + ", StrideHeight: " + Int(s.StrideHeight) + ", StrideWidth: " + Int(s.StrideWidth) + ", PadTop: " + Int(s.PadTop) + ", PadLeft: " + Int(s.PadLeft)
-                    + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + ", HasResidual: " + hasResidual + "), " + slots + residual + ", " + weights + ");";
+                return "_backend." + method + "<" + stepTypes[StepTypeKey(s)].Name + ">(" + slots + residual + ", " + weights + ");";
             case StepKind.DepthwiseConv:
                 return "_backend.DepthwiseConv(new " + Execution + ".DepthwiseConvShape(InHeight: " + Int(s.Input.Height) + ", InWidth: " + Int(s.Input.Width)
                     + ", Channels: " + Int(s.Input.Channels) + ", OutHeight: " + Int(s.Output.Height) + ", OutWidth: " + Int(s.Output.Width)

@@ -20,7 +20,8 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     private readonly WorkerPool pool;
     private readonly List<WeightEntry> weights = new();
     private readonly float[][] scratch;
-    private readonly ConvolutionJob convolution;
+    private readonly ConvolutionJob<RuntimeGeometry> convolution;
+    private readonly Dictionary<Type, IParallelJob> specializedJobs = new();
     private readonly DepthwiseJob depthwiseJob;
     private readonly MaxPoolJob maxPoolJob;
     private readonly ElementwiseJob elementwiseJob;
@@ -53,7 +54,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         Isa = isa;
         pool = new WorkerPool(Threads);
         scratch = new float[Threads][];
-        convolution = new ConvolutionJob(this);
+        convolution = new ConvolutionJob<RuntimeGeometry>(this);
         depthwiseJob = new DepthwiseJob(this);
         maxPoolJob = new MaxPoolJob(this);
         elementwiseJob = new ElementwiseJob(this);
@@ -107,6 +108,20 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         return new WeightHandle(weights.Count - 1);
     }
 
+    /// <summary>Packs the matrix into panels right away (the kernels read nothing else); <paramref name="values"/> is not kept.</summary>
+    public override WeightHandle UploadMatrix(float[] values, int rows, int columns)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(values);
+        if (rows < 1 || columns < 1 || (long)rows * columns != values.Length)
+        {
+            throw new ArgumentException($"Expected a {rows}×{columns} matrix ({(long)rows * columns} floats), but found {values.Length} floats.", nameof(values));
+        }
+
+        weights.Add(new WeightEntry { Packed = PackedPanels.Pack(values, rows, columns) });
+        return new WeightHandle(weights.Count - 1);
+    }
+
     public override void WriteInput(int slot, ReadOnlySpan<float> values)
     {
         float[] buffer = Slot(slot);
@@ -131,30 +146,46 @@ public sealed unsafe class CpuBackend : ExecutionBackend
 
     public override void Conv2D(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
     {
-        Conv2DShape s = shape;
-        CheckStep(batch, source, destination, s.HasResidual, residual,
-            (long)s.InHeight * s.InWidth * s.InChannels, (long)s.OutHeight * s.OutWidth * s.OutChannels);
-        int k = s.KernelHeight * s.KernelWidth * s.InChannels;
-        convolution.Run(batch, separable: false,
-            s.InHeight, s.InWidth, s.InChannels, s.OutHeight, s.OutWidth, s.OutChannels,
-            s.KernelHeight, s.KernelWidth, s.StrideHeight, s.StrideWidth, s.PadTop, s.PadLeft,
-            s.ReluInput != 0, s.ReluOutput != 0,
-            slots[source], slots[destination], residual >= 0 ? slots[residual] : null,
-            depthwise: null, Packed(kernel, k, s.OutChannels), BiasOrNull(bias, s.OutChannels));
+        convolution.Geometry = new RuntimeGeometry(shape);
+        RunConvolution(convolution, batch, source, destination, residual, WeightHandle.None, kernel, bias);
     }
+
+    public override void Conv2D<TStep>(int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias) =>
+        RunConvolution(Specialized<Conv2DGeometry<TStep>>(), batch, source, destination, residual, WeightHandle.None, kernel, bias);
 
     public override void SeparableConv(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)
     {
-        SeparableConvShape s = shape;
-        CheckStep(batch, source, destination, s.HasResidual, residual,
-            (long)s.InHeight * s.InWidth * s.InChannels, (long)s.OutHeight * s.OutWidth * s.OutChannels);
-        convolution.Run(batch, separable: true,
-            s.InHeight, s.InWidth, s.InChannels, s.OutHeight, s.OutWidth, s.OutChannels,
-            s.KernelHeight, s.KernelWidth, s.StrideHeight, s.StrideWidth, s.PadTop, s.PadLeft,
-            s.ReluInput != 0, s.ReluOutput != 0,
-            slots[source], slots[destination], residual >= 0 ? slots[residual] : null,
-            Raw(depthwise, s.KernelHeight * s.KernelWidth * s.InChannels),
-            Packed(pointwise, s.InChannels, s.OutChannels), BiasOrNull(bias, s.OutChannels));
+        convolution.Geometry = new RuntimeGeometry(shape);
+        RunConvolution(convolution, batch, source, destination, residual, depthwise, pointwise, bias);
+    }
+
+    public override void SeparableConv<TStep>(int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias) =>
+        RunConvolution(Specialized<SeparableGeometry<TStep>>(), batch, source, destination, residual, depthwise, pointwise, bias);
+
+    /// <summary>The cached job whose code the JIT specialized for one step type (created on the step's first run).</summary>
+    private ConvolutionJob<TGeometry> Specialized<TGeometry>()
+        where TGeometry : struct, IConvolutionGeometry
+    {
+        ThrowIfDisposed();
+        if (!specializedJobs.TryGetValue(typeof(TGeometry), out IParallelJob? job))
+        {
+            job = new ConvolutionJob<TGeometry>(this);
+            specializedJobs.Add(typeof(TGeometry), job);
+        }
+
+        return (ConvolutionJob<TGeometry>)job;
+    }
+
+    private void RunConvolution<TGeometry>(ConvolutionJob<TGeometry> job, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle kernel, WeightHandle bias)
+        where TGeometry : struct, IConvolutionGeometry
+    {
+        TGeometry g = job.Geometry;
+        CheckStep(batch, source, destination, g.HasResidual ? 1 : 0, residual,
+            (long)g.InHeight * g.InWidth * g.InChannels, (long)g.OutHeight * g.OutWidth * g.OutChannels);
+        int k = g.Separable ? g.InChannels : g.KernelHeight * g.KernelWidth * g.InChannels;
+        job.Run(batch, slots[source], slots[destination], residual >= 0 ? slots[residual] : null,
+            g.Separable ? Raw(depthwise, g.KernelHeight * g.KernelWidth * g.InChannels) : null,
+            Packed(kernel, k, g.OutChannels), BiasOrNull(bias, g.OutChannels));
     }
 
     public override void DepthwiseConv(in DepthwiseConvShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
@@ -420,46 +451,49 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     /// Conv2D and SeparableConv: for a tile of output pixels, build A (gathered taps, or the depthwise
     /// outputs) in scratch, then GEMM it with the packed kernel. Small layers also split the output panels
     /// into groups so both cores get work (the depthwise tile is then recomputed per group: it is cheap).
+    /// Generic over the step's geometry: for a generated step type every dimension and flag below is a
+    /// JIT constant (one compiled copy per step shape); for <see cref="RuntimeGeometry"/> they are fields.
     /// </summary>
-    private sealed class ConvolutionJob : IParallelJob
+    private sealed class ConvolutionJob<TGeometry> : IParallelJob
+        where TGeometry : struct, IConvolutionGeometry
     {
         private readonly CpuBackend owner;
-        private bool separable;
-        private int inH, inW, inC, outH, outW, outC, kh, kw, sh, sw, padTop, padLeft;
-        private bool reluIn, reluOut;
         private float[]? input, output, residual, depthwise, bias;
         private PackedPanels? kernel;
-        private int k, lda, pixels, tile, tiles, groups;
+        private int pixels, tiles, groups;
 
         public ConvolutionJob(CpuBackend owner) => this.owner = owner;
 
-        public void Run(int batch, bool separable,
-            int inH, int inW, int inC, int outH, int outW, int outC,
-            int kh, int kw, int sh, int sw, int padTop, int padLeft, bool reluIn, bool reluOut,
-            float[] input, float[] output, float[]? residual, float[]? depthwise, PackedPanels kernel, float[]? bias)
+        /// <summary>The step's shape (set per call for <see cref="RuntimeGeometry"/>; empty for generated step types).</summary>
+        public TGeometry Geometry;
+
+        /// <summary>Columns of A: the depthwise outputs (separable) or the taps (conv), rounded up for aligned rows.</summary>
+        private int Lda => ChannelMath.RoundUp(Geometry.Separable ? Geometry.InChannels : Geometry.KernelHeight * Geometry.KernelWidth * Geometry.InChannels, 16);
+
+        public void Run(int batch, float[] input, float[] output, float[]? residual, float[]? depthwise, PackedPanels kernel, float[]? bias)
         {
-            this.separable = separable;
-            (this.inH, this.inW, this.inC, this.outH, this.outW, this.outC) = (inH, inW, inC, outH, outW, outC);
-            (this.kh, this.kw, this.sh, this.sw, this.padTop, this.padLeft) = (kh, kw, sh, sw, padTop, padLeft);
-            (this.reluIn, this.reluOut) = (reluIn, reluOut);
             (this.input, this.output, this.residual, this.depthwise, this.kernel, this.bias) = (input, output, residual, depthwise, kernel, bias);
-            k = kernel.K;
-            lda = ChannelMath.RoundUp(k, 16);
-            pixels = batch * outH * outW;
-            (tile, tiles, groups) = ConvolutionTiling.Plan(pixels, lda, kernel.Panels, owner.Threads);
+            pixels = batch * Geometry.OutHeight * Geometry.OutWidth;
+            int tile;
+            (tile, tiles, groups) = ConvolutionTiling.Plan(pixels, Lda, kernel.Panels, owner.Threads);
             owner.ReserveScratch(ScratchFloats(tile));
             owner.pool.Run(this, tiles * groups);
             this.input = this.output = this.residual = this.depthwise = this.bias = null;
             this.kernel = null;
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         /// <summary>A tile's A rows (whole micro-tiles), one raw micro-tile, and the tap offsets.</summary>
         private long ScratchFloats(int pixelsInTile) =>
-            (long)ChannelMath.RoundUp(pixelsInTile, Gemm.Rows) * lda + Gemm.TileFloats + 2 * kh * kw;
+            (long)ChannelMath.RoundUp(pixelsInTile, Gemm.Rows) * Lda + Gemm.TileFloats + 2 * Geometry.KernelHeight * Geometry.KernelWidth;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int task, int worker)
         {
+            TGeometry g = Geometry;
+            int inH = g.InHeight, inW = g.InWidth, inC = g.InChannels, outH = g.OutHeight, outW = g.OutWidth, outC = g.OutChannels;
+            int kh = g.KernelHeight, kw = g.KernelWidth, sh = g.StrideHeight, sw = g.StrideWidth, padTop = g.PadTop, padLeft = g.PadLeft;
+            bool separable = g.Separable, reluIn = g.ReluInput, reluOut = g.ReluOutput;
+            int lda = Lda;
             int tileIndex = task / groups, group = task % groups;
 
             // Tiles split the micro-tiles evenly (sizes differ by at most one micro-tile, none larger than
@@ -559,7 +593,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
 
             Gemm.Multiply(isa, a, lda, count, kernel, Pointer(kernel.Data), panelStart, panelEnd,
                 Pointer(output) + (long)q0 * outC, outC, Pointer(bias),
-                residual is null ? null : Pointer(residual) + (long)q0 * outC, reluOut, microTile);
+                g.HasResidual ? Pointer(residual) + (long)q0 * outC : null, reluOut, microTile);
         }
     }
 

@@ -28,15 +28,54 @@ public abstract class ExecutionBackend : IDisposable
     /// <summary>Copies a weight tensor to the backend and returns its handle.</summary>
     public abstract WeightHandle Upload(ReadOnlySpan<float> values);
 
+    /// <summary>
+    /// Hands over a rows × columns weight matrix (row-major: a convolution kernel flattened to
+    /// (KH·KW·In) × Out, a pointwise or dense kernel In × Out). The backend may keep the array or
+    /// repack it right away instead of copying it, so the caller must not use it afterwards; this is
+    /// what keeps a single copy of the weights alive during load. By default: <see cref="Upload"/>.
+    /// </summary>
+    public virtual WeightHandle UploadMatrix(float[] values, int rows, int columns)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if ((long)rows * columns != values.Length)
+        {
+            throw new ArgumentException($"Expected a {rows}×{columns} matrix ({(long)rows * columns} floats), but found {values.Length} floats.", nameof(values));
+        }
+
+        return Upload(values);
+    }
+
     /// <summary>Writes <paramref name="values"/> (batch × per-image length) to the start of a slot.</summary>
     public abstract void WriteInput(int slot, ReadOnlySpan<float> values);
 
     /// <summary>Waits for the queued steps and copies the first <c>values.Length</c> floats of a slot.</summary>
     public abstract void ReadOutput(int slot, Span<float> values);
 
+    /// <summary>Waits until the queued steps have finished (a no-op where steps run synchronously).</summary>
+    public virtual void Synchronize()
+    {
+    }
+
     public abstract void Conv2D(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias);
 
     public abstract void SeparableConv(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias);
+
+    /// <summary>
+    /// <see cref="Conv2D(in Conv2DShape, int, int, int, int, WeightHandle, WeightHandle)"/> with the shape
+    /// as a type: generated code declares one struct per step shape, so a backend that overrides this
+    /// (the CPU backend) runs code the JIT specialized for it, every dimension a constant.
+    /// </summary>
+    public virtual void Conv2D<TStep>(int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
+        where TStep : struct, IConv2DStep =>
+        Conv2D(TStep.Shape, batch, source, destination, residual, kernel, bias);
+
+    /// <summary>
+    /// <see cref="SeparableConv(in SeparableConvShape, int, int, int, int, WeightHandle, WeightHandle, WeightHandle)"/>
+    /// with the shape as a type (see <see cref="Conv2D{TStep}"/>).
+    /// </summary>
+    public virtual void SeparableConv<TStep>(int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)
+        where TStep : struct, ISeparableConvStep =>
+        SeparableConv(TStep.Shape, batch, source, destination, residual, depthwise, pointwise, bias);
 
     public abstract void DepthwiseConv(in DepthwiseConvShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias);
 

@@ -20,12 +20,13 @@ public static class ExecutionBackends
     {
         options ??= new InferenceOptions();
         options.Validate();
-        return options.Backend switch
+        ExecutionBackend backend = options.Backend switch
         {
             Backend.Cpu => new CpuBackend(options.Threads),
             Backend.Cuda or Backend.OpenCL or Backend.IlgpuCpu => new IlgpuBackend(options.Backend, options.IlgpuKernels),
             Backend.Auto => IsCudaAvailable ? new IlgpuBackend(Backend.Cuda, options.IlgpuKernels) : new CpuBackend(options.Threads),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Backend, "Unknown backend."),
         };
+        return options.Profiler is null ? backend : new ProfilingBackend(backend, options.Profiler);
     }
 }

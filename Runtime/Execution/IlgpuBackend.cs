@@ -130,6 +130,12 @@ public sealed class IlgpuBackend : ExecutionBackend
         }
     }
 
+    public override void Synchronize()
+    {
+        ThrowIfDisposed();
+        accelerator.Synchronize();
+    }
+
     public override void ReadOutput(int slot, Span<float> values)
     {
         var buffer = Slot(slot);

@@ -32,6 +32,22 @@ public readonly record struct SeparableConvShape(
     int PadTop, int PadLeft,
     int ReluInput, int ReluOutput, int HasResidual);
 
+/// <summary>
+/// A Conv2D step's shape as a type. Generated code declares one struct per distinct step shape whose
+/// <see cref="Shape"/> returns constants; generic backend methods (<see cref="ExecutionBackend.Conv2D{TStep}"/>)
+/// are compiled by the JIT once per such struct, with every dimension folded to a constant.
+/// </summary>
+public interface IConv2DStep
+{
+    static abstract Conv2DShape Shape { get; }
+}
+
+/// <summary>A separable step's shape as a type (see <see cref="IConv2DStep"/>).</summary>
+public interface ISeparableConvStep
+{
+    static abstract SeparableConvShape Shape { get; }
+}
+
 /// <summary>A depthwise convolution alone (Keras DepthwiseConv2D, multiplier 1), kernel (KH, KW, C), with bias.</summary>
 public readonly record struct DepthwiseConvShape(
     int InHeight, int InWidth, int Channels,

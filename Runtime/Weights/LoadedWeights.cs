@@ -51,8 +51,22 @@ public sealed class LoadedWeights
                 throw new ArgumentOutOfRangeException(nameof(dataset), dataset, "Layer " + layer + " has " + datasets.Length + " datasets.");
             }
 
-            return datasets[dataset];
+            return datasets[dataset] ?? throw new InvalidOperationException(
+                "Dataset " + dataset + " of layer " + layer + " (" + Table.Layers[layer].LayerName + ") was taken by Take; it is no longer held here.");
         }
+    }
+
+    /// <summary>
+    /// Returns the array of a dataset and lets go of it, so the caller owns the only reference (it may be
+    /// changed in place, and it is freed as soon as the caller drops it). Generated code takes each kernel
+    /// as it uploads it, which keeps one copy of the weights alive during load instead of two.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The dataset was taken before.</exception>
+    public float[] Take(int layer, int dataset)
+    {
+        float[] values = this[layer, dataset];
+        _data[layer][dataset] = null!;
+        return values;
     }
 
     /// <summary>The number of datasets of weighted layer <paramref name="layer"/>.</summary>

@@ -27,6 +27,21 @@ public static class WeightFolding
         float[] kernel, int channels, float[]? bias, float[] gamma, float[] beta, float[] mean, float[] variance, float epsilon)
     {
         ArgumentNullException.ThrowIfNull(kernel);
+        float[] folded = (float[])kernel.Clone();
+        float[] foldedBias = FoldBatchNormInPlace(folded, channels, bias, gamma, beta, mean, variance, epsilon);
+        return (folded, foldedBias);
+    }
+
+    /// <summary>
+    /// <see cref="FoldBatchNorm"/> that scales <paramref name="kernel"/> in place (generated code folds the
+    /// arrays it has just read, so no second copy of the weights exists during load) and returns the new bias.
+    /// Nothing is changed when an argument is rejected.
+    /// </summary>
+    /// <exception cref="ArgumentException">A length does not fit <paramref name="channels"/>.</exception>
+    public static float[] FoldBatchNormInPlace(
+        float[] kernel, int channels, float[]? bias, float[] gamma, float[] beta, float[] mean, float[] variance, float epsilon)
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
         if (channels <= 0)
         {
             throw new ArgumentException("channels must be positive, found " + channels + ".", nameof(channels));
@@ -47,10 +62,9 @@ public static class WeightFolding
         CheckLength(beta, channels, nameof(beta));
         CheckLength(mean, channels, nameof(mean));
 
-        var foldedKernel = new float[kernel.Length];
         for (int i = 0; i < kernel.Length; i++)
         {
-            foldedKernel[i] = (float)(kernel[i] * scale[i % channels]);
+            kernel[i] = (float)(kernel[i] * scale[i % channels]);
         }
 
         var foldedBias = new float[channels];
@@ -60,7 +74,7 @@ public static class WeightFolding
             foldedBias[c] = (float)((b - mean[c]) * scale[c] + beta[c]);
         }
 
-        return (foldedKernel, foldedBias);
+        return foldedBias;
     }
 
     /// <summary>

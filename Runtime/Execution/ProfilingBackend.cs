@@ -1,0 +1,162 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Xception.Compiler.Runtime.Execution;
+
+/// <summary>
+/// Wraps a backend and times each step into a <see cref="StepProfiler"/> (see
+/// <see cref="InferenceOptions.Profiler"/>): the step is queued on the inner backend, which is then
+/// synchronized, so the time is the step's own. Shape strings are made once per step position and kept.
+/// </summary>
+internal sealed class ProfilingBackend : ExecutionBackend
+{
+    private readonly ExecutionBackend inner;
+    private readonly StepProfiler profiler;
+
+    public ProfilingBackend(ExecutionBackend inner, StepProfiler profiler)
+    {
+        this.inner = inner;
+        this.profiler = profiler;
+    }
+
+    public override string Name => inner.Name;
+
+    public override void AllocateBuffers(ReadOnlySpan<long> floatsPerImage, int maxBatch) => inner.AllocateBuffers(floatsPerImage, maxBatch);
+
+    public override WeightHandle Upload(ReadOnlySpan<float> values) => inner.Upload(values);
+
+    public override WeightHandle UploadMatrix(float[] values, int rows, int columns) => inner.UploadMatrix(values, rows, columns);
+
+    public override void WriteInput(int slot, ReadOnlySpan<float> values)
+    {
+        inner.WriteInput(slot, values);
+        inner.Synchronize();
+        profiler.BeginRun();
+    }
+
+    public override void ReadOutput(int slot, Span<float> values) => inner.ReadOutput(slot, values);
+
+    public override void Synchronize() => inner.Synchronize();
+
+    public override void Conv2D(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
+    {
+        long start = Stopwatch.GetTimestamp();
+        inner.Conv2D(shape, batch, source, destination, residual, kernel, bias);
+        Record(shape, batch, start);
+    }
+
+    public override void Conv2D<TStep>(int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
+    {
+        long start = Stopwatch.GetTimestamp();
+        inner.Conv2D<TStep>(batch, source, destination, residual, kernel, bias);
+        Record(TStep.Shape, batch, start);
+    }
+
+    public override void SeparableConv(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)
+    {
+        long start = Stopwatch.GetTimestamp();
+        inner.SeparableConv(shape, batch, source, destination, residual, depthwise, pointwise, bias);
+        Record(shape, batch, start);
+    }
+
+    public override void SeparableConv<TStep>(int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)
+    {
+        long start = Stopwatch.GetTimestamp();
+        inner.SeparableConv<TStep>(batch, source, destination, residual, depthwise, pointwise, bias);
+        Record(TStep.Shape, batch, start);
+    }
+
+    public override void DepthwiseConv(in DepthwiseConvShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
+    {
+        long start = Stopwatch.GetTimestamp();
+        inner.DepthwiseConv(shape, batch, source, destination, residual, kernel, bias);
+        DepthwiseConvShape s = shape;
+        Finish(start, "depthwise", () => Invariant($"{s.InHeight}×{s.InWidth}×{s.Channels} {s.KernelHeight}×{s.KernelWidth}/{s.StrideHeight} → {s.OutHeight}×{s.OutWidth}"),
+            2L * batch * s.OutHeight * s.OutWidth * s.Channels * s.KernelHeight * s.KernelWidth, 0);
+    }
+
+    public override void MaxPool(in MaxPoolShape shape, int batch, int source, int destination, int residual)
+    {
+        long start = Stopwatch.GetTimestamp();
+        inner.MaxPool(shape, batch, source, destination, residual);
+        MaxPoolShape s = shape;
+        Finish(start, "maxpool", () => Invariant($"{s.InHeight}×{s.InWidth}×{s.Channels} {s.PoolHeight}×{s.PoolWidth}/{s.StrideHeight} → {s.OutHeight}×{s.OutWidth}{Flags(s.ReluInput, s.ReluOutput, s.HasResidual)}"),
+            (long)batch * s.OutHeight * s.OutWidth * s.Channels * s.PoolHeight * s.PoolWidth, 0);
+    }
+
+    public override void Elementwise(in ElementwiseShape shape, int batch, int source, int destination, int residual, WeightHandle scale, WeightHandle shift)
+    {
+        long start = Stopwatch.GetTimestamp();
+        inner.Elementwise(shape, batch, source, destination, residual, scale, shift);
+        ElementwiseShape s = shape;
+        Finish(start, "elementwise", () => Invariant($"{s.Length} ({s.Channels} channels){Flags(s.ReluInput, s.ReluOutput, s.HasResidual)}"),
+            2L * batch * s.Length, 0);
+    }
+
+    public override void GlobalPool(in GlobalPoolShape shape, int batch, int source, int destination)
+    {
+        long start = Stopwatch.GetTimestamp();
+        inner.GlobalPool(shape, batch, source, destination);
+        GlobalPoolShape s = shape;
+        Finish(start, "globalpool", () => Invariant($"{s.Height}×{s.Width}×{s.Channels} {(s.IsMax != 0 ? "max" : "avg")}"),
+            (long)batch * s.Height * s.Width * s.Channels, 0);
+    }
+
+    public override void Dense(in DenseShape shape, int batch, int source, int destination, WeightHandle kernel, WeightHandle bias)
+    {
+        long start = Stopwatch.GetTimestamp();
+        inner.Dense(shape, batch, source, destination, kernel, bias);
+        DenseShape s = shape;
+        Finish(start, "dense", () => Invariant($"{s.InFeatures} → {s.OutFeatures}"), 2L * batch * s.InFeatures * s.OutFeatures, 0);
+    }
+
+    public override void Softmax(in SoftmaxShape shape, int batch, int source, int destination)
+    {
+        long start = Stopwatch.GetTimestamp();
+        inner.Softmax(shape, batch, source, destination);
+        SoftmaxShape s = shape;
+        Finish(start, "softmax", () => Invariant($"{s.Length}"), 3L * batch * s.Length, 0);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+    }
+
+    private void Record(in Conv2DShape shape, int batch, long start)
+    {
+        Conv2DShape s = shape;
+        long macs = (long)batch * s.OutHeight * s.OutWidth * s.OutChannels * s.KernelHeight * s.KernelWidth * s.InChannels;
+        bool pointwise = s.KernelHeight == 1 && s.KernelWidth == 1;
+        Finish(start, "conv", () => Invariant(
+                $"{s.InHeight}×{s.InWidth}×{s.InChannels} {s.KernelHeight}×{s.KernelWidth}/{s.StrideHeight} → {s.OutHeight}×{s.OutWidth}×{s.OutChannels}{Flags(s.ReluInput, s.ReluOutput, s.HasResidual)}"),
+            2 * macs, pointwise ? 2 * macs : 0);
+    }
+
+    private void Record(in SeparableConvShape shape, int batch, long start)
+    {
+        SeparableConvShape s = shape;
+        long pixels = (long)batch * s.OutHeight * s.OutWidth;
+        long depthwise = 2 * pixels * s.InChannels * s.KernelHeight * s.KernelWidth;
+        long pointwise = 2 * pixels * s.InChannels * s.OutChannels;
+        Finish(start, "separable", () => Invariant(
+                $"{s.InHeight}×{s.InWidth}×{s.InChannels} {s.KernelHeight}×{s.KernelWidth}/{s.StrideHeight} → {s.OutHeight}×{s.OutWidth}×{s.OutChannels}{Flags(s.ReluInput, s.ReluOutput, s.HasResidual)}"),
+            depthwise + pointwise, pointwise);
+    }
+
+    private void Finish(long start, string kind, Func<string> shape, long flops, long pointwiseFlops)
+    {
+        inner.Synchronize();
+        long ticks = Stopwatch.GetTimestamp() - start;
+        profiler.Add(kind, shape, flops, pointwiseFlops, ticks);
+    }
+
+    private static string Flags(int reluInput, int reluOutput, int residual) =>
+        (reluInput != 0 ? " relu-in" : "") + (residual != 0 ? " +res" : "") + (reluOutput != 0 ? " relu" : "");
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
