@@ -24,16 +24,19 @@ internal static unsafe class Gemm
     /// <summary>
     /// Multiplies <paramref name="rows"/> rows of A by panels [<paramref name="panelStart"/>, <paramref name="panelEnd"/>)
     /// of B. <paramref name="c"/> and <paramref name="residual"/> point at column 0 of row 0 (stride <paramref name="ldc"/>);
-    /// <paramref name="bias"/> at column 0. A must hold RoundUp(rows, Rows) readable rows.
+    /// <paramref name="bias"/> at column 0. A must hold RoundUp(rows, Rows) readable rows. The panels are
+    /// visited starting <paramref name="rotate"/> panels in (wrapping around); the result does not depend on it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(
         CpuIsa isa, float* a, int lda, int rows, PackedPanels b, float* packed, int panelStart, int panelEnd,
-        float* c, int ldc, float* bias, float* residual, bool relu, float* tile)
+        float* c, int ldc, float* bias, float* residual, bool relu, float* tile, int rotate = 0)
     {
         int k = b.K;
-        for (int p = panelStart; p < panelEnd; p++)
+        int count = panelEnd - panelStart;
+        for (int i = 0; i < count; i++)
         {
+            int p = panelStart + (i + rotate) % count;
             float* panel = packed + (long)p * k * PackedPanels.Width;
             int column = p * PackedPanels.Width;
             int columns = Math.Min(PackedPanels.Width, b.N - column);

@@ -591,9 +591,12 @@ public sealed unsafe class CpuBackend : ExecutionBackend
                 }
             }
 
+            // Each worker starts at a different panel: on a step's first tiles the weights come from DRAM, and
+            // threads fetching different panels at once overlap those misses (measured ~1.5% of a batch-1 run).
             Gemm.Multiply(isa, a, lda, count, kernel, Pointer(kernel.Data), panelStart, panelEnd,
                 Pointer(output) + (long)q0 * outC, outC, Pointer(bias),
-                g.HasResidual ? Pointer(residual) + (long)q0 * outC : null, reluOut, microTile);
+                g.HasResidual ? Pointer(residual) + (long)q0 * outC : null, reluOut, microTile,
+                rotate: worker * (panelEnd - panelStart) / owner.Threads);
         }
     }
 

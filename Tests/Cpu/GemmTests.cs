@@ -18,7 +18,7 @@ public sealed unsafe class GemmTests
         from shape in new (int Rows, int K, int N)[]
         {
             (1, 1, 1), (8, 13, 32), (13, 91, 91), (7, 27, 13), (17, 64, 40),
-            (9, 728, 33), (24, 100, 64), (3, 2048, 10),
+            (9, 728, 33), (24, 100, 64), (3, 2048, 10), (16, 384, 64), (8, 193, 32),
         }
         from extras in new (bool Bias, bool Residual, bool Relu)[] { (false, false, false), (true, true, true), (true, false, true) }
         select new object[] { isa.ToString(), shape.Rows, shape.K, shape.N, extras.Bias, extras.Residual, extras.Relu };
@@ -68,6 +68,27 @@ public sealed unsafe class GemmTests
         }
 
         KernelTestData.AssertClose(expected, actual, $"{isa} {rows}×{k}×{n}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Isas))]
+    public void Multiply_RotatedPanelOrder_GivesTheSameBits(string isaName)
+    {
+        CpuIsa isa = Enum.Parse<CpuIsa>(isaName);
+        const int Rows = 13, K = 300, N = 100;
+        float[] a = KernelTestData.RandomFloats(Gemm.Rows * 2 * K, 1);
+        PackedPanels packed = PackedPanels.Pack(KernelTestData.RandomFloats(K * N, 2), K, N);
+        float[] bias = KernelTestData.RandomFloats(N, 3), residual = KernelTestData.RandomFloats(Rows * N, 4);
+        float[] straight = new float[Rows * N], rotated = new float[Rows * N], tile = new float[Gemm.TileFloats];
+        fixed (float* pa = a, pb = packed.Data, ps = straight, pr = rotated, pt = tile, pbias = bias, pres = residual)
+        {
+            Gemm.Multiply(isa, pa, K, Rows, packed, pb, 0, packed.Panels, ps, N, pbias, pres, true, pt);
+            Gemm.Multiply(isa, pa, K, Rows, packed, pb, 0, packed.Panels, pr, N, pbias, pres, true, pt, rotate: 2);
+        }
+
+        Assert.Equal(4, packed.Panels);
+        Assert.Equal(straight, rotated);
+        Assert.Contains(straight, v => v > 0);
     }
 
     [Theory]

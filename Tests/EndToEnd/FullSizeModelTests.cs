@@ -51,6 +51,46 @@ public sealed class FullSizeModelTests : IClassFixture<FullSizeModelTests.Synthe
     }
 
     [Fact]
+    public void Profiler_FullSizeOnCpu_CountsXceptionsOperations_AndLeavesTheOutputUnchanged()
+    {
+        float[] image = RandomImage(seed: 12);
+        var profiler = new StepProfiler();
+        float[] plain, profiled;
+        using (var model = Xception.Load(_weights.Path, new InferenceOptions { Backend = Backend.Cpu, MaxBatch = 1 }))
+        {
+            plain = model.Predict(image);
+        }
+
+        using (var model = Xception.Load(_weights.Path, new InferenceOptions { Backend = Backend.Cpu, MaxBatch = 1, Profiler = profiler }))
+        {
+            Assert.Equal("cpu", model.BackendName);
+            profiled = model.Predict(image);
+        }
+
+        Assert.Equal(plain, profiled);
+        Assert.Equal(1, profiler.Runs);
+        Assert.Equal(47, profiler.Steps.Count);
+        Assert.All(profiler.Steps, s => Assert.True(s.Milliseconds > 0 && s.Calls == 1, $"step {s.Step} ({s.Kind})"));
+
+        // Xception V1 at 299×299 is 8.36 GMAC, 90.6% of it in the separable blocks' pointwise products
+        // (figures from outside this code); the four 1×1 shortcut convolutions add 231.6 MMAC of 1×1 work.
+        long macs = 0, separablePointwiseMacs = 0, pointwiseMacs = 0;
+        foreach (StepTiming s in profiler.Steps)
+        {
+            macs += s.Kind is "conv" or "separable" or "dense" ? s.Flops / 2 : 0;
+            separablePointwiseMacs += s.Kind == "separable" ? s.PointwiseFlops / 2 : 0;
+            pointwiseMacs += s.PointwiseFlops / 2;
+        }
+
+        Assert.InRange(macs / 1e9, 8.34, 8.38);
+        Assert.InRange((double)separablePointwiseMacs / macs, 0.901, 0.911);
+        Assert.Equal(74L * 74 * 64 * 128 + 37 * 37 * 128 * 256 + 19 * 19 * 256 * 728 + 10 * 10 * 728 * 1024, pointwiseMacs - separablePointwiseMacs);
+        string table = profiler.Format();
+        Assert.Contains("pointwise", table, StringComparison.Ordinal);
+        Assert.Contains("19×19×728 3×3/1 → 19×19×728 relu-in relu", table, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void WrongInputLength_Throws_NamingExpectedAndFound()
     {
         using var model = Xception.Load(_weights.Path, new InferenceOptions { Backend = Backend.Cpu, MaxBatch = 1 });

@@ -39,6 +39,22 @@ public sealed class KerasWeightFileTests
     }
 
     [Fact]
+    public void Take_HandsOverTheArrayOnce_ThenNamesTheLayerWhenAskedAgain()
+    {
+        string path = WeightFixtures.Path(WeightFixtures.Keras2Top);
+        LoadedWeights weights = KerasWeightFile.Load(path, WeightFixtures.TableOf(WeightFixtures.Keras2Top));
+        float[] viaIndexer = weights[0, 0];
+
+        float[] taken = weights.Take(0, 0);
+
+        Assert.Same(viaIndexer, taken);
+        var again = Assert.Throws<InvalidOperationException>(() => weights.Take(0, 0));
+        Assert.Contains(weights.Table.Layers[0].LayerName, again.Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidOperationException>(() => weights[0, 0]);
+        Assert.NotNull(weights[1, 0]);
+    }
+
+    [Fact]
     public void Keras1ShapeTable_AsWeightTable_LoadsKeras2File()
     {
         WeightTable keras1Table = WeightFixtures.TableOf(WeightFixtures.Keras1Top);

@@ -140,6 +140,35 @@ public sealed class WeightFoldingTests
     }
 
     [Fact]
+    public void FoldBatchNormInPlace_ScalesTheKernelItWasGiven_BitIdenticalToTheCopyingFold()
+    {
+        var random = new Random(15);
+        float[] kernel = Floats(random, 3 * 3 * 5 * 7, -1, 1);
+        float[] bias = Floats(random, 7, -1, 1);
+        BatchNorm bn = BatchNorm.Random(random, 7);
+        (float[] expectedKernel, float[] expectedBias) = WeightFolding.FoldBatchNorm(kernel, 7, bias, bn.Gamma, bn.Beta, bn.Mean, bn.Variance, Epsilon);
+
+        float[] foldedBias = WeightFolding.FoldBatchNormInPlace(kernel, 7, bias, bn.Gamma, bn.Beta, bn.Mean, bn.Variance, Epsilon);
+
+        Assert.Equal(expectedKernel, kernel);
+        Assert.Equal(expectedBias, foldedBias);
+    }
+
+    [Fact]
+    public void FoldBatchNormInPlace_RejectedArguments_LeaveTheKernelUnchanged()
+    {
+        var random = new Random(16);
+        float[] kernel = Floats(random, 8, -1, 1);
+        float[] before = (float[])kernel.Clone();
+
+        var ex = Assert.Throws<ArgumentException>(() => WeightFolding.FoldBatchNormInPlace(
+            kernel, 4, null, new float[4], new float[4], new float[5], new float[4], Epsilon));
+
+        Assert.Equal("mean", ex.ParamName);
+        Assert.Equal(before, kernel);
+    }
+
+    [Fact]
     public void FoldBatchNorm_BetaOfWrongLength_ThrowsNamingItAndBothLengths()
     {
         var ex = Assert.Throws<ArgumentException>(() => WeightFolding.FoldBatchNorm(
