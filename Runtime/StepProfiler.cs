@@ -110,11 +110,12 @@ public sealed class StepProfiler
         Runs++;
     }
 
-    internal void Add(string kind, Func<string> shape, long flops, long pointwiseFlops, long ticks)
+    /// <summary>Adds one step's time; its shape text is made only the first time this step position is seen.</summary>
+    internal void Add<TShape>(string kind, TShape shape, Func<TShape, string> describe, long flops, long pointwiseFlops, long ticks)
     {
         if (next == steps.Count)
         {
-            steps.Add(new Entry { Kind = kind, Shape = shape() });
+            steps.Add(new Entry { Kind = kind, Shape = describe(shape) });
         }
 
         Entry e = steps[next++];

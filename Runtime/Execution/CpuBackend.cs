@@ -112,12 +112,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     public override WeightHandle UploadMatrix(float[] values, int rows, int columns)
     {
         ThrowIfDisposed();
-        ArgumentNullException.ThrowIfNull(values);
-        if (rows < 1 || columns < 1 || (long)rows * columns != values.Length)
-        {
-            throw new ArgumentException($"Expected a {rows}×{columns} matrix ({(long)rows * columns} floats), but found {values.Length} floats.", nameof(values));
-        }
-
+        CheckMatrix(values, rows, columns);
         weights.Add(new WeightEntry { Packed = PackedPanels.Pack(values, rows, columns) });
         return new WeightHandle(weights.Count - 1);
     }
@@ -182,10 +177,9 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         TGeometry g = job.Geometry;
         CheckStep(batch, source, destination, g.HasResidual ? 1 : 0, residual,
             (long)g.InHeight * g.InWidth * g.InChannels, (long)g.OutHeight * g.OutWidth * g.OutChannels);
-        int k = g.Separable ? g.InChannels : g.KernelHeight * g.KernelWidth * g.InChannels;
         job.Run(batch, slots[source], slots[destination], residual >= 0 ? slots[residual] : null,
             g.Separable ? Raw(depthwise, g.KernelHeight * g.KernelWidth * g.InChannels) : null,
-            Packed(kernel, k, g.OutChannels), BiasOrNull(bias, g.OutChannels));
+            Packed(kernel, job.K, g.OutChannels), BiasOrNull(bias, g.OutChannels));
     }
 
     public override void DepthwiseConv(in DepthwiseConvShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
@@ -467,8 +461,11 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         /// <summary>The step's shape (set per call for <see cref="RuntimeGeometry"/>; empty for generated step types).</summary>
         public TGeometry Geometry;
 
-        /// <summary>Columns of A: the depthwise outputs (separable) or the taps (conv), rounded up for aligned rows.</summary>
-        private int Lda => ChannelMath.RoundUp(Geometry.Separable ? Geometry.InChannels : Geometry.KernelHeight * Geometry.KernelWidth * Geometry.InChannels, 16);
+        /// <summary>The GEMM's inner dimension: the depthwise outputs (separable) or the taps (conv) of a pixel.</summary>
+        public int K => Geometry.Separable ? Geometry.InChannels : Geometry.KernelHeight * Geometry.KernelWidth * Geometry.InChannels;
+
+        /// <summary>Columns of A: <see cref="K"/> rounded up for aligned rows.</summary>
+        private int Lda => ChannelMath.RoundUp(K, 16);
 
         public void Run(int batch, float[] input, float[] output, float[]? residual, float[]? depthwise, PackedPanels kernel, float[]? bias)
         {

@@ -36,13 +36,18 @@ public abstract class ExecutionBackend : IDisposable
     /// </summary>
     public virtual WeightHandle UploadMatrix(float[] values, int rows, int columns)
     {
+        CheckMatrix(values, rows, columns);
+        return Upload(values);
+    }
+
+    /// <summary>Throws unless <paramref name="values"/> holds a rows × columns matrix with both at least 1.</summary>
+    protected static void CheckMatrix(float[] values, int rows, int columns)
+    {
         ArgumentNullException.ThrowIfNull(values);
-        if ((long)rows * columns != values.Length)
+        if (rows < 1 || columns < 1 || (long)rows * columns != values.Length)
         {
             throw new ArgumentException($"Expected a {rows}×{columns} matrix ({(long)rows * columns} floats), but found {values.Length} floats.", nameof(values));
         }
-
-        return Upload(values);
     }
 
     /// <summary>Writes <paramref name="values"/> (batch × per-image length) to the start of a slot.</summary>

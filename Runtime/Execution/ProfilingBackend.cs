@@ -72,7 +72,7 @@ internal sealed class ProfilingBackend : ExecutionBackend
         long start = Stopwatch.GetTimestamp();
         inner.DepthwiseConv(shape, batch, source, destination, residual, kernel, bias);
         DepthwiseConvShape s = shape;
-        Finish(start, "depthwise", () => Invariant($"{s.InHeight}×{s.InWidth}×{s.Channels} {s.KernelHeight}×{s.KernelWidth}/{s.StrideHeight} → {s.OutHeight}×{s.OutWidth}"),
+        Finish(start, "depthwise", s, static s => Invariant($"{s.InHeight}×{s.InWidth}×{s.Channels} {s.KernelHeight}×{s.KernelWidth}/{s.StrideHeight} → {s.OutHeight}×{s.OutWidth}"),
             2L * batch * s.OutHeight * s.OutWidth * s.Channels * s.KernelHeight * s.KernelWidth, 0);
     }
 
@@ -81,7 +81,7 @@ internal sealed class ProfilingBackend : ExecutionBackend
         long start = Stopwatch.GetTimestamp();
         inner.MaxPool(shape, batch, source, destination, residual);
         MaxPoolShape s = shape;
-        Finish(start, "maxpool", () => Invariant($"{s.InHeight}×{s.InWidth}×{s.Channels} {s.PoolHeight}×{s.PoolWidth}/{s.StrideHeight} → {s.OutHeight}×{s.OutWidth}{Flags(s.ReluInput, s.ReluOutput, s.HasResidual)}"),
+        Finish(start, "maxpool", s, static s => Invariant($"{s.InHeight}×{s.InWidth}×{s.Channels} {s.PoolHeight}×{s.PoolWidth}/{s.StrideHeight} → {s.OutHeight}×{s.OutWidth}{Flags(s.ReluInput, s.ReluOutput, s.HasResidual)}"),
             (long)batch * s.OutHeight * s.OutWidth * s.Channels * s.PoolHeight * s.PoolWidth, 0);
     }
 
@@ -90,7 +90,7 @@ internal sealed class ProfilingBackend : ExecutionBackend
         long start = Stopwatch.GetTimestamp();
         inner.Elementwise(shape, batch, source, destination, residual, scale, shift);
         ElementwiseShape s = shape;
-        Finish(start, "elementwise", () => Invariant($"{s.Length} ({s.Channels} channels){Flags(s.ReluInput, s.ReluOutput, s.HasResidual)}"),
+        Finish(start, "elementwise", s, static s => Invariant($"{s.Length} ({s.Channels} channels){Flags(s.ReluInput, s.ReluOutput, s.HasResidual)}"),
             2L * batch * s.Length, 0);
     }
 
@@ -99,7 +99,7 @@ internal sealed class ProfilingBackend : ExecutionBackend
         long start = Stopwatch.GetTimestamp();
         inner.GlobalPool(shape, batch, source, destination);
         GlobalPoolShape s = shape;
-        Finish(start, "globalpool", () => Invariant($"{s.Height}×{s.Width}×{s.Channels} {(s.IsMax != 0 ? "max" : "avg")}"),
+        Finish(start, "globalpool", s, static s => Invariant($"{s.Height}×{s.Width}×{s.Channels} {(s.IsMax != 0 ? "max" : "avg")}"),
             (long)batch * s.Height * s.Width * s.Channels, 0);
     }
 
@@ -108,7 +108,7 @@ internal sealed class ProfilingBackend : ExecutionBackend
         long start = Stopwatch.GetTimestamp();
         inner.Dense(shape, batch, source, destination, kernel, bias);
         DenseShape s = shape;
-        Finish(start, "dense", () => Invariant($"{s.InFeatures} → {s.OutFeatures}"), 2L * batch * s.InFeatures * s.OutFeatures, 0);
+        Finish(start, "dense", s, static s => Invariant($"{s.InFeatures} → {s.OutFeatures}"), 2L * batch * s.InFeatures * s.OutFeatures, 0);
     }
 
     public override void Softmax(in SoftmaxShape shape, int batch, int source, int destination)
@@ -116,7 +116,7 @@ internal sealed class ProfilingBackend : ExecutionBackend
         long start = Stopwatch.GetTimestamp();
         inner.Softmax(shape, batch, source, destination);
         SoftmaxShape s = shape;
-        Finish(start, "softmax", () => Invariant($"{s.Length}"), 3L * batch * s.Length, 0);
+        Finish(start, "softmax", s, static s => Invariant($"{s.Length}"), 3L * batch * s.Length, 0);
     }
 
     protected override void Dispose(bool disposing)
@@ -132,7 +132,7 @@ internal sealed class ProfilingBackend : ExecutionBackend
         Conv2DShape s = shape;
         long macs = (long)batch * s.OutHeight * s.OutWidth * s.OutChannels * s.KernelHeight * s.KernelWidth * s.InChannels;
         bool pointwise = s.KernelHeight == 1 && s.KernelWidth == 1;
-        Finish(start, "conv", () => Invariant(
+        Finish(start, "conv", s, static s => Invariant(
                 $"{s.InHeight}×{s.InWidth}×{s.InChannels} {s.KernelHeight}×{s.KernelWidth}/{s.StrideHeight} → {s.OutHeight}×{s.OutWidth}×{s.OutChannels}{Flags(s.ReluInput, s.ReluOutput, s.HasResidual)}"),
             2 * macs, pointwise ? 2 * macs : 0);
     }
@@ -143,16 +143,17 @@ internal sealed class ProfilingBackend : ExecutionBackend
         long pixels = (long)batch * s.OutHeight * s.OutWidth;
         long depthwise = 2 * pixels * s.InChannels * s.KernelHeight * s.KernelWidth;
         long pointwise = 2 * pixels * s.InChannels * s.OutChannels;
-        Finish(start, "separable", () => Invariant(
+        Finish(start, "separable", s, static s => Invariant(
                 $"{s.InHeight}×{s.InWidth}×{s.InChannels} {s.KernelHeight}×{s.KernelWidth}/{s.StrideHeight} → {s.OutHeight}×{s.OutWidth}×{s.OutChannels}{Flags(s.ReluInput, s.ReluOutput, s.HasResidual)}"),
             depthwise + pointwise, pointwise);
     }
 
-    private void Finish(long start, string kind, Func<string> shape, long flops, long pointwiseFlops)
+    /// <summary>Waits for the step and records it; <paramref name="describe"/> is static, so timing a step allocates nothing.</summary>
+    private void Finish<TShape>(long start, string kind, TShape shape, Func<TShape, string> describe, long flops, long pointwiseFlops)
     {
         inner.Synchronize();
         long ticks = Stopwatch.GetTimestamp() - start;
-        profiler.Add(kind, shape, flops, pointwiseFlops, ticks);
+        profiler.Add(kind, shape, describe, flops, pointwiseFlops, ticks);
     }
 
     private static string Flags(int reluInput, int reluOutput, int residual) =>

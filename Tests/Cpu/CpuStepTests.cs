@@ -181,7 +181,8 @@ public sealed class CpuStepTests
         Assert.Throws<PlatformNotSupportedException>(() => new CpuBackend(1, CpuIsa.Vector512));
     }
 
-    private static float[] RunStep(CpuIsa isa, int threads, int batch, float[] input, int outputPerImage, float[]? residual,
+    /// <summary>Runs one step on a fresh backend: input in slot 0, output in slot 1, the residual (if any) in slot 2.</summary>
+    internal static float[] RunStep(CpuIsa isa, int threads, int batch, float[] input, int outputPerImage, float[]? residual,
         Action<ExecutionBackend, int, int, int> step)
     {
         using var backend = new CpuBackend(threads, isa);

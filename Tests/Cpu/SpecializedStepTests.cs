@@ -105,19 +105,6 @@ public sealed class SpecializedStepTests
         Assert.Contains("the step needs", ex.Message, StringComparison.Ordinal);
     }
 
-    private static float[] Run(int threads, int batch, float[] input, int outputPerImage, float[]? residual, Action<ExecutionBackend, int, int, int> step)
-    {
-        using var backend = new CpuBackend(threads, CpuIsas.Best);
-        backend.AllocateBuffers(new long[] { input.Length / batch, outputPerImage, outputPerImage }, batch);
-        backend.WriteInput(0, input);
-        if (residual is not null)
-        {
-            backend.WriteInput(2, residual);
-        }
-
-        step(backend, 0, 1, residual is null ? -1 : 2);
-        var output = new float[batch * outputPerImage];
-        backend.ReadOutput(1, output);
-        return output;
-    }
+    private static float[] Run(int threads, int batch, float[] input, int outputPerImage, float[]? residual, Action<ExecutionBackend, int, int, int> step) =>
+        CpuStepTests.RunStep(CpuIsas.Best, threads, batch, input, outputPerImage, residual, step);
 }
