@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Execution;
 
 namespace Xception.Compiler.Runtime.Cpu;
@@ -51,35 +52,35 @@ internal readonly struct SeparableGeometry<TStep> : IConvolutionGeometry
 {
     public bool Separable => true;
 
-    public int InHeight => TStep.Shape.InHeight;
+    public int InHeight { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.InHeight; }
 
-    public int InWidth => TStep.Shape.InWidth;
+    public int InWidth { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.InWidth; }
 
-    public int InChannels => TStep.Shape.InChannels;
+    public int InChannels { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.InChannels; }
 
-    public int OutHeight => TStep.Shape.OutHeight;
+    public int OutHeight { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.OutHeight; }
 
-    public int OutWidth => TStep.Shape.OutWidth;
+    public int OutWidth { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.OutWidth; }
 
-    public int OutChannels => TStep.Shape.OutChannels;
+    public int OutChannels { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.OutChannels; }
 
-    public int KernelHeight => TStep.Shape.KernelHeight;
+    public int KernelHeight { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.KernelHeight; }
 
-    public int KernelWidth => TStep.Shape.KernelWidth;
+    public int KernelWidth { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.KernelWidth; }
 
-    public int StrideHeight => TStep.Shape.StrideHeight;
+    public int StrideHeight { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.StrideHeight; }
 
-    public int StrideWidth => TStep.Shape.StrideWidth;
+    public int StrideWidth { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.StrideWidth; }
 
-    public int PadTop => TStep.Shape.PadTop;
+    public int PadTop { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.PadTop; }
 
-    public int PadLeft => TStep.Shape.PadLeft;
+    public int PadLeft { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.PadLeft; }
 
-    public bool ReluInput => TStep.Shape.ReluInput != 0;
+    public bool ReluInput { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.ReluInput != 0; }
 
-    public bool ReluOutput => TStep.Shape.ReluOutput != 0;
+    public bool ReluOutput { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.ReluOutput != 0; }
 
-    public bool HasResidual => TStep.Shape.HasResidual != 0;
+    public bool HasResidual { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.HasResidual != 0; }
 }
 
 /// <summary>A generated Conv2D step type's shape, as constants.</summary>
@@ -88,35 +89,35 @@ internal readonly struct Conv2DGeometry<TStep> : IConvolutionGeometry
 {
     public bool Separable => false;
 
-    public int InHeight => TStep.Shape.InHeight;
+    public int InHeight { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.InHeight; }
 
-    public int InWidth => TStep.Shape.InWidth;
+    public int InWidth { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.InWidth; }
 
-    public int InChannels => TStep.Shape.InChannels;
+    public int InChannels { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.InChannels; }
 
-    public int OutHeight => TStep.Shape.OutHeight;
+    public int OutHeight { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.OutHeight; }
 
-    public int OutWidth => TStep.Shape.OutWidth;
+    public int OutWidth { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.OutWidth; }
 
-    public int OutChannels => TStep.Shape.OutChannels;
+    public int OutChannels { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.OutChannels; }
 
-    public int KernelHeight => TStep.Shape.KernelHeight;
+    public int KernelHeight { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.KernelHeight; }
 
-    public int KernelWidth => TStep.Shape.KernelWidth;
+    public int KernelWidth { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.KernelWidth; }
 
-    public int StrideHeight => TStep.Shape.StrideHeight;
+    public int StrideHeight { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.StrideHeight; }
 
-    public int StrideWidth => TStep.Shape.StrideWidth;
+    public int StrideWidth { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.StrideWidth; }
 
-    public int PadTop => TStep.Shape.PadTop;
+    public int PadTop { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.PadTop; }
 
-    public int PadLeft => TStep.Shape.PadLeft;
+    public int PadLeft { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.PadLeft; }
 
-    public bool ReluInput => TStep.Shape.ReluInput != 0;
+    public bool ReluInput { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.ReluInput != 0; }
 
-    public bool ReluOutput => TStep.Shape.ReluOutput != 0;
+    public bool ReluOutput { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.ReluOutput != 0; }
 
-    public bool HasResidual => TStep.Shape.HasResidual != 0;
+    public bool HasResidual { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TStep.Shape.HasResidual != 0; }
 }
 
 /// <summary>A shape passed as a value (tests, other callers of the non-generic backend methods).</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 
@@ -76,6 +77,7 @@ internal sealed class WorkerPool : IDisposable
     }
 
     /// <summary>Runs tasks 0..<paramref name="count"/>-1 of <paramref name="work"/> and returns when all are done.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(IParallelJob work, int count)
     {
         if (count <= 0)
@@ -119,6 +121,7 @@ internal sealed class WorkerPool : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Loop(int worker)
     {
         SemaphoreSlim go = start[worker - 1];
@@ -144,6 +147,7 @@ internal sealed class WorkerPool : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SpinThenWait(SemaphoreSlim semaphore)
     {
         var spinner = default(SpinWait);
@@ -155,6 +159,7 @@ internal sealed class WorkerPool : IDisposable
         semaphore.Wait();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Drain(int worker)
     {
         IParallelJob? work = Volatile.Read(ref job);

@@ -13,7 +13,10 @@ namespace Xception.Compiler.Runtime.Execution;
 /// weights packed into 32-column panels (packed on first use of a handle and cached), applying bias,
 /// residual and ReLU while it stores. Tiles (and, for small layers, groups of panels) are spread over a
 /// persistent <see cref="WorkerPool"/>. Slots, weights and scratch are pinned arrays allocated once, so
-/// after the first call of each step a Predict allocates nothing.
+/// after the first call of each step a Predict allocates nothing. The per-call path (the step methods,
+/// the jobs' Run, the pool) is marked AggressiveOptimization and reads its sizes from fields, so it is
+/// compiled fully optimized on first use and never re-JITted by tiering: with tiering, background
+/// re-JITs during Predict calls 5–40 of a process made some of them up to 2× slower.
 /// </summary>
 public sealed unsafe class CpuBackend : ExecutionBackend
 {
@@ -117,6 +120,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         return new WeightHandle(weights.Count - 1);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void WriteInput(int slot, ReadOnlySpan<float> values)
     {
         float[] buffer = Slot(slot);
@@ -128,6 +132,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         values.CopyTo(buffer);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void ReadOutput(int slot, Span<float> values)
     {
         float[] buffer = Slot(slot);
@@ -139,49 +144,56 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         buffer.AsSpan(0, values.Length).CopyTo(values);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Conv2D(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
     {
-        convolution.Geometry = new RuntimeGeometry(shape);
+        convolution.SetGeometry(new RuntimeGeometry(shape));
         RunConvolution(convolution, batch, source, destination, residual, WeightHandle.None, kernel, bias);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Conv2D<TStep>(int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias) =>
         RunConvolution(Specialized<Conv2DGeometry<TStep>>(), batch, source, destination, residual, WeightHandle.None, kernel, bias);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void SeparableConv(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)
     {
-        convolution.Geometry = new RuntimeGeometry(shape);
+        convolution.SetGeometry(new RuntimeGeometry(shape));
         RunConvolution(convolution, batch, source, destination, residual, depthwise, pointwise, bias);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void SeparableConv<TStep>(int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias) =>
         RunConvolution(Specialized<SeparableGeometry<TStep>>(), batch, source, destination, residual, depthwise, pointwise, bias);
 
     /// <summary>The cached job whose code the JIT specialized for one step type (created on the step's first run).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private ConvolutionJob<TGeometry> Specialized<TGeometry>()
         where TGeometry : struct, IConvolutionGeometry
     {
         ThrowIfDisposed();
         if (!specializedJobs.TryGetValue(typeof(TGeometry), out IParallelJob? job))
         {
-            job = new ConvolutionJob<TGeometry>(this);
+            var created = new ConvolutionJob<TGeometry>(this);
+            created.SetGeometry(default);
+            job = created;
             specializedJobs.Add(typeof(TGeometry), job);
         }
 
         return (ConvolutionJob<TGeometry>)job;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private void RunConvolution<TGeometry>(ConvolutionJob<TGeometry> job, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle kernel, WeightHandle bias)
         where TGeometry : struct, IConvolutionGeometry
     {
-        TGeometry g = job.Geometry;
-        CheckStep(batch, source, destination, g.HasResidual ? 1 : 0, residual,
-            (long)g.InHeight * g.InWidth * g.InChannels, (long)g.OutHeight * g.OutWidth * g.OutChannels);
+        CheckStep(batch, source, destination, job.HasResidual ? 1 : 0, residual, job.InputPerImage, job.OutputPerImage);
         job.Run(batch, slots[source], slots[destination], residual >= 0 ? slots[residual] : null,
-            g.Separable ? Raw(depthwise, g.KernelHeight * g.KernelWidth * g.InChannels) : null,
-            Packed(kernel, job.K, g.OutChannels), BiasOrNull(bias, g.OutChannels));
+            job.DepthwiseFloats > 0 ? Raw(depthwise, job.DepthwiseFloats) : null,
+            Packed(kernel, job.K, job.OutChannels), BiasOrNull(bias, job.OutChannels));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void DepthwiseConv(in DepthwiseConvShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
     {
         DepthwiseConvShape s = shape;
@@ -198,6 +210,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         depthwiseJob.Clear();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void MaxPool(in MaxPoolShape shape, int batch, int source, int destination, int residual)
     {
         MaxPoolShape s = shape;
@@ -211,6 +224,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         maxPoolJob.Clear();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Elementwise(in ElementwiseShape shape, int batch, int source, int destination, int residual, WeightHandle scale, WeightHandle shift)
     {
         ElementwiseShape s = shape;
@@ -231,6 +245,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         elementwiseJob.Clear();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void GlobalPool(in GlobalPoolShape shape, int batch, int source, int destination)
     {
         GlobalPoolShape s = shape;
@@ -242,6 +257,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         globalPoolJob.Clear();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Dense(in DenseShape shape, int batch, int source, int destination, WeightHandle kernel, WeightHandle bias)
     {
         DenseShape s = shape;
@@ -258,6 +274,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         denseJob.Clear();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Softmax(in SoftmaxShape shape, int batch, int source, int destination)
     {
         CheckBatch(batch);
@@ -314,6 +331,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         array is null ? null : (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
 
     /// <summary>A handle's tensor as a K×N matrix in panels, packed on first use and cached.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private PackedPanels Packed(WeightHandle handle, int k, int n)
     {
         WeightEntry entry = Entry(handle);
@@ -339,6 +357,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     }
 
     /// <summary>A handle's tensor as uploaded, at least <paramref name="length"/> floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private float[] Raw(WeightHandle handle, long length)
     {
         WeightEntry entry = Entry(handle);
@@ -351,8 +370,10 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         return entry.Raw;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private float[]? BiasOrNull(WeightHandle bias, int length) => bias.IsNone ? null : Raw(bias, length);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private WeightEntry Entry(WeightHandle handle)
     {
         ThrowIfDisposed();
@@ -368,6 +389,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     /// Grows every worker's scratch to <paramref name="floats"/> before a step's tasks are handed out: which
     /// worker takes which task varies from call to call, so growing lazily could allocate after warm-up.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ReserveScratch(long floats)
     {
         for (int worker = 0; worker < scratch.Length; worker++)
@@ -377,6 +399,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     }
 
     /// <summary>Worker <paramref name="worker"/>'s pinned scratch, at least <paramref name="floats"/> long (see <see cref="ReserveScratch"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private float* Scratch(int worker, long floats)
     {
         float[]? buffer = scratch[worker];
@@ -391,6 +414,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
 
     // ---- argument checks ------------------------------------------------------------------------
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CheckStep(int batch, int source, int destination, int hasResidual, int residual, long inputPerImage, long outputPerImage, bool distinct = true)
     {
         CheckBatch(batch);
@@ -408,6 +432,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CheckSlotLength(int slot, long floats)
     {
         float[] buffer = Slot(slot);
@@ -417,6 +442,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CheckBatch(int batch)
     {
         ThrowIfDisposed();
@@ -426,6 +452,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private float[] Slot(int slot)
     {
         ThrowIfDisposed();
@@ -459,18 +486,41 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         public ConvolutionJob(CpuBackend owner) => this.owner = owner;
 
         /// <summary>The step's shape (set per call for <see cref="RuntimeGeometry"/>; empty for generated step types).</summary>
-        public TGeometry Geometry;
+        private TGeometry Geometry;
 
-        /// <summary>The GEMM's inner dimension: the depthwise outputs (separable) or the taps (conv) of a pixel.</summary>
-        public int K => Geometry.Separable ? Geometry.InChannels : Geometry.KernelHeight * Geometry.KernelWidth * Geometry.InChannels;
+        /// <summary>
+        /// The sizes the per-call code needs, computed once when the geometry is set: the code around the
+        /// kernel then reads fields instead of inlining the geometry's members (the JIT's inline budget runs
+        /// out in the callers, and members left as calls would be re-JITted by tiering during the first Predicts).
+        /// </summary>
+        public int K, Lda, OutChannels, PixelsPerImage, Taps;
 
-        /// <summary>Columns of A: <see cref="K"/> rounded up for aligned rows.</summary>
-        private int Lda => ChannelMath.RoundUp(K, 16);
+        public long InputPerImage, OutputPerImage, DepthwiseFloats;
 
+        public bool HasResidual;
+
+        public void SetGeometry(TGeometry g)
+        {
+            Geometry = g;
+            Taps = g.KernelHeight * g.KernelWidth;
+
+            // The GEMM's inner dimension: the depthwise outputs (separable) or the taps (conv) of a pixel;
+            // rows of A are K rounded up for aligned loads.
+            K = g.Separable ? g.InChannels : Taps * g.InChannels;
+            Lda = ChannelMath.RoundUp(K, 16);
+            OutChannels = g.OutChannels;
+            PixelsPerImage = g.OutHeight * g.OutWidth;
+            InputPerImage = (long)g.InHeight * g.InWidth * g.InChannels;
+            OutputPerImage = (long)PixelsPerImage * g.OutChannels;
+            DepthwiseFloats = g.Separable ? (long)Taps * g.InChannels : 0;
+            HasResidual = g.HasResidual;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int batch, float[] input, float[] output, float[]? residual, float[]? depthwise, PackedPanels kernel, float[]? bias)
         {
             (this.input, this.output, this.residual, this.depthwise, this.kernel, this.bias) = (input, output, residual, depthwise, kernel, bias);
-            pixels = batch * Geometry.OutHeight * Geometry.OutWidth;
+            pixels = batch * PixelsPerImage;
             int tile;
             (tile, tiles, groups) = ConvolutionTiling.Plan(pixels, Lda, kernel.Panels, owner.Threads);
             owner.ReserveScratch(ScratchFloats(tile));
@@ -480,8 +530,9 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         }
 
         /// <summary>A tile's A rows (whole micro-tiles), one raw micro-tile, and the tap offsets.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private long ScratchFloats(int pixelsInTile) =>
-            (long)ChannelMath.RoundUp(pixelsInTile, Gemm.Rows) * Lda + Gemm.TileFloats + 2 * Geometry.KernelHeight * Geometry.KernelWidth;
+            (long)ChannelMath.RoundUp(pixelsInTile, Gemm.Rows) * Lda + Gemm.TileFloats + 2 * Taps;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int task, int worker)
@@ -490,7 +541,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
             int inH = g.InHeight, inW = g.InWidth, inC = g.InChannels, outH = g.OutHeight, outW = g.OutWidth, outC = g.OutChannels;
             int kh = g.KernelHeight, kw = g.KernelWidth, sh = g.StrideHeight, sw = g.StrideWidth, padTop = g.PadTop, padLeft = g.PadLeft;
             bool separable = g.Separable, reluIn = g.ReluInput, reluOut = g.ReluOutput;
-            int lda = Lda;
+            int lda = ChannelMath.RoundUp(separable ? inC : kh * kw * inC, 16);   // = Lda, but a constant here
             int tileIndex = task / groups, group = task % groups;
 
             // Tiles split the micro-tiles evenly (sizes differ by at most one micro-tile, none larger than
@@ -791,8 +842,11 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         public DenseJob(CpuBackend owner) => this.owner = owner;
 
         /// <summary>The batch's input rows (whole micro-tiles) and one raw micro-tile.</summary>
-        public long ScratchFloats =>
-            (long)ChannelMath.RoundUp(Batch, Gemm.Rows) * ChannelMath.RoundUp(Shape.InFeatures, 16) + Gemm.TileFloats;
+        public long ScratchFloats
+        {
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            get => (long)ChannelMath.RoundUp(Batch, Gemm.Rows) * ChannelMath.RoundUp(Shape.InFeatures, 16) + Gemm.TileFloats;
+        }
 
         public void Clear()
         {
