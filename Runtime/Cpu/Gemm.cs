@@ -22,6 +22,12 @@ internal static unsafe class Gemm
     public const int TileFloats = Rows * PackedPanels.Width;
 
     /// <summary>
+    /// The AVX-512 micro-kernel prefetches one cache line of the next panel every this many k steps (see
+    /// <see cref="Multiply"/>); a power of two.
+    /// </summary>
+    private const int PrefetchEvery = 8;
+
+    /// <summary>
     /// Multiplies <paramref name="rows"/> rows of A by panels [<paramref name="panelStart"/>, <paramref name="panelEnd"/>)
     /// of B. <paramref name="c"/> and <paramref name="residual"/> point at column 0 of row 0 (stride <paramref name="ldc"/>);
     /// <paramref name="bias"/> at column 0. A must hold RoundUp(rows, Rows) readable rows. The panels are
@@ -34,23 +40,32 @@ internal static unsafe class Gemm
     {
         int k = b.K;
         int count = panelEnd - panelStart;
+        long panelFloats = (long)k * PackedPanels.Width;
         for (int i = 0; i < count; i++)
         {
             int p = panelStart + (i + rotate) % count;
-            float* panel = packed + (long)p * k * PackedPanels.Width;
+            float* panel = packed + p * panelFloats;
+            float* next = i + 1 < count ? packed + (panelStart + (i + 1 + rotate) % count) * panelFloats : null;
             int column = p * PackedPanels.Width;
             int columns = Math.Min(PackedPanels.Width, b.N - column);
             float* panelBias = bias == null ? null : bias + column;
-            for (int r = 0; r < rows; r += Rows)
+            for (int r = 0, m = 0; r < rows; r += Rows, m++)
             {
                 int tileRows = Math.Min(Rows, rows - r);
+
+                // While a panel is multiplied, micro-tile m prefetches the m-th slice of the next panel into L2.
+                // At batch 1 each step's weights are read once and come from DRAM: without this, every panel's
+                // first micro-tile waited on them (measured in-process: whole model ~3% faster with it).
+                long prefetchAt = (long)m * (k / PrefetchEvery) * (64 / sizeof(float));
+                // (The last slice may run past the panel's end: a prefetch never faults.)
+                float* prefetch = next != null && prefetchAt < panelFloats ? next + prefetchAt : null;
                 float* ar = a + (long)r * lda;
                 float* cr = c + (long)r * ldc + column;
                 float* rr = residual == null ? null : residual + (long)r * ldc + column;
                 switch (isa)
                 {
                     case CpuIsa.Vector512:
-                        Kernel512(ar, lda, panel, k, cr, ldc, panelBias, rr, relu, tileRows, columns, tile);
+                        Kernel512(ar, lda, panel, k, cr, ldc, panelBias, rr, relu, tileRows, columns, tile, prefetch);
                         break;
                     case CpuIsa.Vector256:
                         Kernel256(ar, lda, panel, k, tile);
@@ -68,7 +83,7 @@ internal static unsafe class Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel512(
         float* a, nint lda, float* b, int k, float* c, nint ldc, float* bias, float* residual, bool relu,
-        int rows, int columns, float* tile)
+        int rows, int columns, float* tile, float* prefetch)
     {
         Vector512<float> c00 = default, c01 = default;
         Vector512<float> c10 = default, c11 = default;
@@ -91,6 +106,12 @@ internal static unsafe class Gemm
             Vector512<float> b0 = Vector512.Load(b);
             Vector512<float> b1 = Vector512.Load(b + 16);
             b += PackedPanels.Width;
+            if (prefetch != null && (i & (PrefetchEvery - 1)) == 0)
+            {
+                Sse.Prefetch1(prefetch);
+                prefetch += 64 / sizeof(float);
+            }
+
             Vector512<float> x;
             x = Vector512.Create(a0[i]);
             c00 = Avx512F.FusedMultiplyAdd(x, b0, c00);
