@@ -100,6 +100,76 @@ internal static unsafe class ChannelMath
         }
     }
 
+    /// <summary>
+    /// One pooled pixel in a single pass over the channels: dst = reluOut(reluIn(max over the taps of x) + residual),
+    /// the taps being <paramref name="image"/> + <paramref name="tapX"/>[0..<paramref name="taps"/>) (no taps: -∞).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MaxPoolPixel(CpuIsa isa, float* image, int* tapX, int taps, float* residual, float* dst, int n, bool reluIn, bool reluOut)
+    {
+        int i = 0;
+        if (isa == CpuIsa.Vector512)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                Vector512<float> best = Vector512.Create(float.NegativeInfinity);
+                for (int t = 0; t < taps; t++)
+                {
+                    best = Vector512.Max(best, Vector512.Load(image + tapX[t] + i));
+                }
+
+                best = Relu(reluIn, best);
+                if (residual != null)
+                {
+                    best += Vector512.Load(residual + i);
+                }
+
+                Relu(reluOut, best).Store(dst + i);
+            }
+        }
+
+        if (isa >= CpuIsa.Vector256)
+        {
+            for (; i + 8 <= n; i += 8)
+            {
+                Vector256<float> best = Vector256.Create(float.NegativeInfinity);
+                for (int t = 0; t < taps; t++)
+                {
+                    best = Vector256.Max(best, Vector256.Load(image + tapX[t] + i));
+                }
+
+                best = Relu(reluIn, best);
+                if (residual != null)
+                {
+                    best += Vector256.Load(residual + i);
+                }
+
+                Relu(reluOut, best).Store(dst + i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            float best = float.NegativeInfinity;
+            for (int t = 0; t < taps; t++)
+            {
+                best = System.Math.Max(best, image[tapX[t] + i]);
+            }
+
+            if (reluIn && best < 0f)
+            {
+                best = 0f;
+            }
+
+            if (residual != null)
+            {
+                best += residual[i];
+            }
+
+            dst[i] = reluOut && best < 0f ? 0f : best;
+        }
+    }
+
     /// <summary>dst = max(dst, x).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Max(CpuIsa isa, float* dst, float* x, int n)

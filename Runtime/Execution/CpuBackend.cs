@@ -220,6 +220,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         maxPoolJob.Input = slots[source];
         maxPoolJob.Output = slots[destination];
         maxPoolJob.Residual = residual >= 0 ? slots[residual] : null;
+        ReserveScratch(s.PoolHeight * s.PoolWidth);
         pool.Run(maxPoolJob, batch * s.OutHeight);
         maxPoolJob.Clear();
     }
@@ -706,50 +707,29 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         public void Execute(int task, int worker)
         {
             MaxPoolShape s = Shape;
-            CpuIsa isa = owner.Isa;
             int n = task / s.OutHeight, oy = task % s.OutHeight;
+            int* tapX = (int*)owner.Scratch(worker, s.PoolHeight * s.PoolWidth);
             float* image = Pointer(Input) + (long)n * s.InHeight * s.InWidth * s.Channels;
             for (int ox = 0; ox < s.OutWidth; ox++)
             {
-                long at = (((long)n * s.OutHeight + oy) * s.OutWidth + ox) * s.Channels;
-                float* best = Pointer(Output) + at;
-                bool any = false;
+                int taps = 0;
                 for (int ky = 0; ky < s.PoolHeight; ky++)
                 {
                     int iy = oy * s.StrideHeight - s.PadTop + ky;
                     for (int kx = 0; kx < s.PoolWidth; kx++)
                     {
                         int ix = ox * s.StrideWidth - s.PadLeft + kx;
-                        if ((uint)iy >= (uint)s.InHeight || (uint)ix >= (uint)s.InWidth)
+                        if ((uint)iy < (uint)s.InHeight && (uint)ix < (uint)s.InWidth)
                         {
-                            continue;
-                        }
-
-                        float* x = image + ((long)iy * s.InWidth + ix) * s.Channels;
-                        if (any)
-                        {
-                            ChannelMath.Max(isa, best, x, s.Channels);
-                        }
-                        else
-                        {
-                            ChannelMath.Copy(isa, best, x, s.Channels, relu: false);
-                            any = true;
+                            tapX[taps++] = (iy * s.InWidth + ix) * s.Channels;
                         }
                     }
                 }
 
-                if (!any)
-                {
-                    new Span<float>(best, s.Channels).Fill(float.NegativeInfinity);
-                }
-
                 // max(relu(x)) = relu(max(x)): the input ReLU is applied once, after the max.
-                if (s.ReluInput != 0)
-                {
-                    ChannelMath.Copy(isa, best, best, s.Channels, relu: true);
-                }
-
-                ChannelMath.Finish(isa, best, best, null, Residual is null ? null : Pointer(Residual) + at, s.Channels, s.ReluOutput != 0);
+                long at = (((long)n * s.OutHeight + oy) * s.OutWidth + ox) * s.Channels;
+                ChannelMath.MaxPoolPixel(owner.Isa, image, tapX, taps, Residual is null ? null : Pointer(Residual) + at,
+                    Pointer(Output) + at, s.Channels, s.ReluInput != 0, s.ReluOutput != 0);
             }
         }
     }
