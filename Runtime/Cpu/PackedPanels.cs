@@ -1,4 +1,6 @@
 using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Xception.Compiler.Runtime.Cpu;
 
@@ -7,16 +9,21 @@ namespace Xception.Compiler.Runtime.Cpu;
 /// Dense (In, Out)) repacked for the GEMM micro-kernel: panels of <see cref="Width"/> output columns, each
 /// panel K rows of Width contiguous floats, columns past N zero. The kernel then streams one panel linearly.
 /// </summary>
-internal sealed class PackedPanels
+internal sealed unsafe class PackedPanels
 {
     /// <summary>Output columns per panel: two Vector512 registers.</summary>
     public const int Width = 32;
 
-    private PackedPanels(int k, int n, float[] data)
+    private readonly float[] storage;
+    private readonly int offset;
+
+    private PackedPanels(int k, int n, float[] storage, int offset)
     {
         K = k;
         N = n;
-        Data = data;
+        this.storage = storage;
+        this.offset = offset;
+        Pointer = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(storage)) + offset;
     }
 
     public int K { get; }
@@ -25,8 +32,14 @@ internal sealed class PackedPanels
 
     public int Panels => (N + Width - 1) / Width;
 
-    /// <summary>Panels × K × Width floats, pinned (kernels read it through pointers).</summary>
-    public float[] Data { get; }
+    /// <summary>Panels × K × Width floats.</summary>
+    public Span<float> Data => storage.AsSpan(offset, Panels * K * Width);
+
+    /// <summary>
+    /// <see cref="Data"/> for the kernels: pinned (valid while this object lives) and 64-byte aligned, so each
+    /// panel row of <see cref="Width"/> floats is two whole cache lines (see <see cref="CacheAligned"/>).
+    /// </summary>
+    public float* Pointer { get; }
 
     public static PackedPanels Pack(ReadOnlySpan<float> kn, int k, int n)
     {
@@ -36,17 +49,18 @@ internal sealed class PackedPanels
         }
 
         int panels = (n + Width - 1) / Width;
-        float[] data = GC.AllocateArray<float>(panels * k * Width, pinned: true);
+        float[] storage = CacheAligned.Allocate((long)panels * k * Width, out int offset);
+        Span<float> data = storage.AsSpan(offset);
         for (int p = 0; p < panels; p++)
         {
             int columns = Math.Min(Width, n - p * Width);
             for (int row = 0; row < k; row++)
             {
-                kn.Slice(row * n + p * Width, columns).CopyTo(data.AsSpan((p * k + row) * Width, columns));
+                kn.Slice(row * n + p * Width, columns).CopyTo(data.Slice((p * k + row) * Width, columns));
             }
         }
 
-        return new PackedPanels(k, n, data);
+        return new PackedPanels(k, n, storage, offset);
     }
 
     /// <summary>The row-major K×N matrix back (for a handle later used by a step that reads raw weights).</summary>
@@ -58,7 +72,7 @@ internal sealed class PackedPanels
             int columns = Math.Min(Width, N - p * Width);
             for (int row = 0; row < K; row++)
             {
-                Data.AsSpan((p * K + row) * Width, columns).CopyTo(kn.AsSpan(row * N + p * Width, columns));
+                Data.Slice((p * K + row) * Width, columns).CopyTo(kn.AsSpan(row * N + p * Width, columns));
             }
         }
 
