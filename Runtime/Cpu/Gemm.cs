@@ -30,15 +30,31 @@ internal static unsafe class Gemm
     /// <summary>
     /// Multiplies <paramref name="rows"/> rows of A by panels [<paramref name="panelStart"/>, <paramref name="panelEnd"/>)
     /// of B. <paramref name="c"/> and <paramref name="residual"/> point at column 0 of row 0 (stride <paramref name="ldc"/>);
-    /// <paramref name="bias"/> at column 0. A must hold RoundUp(rows, Rows) readable rows. The panels are
+    /// <paramref name="bias"/> at column 0. A partial last micro-tile re-reads its last row for the missing ones. The panels are
     /// visited starting <paramref name="rotate"/> panels in (wrapping around); the result does not depend on it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(
         CpuIsa isa, float* a, int lda, int rows, PackedPanels b, float* packed, int panelStart, int panelEnd,
+        float* c, int ldc, float* bias, float* residual, bool relu, float* tile, int rotate = 0) =>
+        Multiply(isa, new ARows(a, lda, b.K), rows, b, packed, panelStart, panelEnd, c, ldc, bias, residual, relu, tile, rotate);
+
+    /// <summary>
+    /// <see cref="Multiply(CpuIsa, float*, int, int, PackedPanels, float*, int, int, float*, int, float*, float*, bool, float*, int)"/>
+    /// with A given as <paramref name="a"/>: rows in a matrix, or rows read in place from a convolution's input.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Multiply(
+        CpuIsa isa, ARows a, int rows, PackedPanels b, float* packed, int panelStart, int panelEnd,
         float* c, int ldc, float* bias, float* residual, bool relu, float* tile, int rotate = 0)
     {
         int k = b.K;
+        if (k != a.Segments * a.SegmentLength)
+        {
+            throw new ArgumentException($"A has {a.Segments} segments of {a.SegmentLength} per row; the panels have K = {k}.", nameof(a));
+        }
+
+        float** row = stackalloc float*[Rows];
         int count = panelEnd - panelStart;
         long panelFloats = (long)k * PackedPanels.Width;
         for (int i = 0; i < count; i++)
@@ -59,20 +75,20 @@ internal static unsafe class Gemm
                 long prefetchAt = (long)m * (k / PrefetchEvery) * (64 / sizeof(float));
                 // (The last slice may run past the panel's end: a prefetch never faults.)
                 float* prefetch = next != null && prefetchAt < panelFloats ? next + prefetchAt : null;
-                float* ar = a + (long)r * lda;
+                a.Fill(row, r, tileRows);
                 float* cr = c + (long)r * ldc + column;
                 float* rr = residual == null ? null : residual + (long)r * ldc + column;
                 switch (isa)
                 {
                     case CpuIsa.Vector512:
-                        Kernel512(ar, lda, panel, k, cr, ldc, panelBias, rr, relu, tileRows, columns, tile, prefetch);
+                        Kernel512(row, a.Segments, a.SegmentStride, a.SegmentLength, panel, cr, ldc, panelBias, rr, relu, tileRows, columns, tile, prefetch);
                         break;
                     case CpuIsa.Vector256:
-                        Kernel256(ar, lda, panel, k, tile);
+                        Kernel256(row, a.Segments, a.SegmentStride, a.SegmentLength, panel, tile);
                         FinishTile(isa, tile, cr, ldc, panelBias, rr, relu, tileRows, columns);
                         break;
                     default:
-                        KernelScalar(ar, lda, panel, k, tile);
+                        KernelScalar(row, a.Segments, a.SegmentStride, a.SegmentLength, panel, tile);
                         FinishTile(isa, tile, cr, ldc, panelBias, rr, relu, tileRows, columns);
                         break;
                 }
@@ -82,7 +98,7 @@ internal static unsafe class Gemm
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel512(
-        float* a, nint lda, float* b, int k, float* c, nint ldc, float* bias, float* residual, bool relu,
+        float** row, int segments, nint segmentStride, int segmentLength, float* b, float* c, nint ldc, float* bias, float* residual, bool relu,
         int rows, int columns, float* tile, float* prefetch)
     {
         Vector512<float> c00 = default, c01 = default;
@@ -93,15 +109,17 @@ internal static unsafe class Gemm
         Vector512<float> c50 = default, c51 = default;
         Vector512<float> c60 = default, c61 = default;
         Vector512<float> c70 = default, c71 = default;
-        float* a0 = a;
-        float* a1 = a + 1 * lda;
-        float* a2 = a + 2 * lda;
-        float* a3 = a + 3 * lda;
-        float* a4 = a + 4 * lda;
-        float* a5 = a + 5 * lda;
-        float* a6 = a + 6 * lda;
-        float* a7 = a + 7 * lda;
-        for (nint i = 0; i < k; i++)
+        for (nint s = 0; s < segments; s++)
+        {
+        float* a0 = row[0] + s * segmentStride;
+        float* a1 = row[1] + s * segmentStride;
+        float* a2 = row[2] + s * segmentStride;
+        float* a3 = row[3] + s * segmentStride;
+        float* a4 = row[4] + s * segmentStride;
+        float* a5 = row[5] + s * segmentStride;
+        float* a6 = row[6] + s * segmentStride;
+        float* a7 = row[7] + s * segmentStride;
+        for (nint i = 0; i < segmentLength; i++)
         {
             Vector512<float> b0 = Vector512.Load(b);
             Vector512<float> b1 = Vector512.Load(b + 16);
@@ -137,6 +155,7 @@ internal static unsafe class Gemm
             x = Vector512.Create(a7[i]);
             c70 = Avx512F.FusedMultiplyAdd(x, b0, c70);
             c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
+        }
         }
 
         if (rows == Rows && columns == PackedPanels.Width)
@@ -197,7 +216,7 @@ internal static unsafe class Gemm
 
     /// <summary>The AVX2 micro-tile: 8 × 32 as four 4 × 16 blocks (8 of the 16 ymm registers accumulate), raw into <paramref name="tile"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel256(float* a, nint lda, float* b, int k, float* tile)
+    private static void Kernel256(float** row, int segments, nint segmentStride, int segmentLength, float* b, float* tile)
     {
         for (int r = 0; r < Rows; r += 4)
         {
@@ -205,9 +224,12 @@ internal static unsafe class Gemm
             {
                 Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default;
                 Vector256<float> c20 = default, c21 = default, c30 = default, c31 = default;
-                float* a0 = a + r * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
                 float* bp = b + half;
-                for (nint i = 0; i < k; i++)
+                for (nint s = 0; s < segments; s++)
+                {
+                float* a0 = row[r] + s * segmentStride, a1 = row[r + 1] + s * segmentStride;
+                float* a2 = row[r + 2] + s * segmentStride, a3 = row[r + 3] + s * segmentStride;
+                for (nint i = 0; i < segmentLength; i++)
                 {
                     Vector256<float> b0 = Vector256.Load(bp);
                     Vector256<float> b1 = Vector256.Load(bp + 8);
@@ -225,6 +247,7 @@ internal static unsafe class Gemm
                     c30 = Fma.MultiplyAdd(x, b0, c30);
                     c31 = Fma.MultiplyAdd(x, b1, c31);
                 }
+                }
 
                 float* t = tile + r * PackedPanels.Width + half;
                 c00.Store(t);
@@ -241,17 +264,20 @@ internal static unsafe class Gemm
 
     /// <summary>The portable micro-tile: plain float sums in k order, raw into <paramref name="tile"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void KernelScalar(float* a, nint lda, float* b, int k, float* tile)
+    private static void KernelScalar(float** row, int segments, nint segmentStride, int segmentLength, float* b, float* tile)
     {
         for (int r = 0; r < Rows; r++)
         {
-            float* ar = a + r * lda;
             for (int j = 0; j < PackedPanels.Width; j++)
             {
                 float sum = 0f;
-                for (int i = 0; i < k; i++)
+                for (int s = 0, i = 0; s < segments; s++)
                 {
-                    sum += ar[i] * b[i * PackedPanels.Width + j];
+                    float* ar = row[r] + s * segmentStride;
+                    for (int t = 0; t < segmentLength; t++, i++)
+                    {
+                        sum += ar[t] * b[i * PackedPanels.Width + j];
+                    }
                 }
 
                 tile[r * PackedPanels.Width + j] = sum;
@@ -266,6 +292,62 @@ internal static unsafe class Gemm
         for (int r = 0; r < rows; r++)
         {
             ChannelMath.Finish(isa, c + r * ldc, tile + r * PackedPanels.Width, bias, residual == null ? null : residual + r * ldc, columns, relu);
+        }
+    }
+}
+
+/// <summary>
+/// Where the GEMM reads the rows of A. Either a row-major matrix (row r at <c>Base + r·Lda</c>), or rows read in
+/// place from a convolution's NHWC input ("implicit im2col"): row r is <c>Rows[r]</c> (the input pixel of its
+/// first tap), made of <see cref="Segments"/> runs of <see cref="SegmentLength"/> contiguous floats
+/// <see cref="SegmentStride"/> apart (one run per kernel row: kw·Cin floats, one input row apart).
+/// </summary>
+internal readonly unsafe struct ARows
+{
+    private readonly float* matrix;
+    private readonly nint lda;
+    private readonly float** table;
+
+    /// <summary>A row-major matrix: rows <paramref name="lda"/> floats apart, the first <paramref name="k"/> of each used (one segment).</summary>
+    public ARows(float* matrix, int lda, int k)
+    {
+        this.matrix = matrix;
+        this.lda = lda;
+        table = null;
+        Segments = 1;
+        SegmentLength = k;
+        SegmentStride = 0;
+        IsTable = false;
+    }
+
+    /// <summary>Rows given by pointer, each <paramref name="segments"/> runs of <paramref name="segmentLength"/> floats.</summary>
+    public ARows(float** table, int segments, int segmentLength, nint segmentStride)
+    {
+        matrix = null;
+        lda = 0;
+        this.table = table;
+        Segments = segments;
+        SegmentLength = segmentLength;
+        SegmentStride = segmentStride;
+        IsTable = true;
+    }
+
+    public int Segments { get; }
+
+    public int SegmentLength { get; }
+
+    public nint SegmentStride { get; }
+
+    public bool IsTable { get; }
+
+    /// <summary>Pointers to micro-tile rows [r, r + Gemm.Rows); rows past <paramref name="valid"/> repeat the last valid one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Fill(float** row, int r, int valid)
+    {
+        for (int i = 0; i < Gemm.Rows; i++)
+        {
+            int at = r + Math.Min(i, valid - 1);
+            row[i] = IsTable ? table[at] : matrix + at * lda;
         }
     }
 }

@@ -64,6 +64,7 @@ public sealed class CpuStepTests
             (11, 13, 13, 91, 3, 1, true, 1, true, false, true),
             (9, 8, 91, 13, 1, 2, true, 2, false, false, false),            // the 1×1 stride-2 shortcut
             (7, 7, 6, 11, 5, 2, true, 1, true, true, false),
+            (10, 9, 13, 40, 3, 1, false, 2, false, true, true),            // valid, no input ReLU: rows read in place
         }
         select path.Concat(new object[] { c.Item1, c.Item2, c.Item3, c.Item4, c.Item5, c.Item6, c.Item7, c.Item8, c.Item9, c.Item10, c.Item11 }).ToArray();
 
