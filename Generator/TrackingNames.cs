@@ -11,4 +11,5 @@ internal static class TrackingNames
     public const string ExecutionPlan = nameof(ExecutionPlan);
     public const string Emit = nameof(Emit);
     public const string Diagnostics = nameof(Diagnostics);
+    public const string ClassNames = nameof(ClassNames);
 }

@@ -65,6 +65,23 @@ public sealed class XceptionGenerator : IIncrementalGenerator
             }
         });
 
+        // Two descriptions naming one class: the first by path is generated, the others get XCS0023 at their
+        // class name. Reported from the plan results (which carry positions), not where sources are added
+        // (which sees only position-free plans), so the error points into the JSON.
+        IncrementalValueProvider<ImmutableArray<(string Path, string HintName, string ClassName, SourceSpan Span)>> classNames = plans
+            .Where(static result => result.Plan is not null)
+            .Select(static (result, _) => (result.FilePath, result.Plan!.HintName, result.Plan.ClassName, result.ClassNameSpan))
+            .WithTrackingName(TrackingNames.ClassNames)
+            .Collect();
+        context.RegisterSourceOutput(classNames, static (spc, all) =>
+        {
+            foreach (var duplicate in Duplicates(all, static item => item.Path, static item => item.HintName))
+            {
+                spc.ReportDiagnostic(DiagnosticDescriptors.ToDiagnostic(
+                    DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateModel.Id, duplicate.Path, duplicate.Span, duplicate.ClassName)));
+            }
+        });
+
         IncrementalValueProvider<ImmutableArray<GeneratedSource>> sources = plans
             .Select(static (result, _) => result.Plan)
             .WithTrackingName(TrackingNames.ExecutionPlan)
@@ -84,24 +101,42 @@ public sealed class XceptionGenerator : IIncrementalGenerator
             : GeneratorOptions.Default;
 
     private static GeneratedSource Emit(ExecutionPlan plan) =>
-        new(plan.HintName, ModelEmitter.Emit(plan), plan.DescriptionPath, SourceSpan.None, plan.ClassName);
+        new(plan.HintName, ModelEmitter.Emit(plan), plan.DescriptionPath);
 
-    // Two descriptions naming the same class would collide on the hint name: the first by path wins.
+    // Two descriptions naming the same class would collide on the hint name: the first by path wins (the
+    // others are reported by the ClassNames output).
     private static void AddSources(SourceProductionContext spc, ImmutableArray<GeneratedSource> all)
     {
-        var ordered = new List<GeneratedSource>(all);
-        ordered.Sort(static (a, b) => string.CompareOrdinal(a.ModelPath, b.ModelPath));
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (GeneratedSource source in ordered)
+        var skipped = new HashSet<string>(StringComparer.Ordinal);
+        foreach (GeneratedSource duplicate in Duplicates(all, static source => source.ModelPath, static source => source.HintName))
         {
-            if (!seen.Add(source.HintName))
-            {
-                spc.ReportDiagnostic(DiagnosticDescriptors.ToDiagnostic(
-                    DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateModel.Id, source.ModelPath, source.NameSpan, source.ClassName)));
-                continue;
-            }
-
-            spc.AddSource(source.HintName, SourceText.From(source.Text, Encoding.UTF8));
+            skipped.Add(duplicate.ModelPath);
         }
+
+        foreach (GeneratedSource source in all)
+        {
+            if (!skipped.Contains(source.ModelPath))
+            {
+                spc.AddSource(source.HintName, SourceText.From(source.Text, Encoding.UTF8));
+            }
+        }
+    }
+
+    /// <summary>The items whose hint name an item with an ordinally smaller path already takes.</summary>
+    private static List<T> Duplicates<T>(ImmutableArray<T> all, Func<T, string> path, Func<T, string> hintName)
+    {
+        var ordered = new List<T>(all);
+        ordered.Sort((a, b) => string.CompareOrdinal(path(a), path(b)));
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var duplicates = new List<T>();
+        foreach (T item in ordered)
+        {
+            if (!seen.Add(hintName(item)))
+            {
+                duplicates.Add(item);
+            }
+        }
+
+        return duplicates;
     }
 }

@@ -111,5 +111,9 @@ internal sealed record ExecutionPlan(
     public string HintName => ClassName + ".g.cs";
 }
 
-/// <summary>The result of planning one description: the plan (null on errors) and all diagnostics.</summary>
-internal sealed record PlanResult(string FilePath, ExecutionPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>
+/// The result of planning one description: the plan (null on errors), all diagnostics, and where the class
+/// name is written (for a duplicate-name error; kept out of the position-free plan so moving text does not
+/// re-emit the source).
+/// </summary>
+internal sealed record PlanResult(string FilePath, ExecutionPlan? Plan, EquatableArray<DiagnosticInfo> Diagnostics, SourceSpan ClassNameSpan);

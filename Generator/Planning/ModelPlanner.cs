@@ -31,7 +31,7 @@ internal static class ModelPlanner
             plan = null;
         }
 
-        return new PlanResult(parsed.FilePath, sink.HasErrors ? null : plan, sink.Items.ToEquatableArray());
+        return new PlanResult(parsed.FilePath, sink.HasErrors ? null : plan, sink.Items.ToEquatableArray(), parsed.Spec?.NameSpan ?? SourceSpan.None);
     }
 
     private static ExecutionPlan? PlanModel(ModelSpec spec, IReadOnlyList<ParsedWeightTable> tables, GeneratorOptions options, DiagnosticSink sink)

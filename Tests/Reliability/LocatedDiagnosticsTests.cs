@@ -46,9 +46,8 @@ public sealed class LocatedDiagnosticsTests
         ("XCS0020", "tensor_too_large.xcs.json", "tensor_too_large.xcs.json", 5, 15, "\"input_1\""),
         ("XCS0021", "two_input_layers.xcs.json", "two_input_layers.xcs.json", 7, 15, "\"input_2\""),
         ("XCS0022", "duplicate_member.xcs.json", "duplicate_member.xcs.json", 6, 54, "\"filters\""),
-        // XCS0023 is reported where sources are added, after emitting, which sees only the (position-free) plan, so
-        // that moving text keeps the emitted source cached: it is located at the start of the second description.
-        ("XCS0023", DuplicateModelCase, "b.xcs.json", 1, 1, ""),
+        // XCS0023: at the class name of the second description (by path) of the two naming one class.
+        ("XCS0023", DuplicateModelCase, "b.xcs.json", 2, 12, "\"TinyNet\""),
         ("XCS0025", "unimplemented_keras_attribute.xcs.json", "unimplemented_keras_attribute.xcs.json", 6, 110, "\"activation\""),
     };
 
