@@ -61,7 +61,7 @@ public class XceptionBenchmarks
 }
 
 /// <summary>
-/// A short in-process job (a few minutes for all four cases here): 1 launch, 2 warm-up and
+/// A short in-process job (a few minutes for all four cases here): 1 launch, 5 warm-up and
 /// <c>XCS_BENCH_ITERATIONS</c> (default 12) measured iterations of one Predict each. In-process because a
 /// generated out-of-process project would inherit this repository's build settings and rebuild the
 /// source generator; each case still gets its own engine (GlobalSetup/GlobalCleanup per case).
@@ -74,7 +74,7 @@ public sealed class XceptionBenchmarkConfig : ManualConfig
         AddJob(Job.Default
             .WithToolchain(InProcessEmitToolchain.Instance)
             .WithLaunchCount(1)
-            .WithWarmupCount(2)
+            .WithWarmupCount(5)
             .WithIterationCount(iterations)
             .WithInvocationCount(1)
             .WithUnrollFactor(1)
