@@ -297,9 +297,9 @@ internal static unsafe class Gemm
 }
 
 /// <summary>
-/// Where the GEMM reads the rows of A. Either a row-major matrix (row r at <c>Base + r·Lda</c>), or rows read in
-/// place from a convolution's NHWC input ("implicit im2col"): row r is <c>Rows[r]</c> (the input pixel of its
-/// first tap), made of <see cref="Segments"/> runs of <see cref="SegmentLength"/> contiguous floats
+/// Where the GEMM reads the rows of A. Either a row-major matrix (row r at <c>matrix + r·lda</c>), or rows read in
+/// place from a convolution's NHWC input ("implicit im2col"): row r starts at <c>table[r]</c> (the input pixel of
+/// its first tap) and is made of <see cref="Segments"/> runs of <see cref="SegmentLength"/> contiguous floats
 /// <see cref="SegmentStride"/> apart (one run per kernel row: kw·Cin floats, one input row apart).
 /// </summary>
 internal readonly unsafe struct ARows

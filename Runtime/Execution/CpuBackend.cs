@@ -11,7 +11,7 @@ namespace Xception.Compiler.Runtime.Execution;
 /// over a tile of output pixels: the tile's depthwise outputs (separable steps) or gathered taps (Conv2D
 /// with padding or an input ReLU; without, the taps are read in place from the input) go to a per-worker
 /// scratch that stays in L2, then a register-blocked micro-kernel multiplies it by
-/// weights packed into 32-column panels (packed on first use of a handle and cached), applying bias,
+/// weights packed into 32-column panels (at upload, or on first use of a handle uploaded raw), applying bias,
 /// residual and ReLU while it stores. Tiles (and, for small layers, groups of panels) are spread over a
 /// persistent <see cref="WorkerPool"/>. Slots, weights and scratch are pinned arrays allocated once, so
 /// after the first call of each step a Predict allocates nothing. The per-call path (the step methods,
