@@ -31,8 +31,10 @@ public sealed class InferenceOptions
     public int? Threads { get; init; }
 
     /// <summary>
-    /// Images per kernel launch. Activation buffers are sized for this many images at load;
-    /// a larger batch passed to <c>Predict</c> runs in chunks of this size.
+    /// The most images per kernel launch. Activation buffers are sized for one chunk at load; a larger
+    /// batch passed to <c>Predict</c> runs in chunks. The backend picks the chunk size up to this: the GPU
+    /// backends take MaxBatch images at once, the <c>Cpu</c> backend one (faster there, see
+    /// <c>CpuBackend.ChunkSize</c>).
     /// </summary>
     public int MaxBatch { get; init; } = 8;
 

@@ -166,7 +166,7 @@ internal static class ModelEmitter
     private static void WriteFields(SourceWriter w, ExecutionPlan plan)
     {
         w.WriteLine("private readonly " + Execution + ".ExecutionBackend _backend;");
-        w.WriteLine("private readonly int _maxBatch;");
+        w.WriteLine("private readonly int _chunk;");
         w.WriteLine("private readonly object _gate = new object();");
         w.WriteLine("private bool _disposed;");
         w.WriteLine();
@@ -222,14 +222,21 @@ internal static class ModelEmitter
         using (w.Block("private " + plan.ClassName + "(" + Execution + ".ExecutionBackend backend, " + Weights + ".LoadedWeights weights, int maxBatch)"))
         {
             w.WriteLine("_backend = backend;");
-            w.WriteLine("_maxBatch = maxBatch;");
+            w.WriteLine("_chunk = backend.ChunkSize(maxBatch);");
+            using (w.Block("if (_chunk < 1 || _chunk > maxBatch)"))
+            {
+                w.WriteLine("throw new global::System.InvalidOperationException(");
+                w.WriteLine("    $\"Backend '{backend.Name}' asked for chunks of {_chunk} images; expected between 1 and MaxBatch ({maxBatch}).\");");
+            }
+
+            w.WriteLine();
             var sizes = new List<string>();
             foreach (BufferSlot slot in plan.Slots)
             {
                 sizes.Add(Int(slot.FloatsPerImage));
             }
 
-            w.WriteLine("backend.AllocateBuffers(new long[] { " + string.Join(", ", sizes) + " }, maxBatch);");
+            w.WriteLine("backend.AllocateBuffers(new long[] { " + string.Join(", ", sizes) + " }, _chunk);");
             foreach (PlannedStep step in plan.Steps)
             {
                 if (Handles(step).Count > 0)
@@ -341,9 +348,9 @@ internal static class ModelEmitter
             using (w.Block("lock (_gate)"))
             {
                 w.WriteLine("ThrowIfDisposed();");
-                using (w.Block("for (int start = 0; start < batch; start += _maxBatch)"))
+                using (w.Block("for (int start = 0; start < batch; start += _chunk)"))
                 {
-                    w.WriteLine("int count = global::System.Math.Min(_maxBatch, batch - start);");
+                    w.WriteLine("int count = global::System.Math.Min(_chunk, batch - start);");
                     w.WriteLine("RunChunk(input.Slice(start * InputLength, count * InputLength), output.Slice(start * OutputLength, count * OutputLength), count, observer: null);");
                 }
             }

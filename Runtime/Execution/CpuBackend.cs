@@ -77,6 +77,13 @@ public sealed unsafe class CpuBackend : ExecutionBackend
 
     public override string Name => "cpu";
 
+    /// <summary>
+    /// One image at a time: each step's activations then stay in cache for the next, and the weights
+    /// stream once per image either way. Measured on a 2-core AVX-512 machine: 8 images as eight chunks
+    /// of one took 0.88–0.90× the time of one chunk of eight (same bits), and the buffers shrink 8×.
+    /// </summary>
+    public override int ChunkSize(int maxBatch) => 1;
+
     public override void AllocateBuffers(ReadOnlySpan<long> floatsPerImage, int maxBatch)
     {
         ThrowIfDisposed();

@@ -22,6 +22,13 @@ public abstract class ExecutionBackend : IDisposable
     /// <summary>The backend's name as the command line spells it (cpu, cuda, ilgpu-cpu, opencl).</summary>
     public abstract string Name { get; }
 
+    /// <summary>
+    /// How many images generated code runs through the steps at once (a chunk), given the
+    /// <see cref="InferenceOptions.MaxBatch"/> it was loaded with: between 1 and <paramref name="maxBatch"/>.
+    /// Buffers are allocated for this many images. By default the whole <paramref name="maxBatch"/>.
+    /// </summary>
+    public virtual int ChunkSize(int maxBatch) => maxBatch;
+
     /// <summary>Allocates slot i with <paramref name="floatsPerImage"/>[i] × <paramref name="maxBatch"/> floats.</summary>
     public abstract void AllocateBuffers(ReadOnlySpan<long> floatsPerImage, int maxBatch);
 

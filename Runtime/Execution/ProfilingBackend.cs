@@ -22,6 +22,8 @@ internal sealed class ProfilingBackend : ExecutionBackend
 
     public override string Name => inner.Name;
 
+    public override int ChunkSize(int maxBatch) => inner.ChunkSize(maxBatch);
+
     public override void AllocateBuffers(ReadOnlySpan<long> floatsPerImage, int maxBatch) => inner.AllocateBuffers(floatsPerImage, maxBatch);
 
     public override WeightHandle Upload(ReadOnlySpan<float> values) => inner.Upload(values);

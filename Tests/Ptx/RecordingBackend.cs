@@ -27,6 +27,18 @@ internal sealed class RecordingBackend : ExecutionBackend
     /// </summary>
     public static IReadOnlyList<object> StepsOfFullXception()
     {
+        var backend = new RecordingBackend();
+        using (Tests.Xception model = CreateFullXception(backend, maxBatch: 1))
+        {
+            model.Predict(new float[Tests.Xception.InputLength]);
+        }
+
+        return backend.Steps;
+    }
+
+    /// <summary>The generated <see cref="Tests.Xception"/> on <paramref name="backend"/> with all-zero weights (its private constructor).</summary>
+    public static Tests.Xception CreateFullXception(ExecutionBackend backend, int maxBatch)
+    {
         WeightTable table = Tests.Xception.WeightTable;
         var data = new float[table.Layers.Count][][];
         var names = new string[table.Layers.Count];
@@ -51,18 +63,25 @@ internal sealed class RecordingBackend : ExecutionBackend
             new[] { typeof(ExecutionBackend), typeof(LoadedWeights), typeof(int) }, null)
             ?? throw new InvalidOperationException("The generated Xception(ExecutionBackend, LoadedWeights, int) constructor was not found.");
 
-        var backend = new RecordingBackend();
-        using (var model = (Tests.Xception)modelConstructor.Invoke(new object[] { backend, weights, 1 }))
+        try
         {
-            model.Predict(new float[Tests.Xception.InputLength]);
+            return (Tests.Xception)modelConstructor.Invoke(new object[] { backend, weights, maxBatch });
         }
-
-        return backend.Steps;
+        catch (TargetInvocationException e) when (e.InnerException is not null)
+        {
+            throw e.InnerException;
+        }
     }
 
-    public override void AllocateBuffers(ReadOnlySpan<long> floatsPerImage, int maxBatch)
-    {
-    }
+    /// <summary>What <see cref="ChunkSize"/> answers; null: the default (the whole MaxBatch).</summary>
+    public int? Chunk { get; init; }
+
+    /// <summary>The image counts <see cref="AllocateBuffers"/> was called with.</summary>
+    public List<int> Allocations { get; } = new();
+
+    public override int ChunkSize(int maxBatch) => Chunk ?? base.ChunkSize(maxBatch);
+
+    public override void AllocateBuffers(ReadOnlySpan<long> floatsPerImage, int maxBatch) => Allocations.Add(maxBatch);
 
     public override WeightHandle Upload(ReadOnlySpan<float> values) => new(_uploads++);
 
