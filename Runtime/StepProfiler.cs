@@ -18,7 +18,10 @@ public sealed class StepProfiler
     private readonly List<Entry> steps = new();
     private int next;
 
-    /// <summary>Predict chunks seen (one per batch of at most MaxBatch images) since the last <see cref="Reset"/>.</summary>
+    /// <summary>
+    /// Runs of the steps seen since the last <see cref="Reset"/>: one per chunk of a <c>Predict</c> (the backend's
+    /// chunk size: one image on the <c>Cpu</c> backend, so a batch of 8 is 8 runs there).
+    /// </summary>
     public int Runs { get; private set; }
 
     /// <summary>The steps seen so far, in run order, with their summed times.</summary>
@@ -96,7 +99,7 @@ public sealed class StepProfiler
         }
 
         text.AppendLine(Invariant($"pointwise (1×1 products of separable steps incl. their fused depthwise time, and 1×1 convs): {pointwiseFlops / 1e9 / runs:0.000} GFLOP/run in {pointwiseMs / runs:0.000} ms/run = {Rate(pointwiseFlops, pointwiseMs):0.0} GFLOP/s"));
-        text.Append(Invariant($"all steps: {allFlops / 1e9 / runs:0.000} GFLOP/run in {total / runs:0.000} ms/run = {Rate(allFlops, total):0.0} GFLOP/s ({Runs} runs)"));
+        text.Append(Invariant($"all steps: {allFlops / 1e9 / runs:0.000} GFLOP/run in {total / runs:0.000} ms/run = {Rate(allFlops, total):0.0} GFLOP/s ({Runs} runs of the steps, one per chunk of a Predict)"));
         return text.ToString();
     }
 
