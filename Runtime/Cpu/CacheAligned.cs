@@ -13,8 +13,8 @@ internal static unsafe class CacheAligned
 {
     private const int LineFloats = 64 / sizeof(float);
 
-    /// <summary>A pinned array with room for <paramref name="floats"/> floats from <paramref name="offset"/>, which is 64-byte aligned.</summary>
-    public static float[] Allocate(long floats, out int offset, bool zeroed = true)
+    /// <summary>A zeroed pinned array with room for <paramref name="floats"/> floats from <paramref name="offset"/>, which is 64-byte aligned.</summary>
+    public static float[] Allocate(long floats, out int offset)
     {
         long length = floats + LineFloats - 1;
         if (length > Array.MaxLength)
@@ -22,9 +22,7 @@ internal static unsafe class CacheAligned
             throw new NotSupportedException($"{floats} floats do not fit one managed array (at most {Array.MaxLength - LineFloats + 1}).");
         }
 
-        float[] array = zeroed
-            ? GC.AllocateArray<float>((int)length, pinned: true)
-            : GC.AllocateUninitializedArray<float>((int)length, pinned: true);
+        float[] array = GC.AllocateArray<float>((int)length, pinned: true);
         nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
         offset = (int)((64 - (address & 63)) & 63) / sizeof(float);
         return array;

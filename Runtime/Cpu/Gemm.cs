@@ -35,20 +35,21 @@ internal static unsafe class Gemm
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(
-        CpuIsa isa, float* a, int lda, int rows, PackedPanels b, float* packed, int panelStart, int panelEnd,
+        CpuIsa isa, float* a, int lda, int rows, PackedPanels b, int panelStart, int panelEnd,
         float* c, int ldc, float* bias, float* residual, bool relu, float* tile, int rotate = 0) =>
-        Multiply(isa, new ARows(a, lda, b.K), rows, b, packed, panelStart, panelEnd, c, ldc, bias, residual, relu, tile, rotate);
+        Multiply(isa, new ARows(a, lda, b.K), rows, b, panelStart, panelEnd, c, ldc, bias, residual, relu, tile, rotate);
 
     /// <summary>
-    /// <see cref="Multiply(CpuIsa, float*, int, int, PackedPanels, float*, int, int, float*, int, float*, float*, bool, float*, int)"/>
+    /// <see cref="Multiply(CpuIsa, float*, int, int, PackedPanels, int, int, float*, int, float*, float*, bool, float*, int)"/>
     /// with A given as <paramref name="a"/>: rows in a matrix, or rows read in place from a convolution's input.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(
-        CpuIsa isa, ARows a, int rows, PackedPanels b, float* packed, int panelStart, int panelEnd,
+        CpuIsa isa, ARows a, int rows, PackedPanels b, int panelStart, int panelEnd,
         float* c, int ldc, float* bias, float* residual, bool relu, float* tile, int rotate = 0)
     {
         int k = b.K;
+        float* packed = b.Pointer;
         if (k != a.Segments * a.SegmentLength)
         {
             throw new ArgumentException($"A has {a.Segments} segments of {a.SegmentLength} per row; the panels have K = {k}.", nameof(a));
@@ -317,7 +318,6 @@ internal readonly unsafe struct ARows
         Segments = 1;
         SegmentLength = k;
         SegmentStride = 0;
-        IsTable = false;
     }
 
     /// <summary>Rows given by pointer, each <paramref name="segments"/> runs of <paramref name="segmentLength"/> floats.</summary>
@@ -329,7 +329,6 @@ internal readonly unsafe struct ARows
         Segments = segments;
         SegmentLength = segmentLength;
         SegmentStride = segmentStride;
-        IsTable = true;
     }
 
     public int Segments { get; }
@@ -338,7 +337,7 @@ internal readonly unsafe struct ARows
 
     public nint SegmentStride { get; }
 
-    public bool IsTable { get; }
+    public bool IsTable => table != null;
 
     /// <summary>Pointers to micro-tile rows [r, r + Gemm.Rows); rows past <paramref name="valid"/> repeat the last valid one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -664,7 +664,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
 
             // Each worker starts at a different panel: on a step's first tiles the weights come from DRAM, and
             // threads fetching different panels at once overlap those misses (measured ~1.5% of a batch-1 run).
-            Gemm.Multiply(isa, aRows, count, kernel, kernel.Pointer, panelStart, panelEnd,
+            Gemm.Multiply(isa, aRows, count, kernel, panelStart, panelEnd,
                 Pointer(output) + (long)q0 * outC, outC, Pointer(bias),
                 g.HasResidual ? Pointer(residual) + (long)q0 * outC : null, reluOut, microTile,
                 rotate: worker * (panelEnd - panelStart) / owner.Threads);
@@ -870,7 +870,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
             }
 
             int panels = Kernel!.Panels;
-            Gemm.Multiply(isa, a, lda, Batch, Kernel, Kernel.Pointer,
+            Gemm.Multiply(isa, a, lda, Batch, Kernel,
                 task * panels / Groups, (task + 1) * panels / Groups,
                 Pointer(Output), s.OutFeatures, Pointer(Bias), null, s.ReluOutput != 0, a + (long)rows * lda);
         }

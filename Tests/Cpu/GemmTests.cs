@@ -39,9 +39,9 @@ public sealed unsafe class GemmTests
         float[] tile = new float[Gemm.TileFloats];
         PackedPanels packed = PackedPanels.Pack(b, k, n);
 
-        fixed (float* pa = a, pb = packed.Data, pc = c, pbias = biasValues, pres = residualValues, ptile = tile)
+        fixed (float* pa = a, pc = c, pbias = biasValues, pres = residualValues, ptile = tile)
         {
-            Gemm.Multiply(isa, pa, lda, rows, packed, pb, 0, packed.Panels, pc, ldc, pbias, pres, relu, ptile);
+            Gemm.Multiply(isa, pa, lda, rows, packed, 0, packed.Panels, pc, ldc, pbias, pres, relu, ptile);
         }
 
         var expected = new double[rows * n];
@@ -80,10 +80,10 @@ public sealed unsafe class GemmTests
         PackedPanels packed = PackedPanels.Pack(KernelTestData.RandomFloats(K * N, 2), K, N);
         float[] bias = KernelTestData.RandomFloats(N, 3), residual = KernelTestData.RandomFloats(Rows * N, 4);
         float[] straight = new float[Rows * N], rotated = new float[Rows * N], tile = new float[Gemm.TileFloats];
-        fixed (float* pa = a, pb = packed.Data, ps = straight, pr = rotated, pt = tile, pbias = bias, pres = residual)
+        fixed (float* pa = a, ps = straight, pr = rotated, pt = tile, pbias = bias, pres = residual)
         {
-            Gemm.Multiply(isa, pa, K, Rows, packed, pb, 0, packed.Panels, ps, N, pbias, pres, true, pt);
-            Gemm.Multiply(isa, pa, K, Rows, packed, pb, 0, packed.Panels, pr, N, pbias, pres, true, pt, rotate: 2);
+            Gemm.Multiply(isa, pa, K, Rows, packed, 0, packed.Panels, ps, N, pbias, pres, true, pt);
+            Gemm.Multiply(isa, pa, K, Rows, packed, 0, packed.Panels, pr, N, pbias, pres, true, pt, rotate: 2);
         }
 
         Assert.Equal(4, packed.Panels);
@@ -101,9 +101,9 @@ public sealed unsafe class GemmTests
         PackedPanels packed = PackedPanels.Pack(KernelTestData.RandomFloats(K * N, 2), K, N);
         float[] c = new float[Rows * N];
         float[] tile = new float[Gemm.TileFloats];
-        fixed (float* pa = a, pb = packed.Data, pc = c, ptile = tile)
+        fixed (float* pa = a, pc = c, ptile = tile)
         {
-            Gemm.Multiply(isa, pa, K, Rows, packed, pb, 1, 2, pc, N, null, null, false, ptile);
+            Gemm.Multiply(isa, pa, K, Rows, packed, 1, 2, pc, N, null, null, false, ptile);
         }
 
         for (int r = 0; r < Rows; r++)
