@@ -63,9 +63,9 @@ internal static class ModelEmitter
         w.WriteLine("/// " + Xml(plan.Description ?? plan.ClassName + ", compiled from " + plan.SourceFileName + "."));
         w.WriteLine("/// </summary>");
         w.WriteLine("/// <remarks>");
-        w.WriteLine("/// Input " + Dims(plan.InputHeight, plan.InputWidth, plan.InputChannels) + " per image, NHWC, preprocessed"
-            + (plan.MinHeight > 0 ? " (the smallest input this architecture accepts is " + Int(plan.MinHeight) + "×" + Int(plan.MinWidth) + ")" : string.Empty)
-            + "; output " + Xml(ShapeTuple(plan.OutputShape)) + " per image, from " + Xml(plan.OutputLayer) + ".");
+        w.WriteLine("/// Input " + ShapeFormat.Dims(plan.InputHeight, plan.InputWidth, plan.InputChannels) + " per image, NHWC, preprocessed"
+            + (plan.MinHeight > 0 ? " (the smallest input this architecture accepts is " + ShapeFormat.Dims(plan.MinHeight, plan.MinWidth) + ")" : string.Empty)
+            + "; output " + Xml(ShapeFormat.Tuple(plan.OutputShape)) + " per image, from " + Xml(plan.OutputLayer) + ".");
         w.WriteLine("/// " + Int(plan.Steps.Count) + " fused steps, " + Int(plan.Weights.Count) + " layers with weights, "
             + Int(plan.ArenaBytesPerImage) + " bytes of activations per image.");
         w.WriteLine("/// </remarks>");
@@ -88,7 +88,7 @@ internal static class ModelEmitter
         w.WriteLine("/// <summary>Floats per output image.</summary>");
         w.WriteLine("public const int OutputLength = " + Int(plan.OutputLength) + ";");
         w.WriteLine();
-        w.WriteLine("/// <summary>The shape of one image's output: " + Xml(ShapeTuple(plan.OutputShape)) + ".</summary>");
+        w.WriteLine("/// <summary>The shape of one image's output: " + Xml(ShapeFormat.Tuple(plan.OutputShape)) + ".</summary>");
         w.WriteLine("public static global::System.ReadOnlySpan<int> OutputShape => new int[] { " + Ints(plan.OutputShape) + " };");
         w.WriteLine();
         w.WriteLine("/// <summary>Bytes of activation memory per image of the batch (see the buffer plan below).</summary>");
@@ -619,18 +619,5 @@ internal static class ModelEmitter
             StepKind.Elementwise when s.BatchNormWeights >= 0 => new List<string> { "_scale" + n, "_shift" + n },
             _ => new List<string>(),
         };
-    }
-
-    private static string Dims(int h, int w, int c) => Int(h) + "×" + Int(w) + "×" + Int(c);
-
-    private static string ShapeTuple(IReadOnlyList<int> shape)
-    {
-        var parts = new List<string>();
-        foreach (int d in shape)
-        {
-            parts.Add(Int(d));
-        }
-
-        return "(" + string.Join(", ", parts) + (parts.Count == 1 ? ",)" : ")");
     }
 }

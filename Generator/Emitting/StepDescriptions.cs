@@ -103,7 +103,7 @@ internal static class StepDescriptions
     private static string Window(PlannedStep s)
     {
         var sb = new StringBuilder();
-        sb.Append(Int(s.KernelHeight)).Append('×').Append(Int(s.KernelWidth));
+        sb.Append(ShapeFormat.Dims(s.KernelHeight, s.KernelWidth));
         if (s.StrideHeight != 1 || s.StrideWidth != 1)
         {
             sb.Append('/').Append(Int(s.StrideHeight));
@@ -124,5 +124,5 @@ internal static class StepDescriptions
     }
 
     private static string Size(TensorShape shape) =>
-        shape.IsFlat ? "(" + Int(shape.Channels) + ",)" : Int(shape.Height) + "×" + Int(shape.Width) + "×" + Int(shape.Channels);
+        shape.IsFlat ? shape.Text : ShapeFormat.Dims(shape.Height, shape.Width, shape.Channels);
 }

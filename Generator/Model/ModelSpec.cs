@@ -59,7 +59,7 @@ internal sealed record LayerSpec(
     SourceSpan ShapeSpan)
 {
     /// <summary>True for the ops whose weights Keras stores (they take part in load-by-order).</summary>
-    public bool HasWeights => Op is LayerOp.Conv2D or LayerOp.SeparableConv2D or LayerOp.DepthwiseConv2D or LayerOp.BatchNorm or LayerOp.Dense;
+    public bool HasWeights => OpTable.Get(Op).HasWeights;
 }
 
 /// <summary>A parsed model description: everything the planner needs, value-equatable.</summary>

@@ -23,11 +23,11 @@ internal static class WeightTableParser
         if (doc.Root is null)
         {
             ctx.Report(DiagnosticDescriptors.MalformedWeightTable, doc.Span(doc.ErrorStart, doc.ErrorEnd), fileName, "not valid JSON: " + doc.Error);
-            return new ParsedWeightTable(filePath, null, ctx.Diagnostics.ToEquatableArray());
+            return new ParsedWeightTable(filePath, null, ctx.Items.ToEquatableArray());
         }
 
         WeightTableSpec? spec = Read(ctx, doc.Root, fileName);
-        return new ParsedWeightTable(filePath, ctx.HasErrors ? null : spec, ctx.Diagnostics.ToEquatableArray());
+        return new ParsedWeightTable(filePath, ctx.HasErrors ? null : spec, ctx.Items.ToEquatableArray());
     }
 
     private static WeightTableSpec? Read(ParseContext ctx, JsonNode root, string fileName)
@@ -38,15 +38,15 @@ internal static class WeightTableParser
             return null;
         }
 
-        JsonMember? format = Find(root, "format");
+        JsonMember? format = root.Member("format");
         if (format is null || format.Value.Kind != JsonKind.String || format.Value.Text != Format)
         {
             Malformed(ctx, format?.Value ?? root, fileName, "expected \"format\": \"" + Format + "\", found " + (format?.Value.Describe() ?? "none"));
             return null;
         }
 
-        JsonMember? layout = Find(root, "layout");
-        JsonMember? layers = Find(root, "layers");
+        JsonMember? layout = root.Member("layout");
+        JsonMember? layers = root.Member("layers");
         if (layers is null || layers.Value.Kind != JsonKind.Array)
         {
             Malformed(ctx, layers?.Value ?? root, fileName, "expected \"layers\" to be an array, found " + (layers?.Value.Describe() ?? "none"));
@@ -64,8 +64,8 @@ internal static class WeightTableParser
                 continue;
             }
 
-            JsonMember? name = Find(layer, "name");
-            JsonMember? weights = Find(layer, "weights");
+            JsonMember? name = layer.Member("name");
+            JsonMember? weights = layer.Member("weights");
             if (name is null || name.Value.Kind != JsonKind.String)
             {
                 Malformed(ctx, name?.Value ?? layer, fileName, where + " needs a string \"name\"");
@@ -105,9 +105,9 @@ internal static class WeightTableParser
             return null;
         }
 
-        JsonMember? path = Find(node, "path");
-        JsonMember? shape = Find(node, "shape");
-        JsonMember? dtype = Find(node, "dtype");
+        JsonMember? path = node.Member("path");
+        JsonMember? shape = node.Member("shape");
+        JsonMember? dtype = node.Member("dtype");
         if (path is null || path.Value.Kind != JsonKind.String)
         {
             Malformed(ctx, path?.Value ?? node, fileName, "a dataset of layer '" + layerName + "' needs a string \"path\"");
@@ -138,19 +138,6 @@ internal static class WeightTableParser
 
     private static void Malformed(ParseContext ctx, JsonNode node, string fileName, string message) =>
         ctx.Report(DiagnosticDescriptors.MalformedWeightTable, node, fileName, message);
-
-    private static JsonMember? Find(JsonNode node, string name)
-    {
-        foreach (JsonMember m in node.Members)
-        {
-            if (m.Name == name)
-            {
-                return m;
-            }
-        }
-
-        return null;
-    }
 
     internal static string FileName(string path)
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Xception.Compiler.Generator.Model;
 
 namespace Xception.Compiler.Generator.Planning;
@@ -11,9 +10,7 @@ internal readonly record struct TensorShape(int Height, int Width, int Channels,
     public long Length => (long)Height * Width * Channels;
 
     /// <summary>Keras's tuple notation: (19, 19, 728) or (2048,).</summary>
-    public string Text => IsFlat
-        ? "(" + Channels.ToString(CultureInfo.InvariantCulture) + ",)"
-        : "(" + Height.ToString(CultureInfo.InvariantCulture) + ", " + Width.ToString(CultureInfo.InvariantCulture) + ", " + Channels.ToString(CultureInfo.InvariantCulture) + ")";
+    public string Text => ShapeFormat.Tuple(IsFlat ? new[] { Channels } : new[] { Height, Width, Channels });
 }
 
 internal enum StepKind

@@ -37,7 +37,7 @@ internal sealed class ModelGraph
     /// <summary>Layer indices in Keras order: decreasing depth, ties by first DFS visit from the output.</summary>
     public int[] KerasOrder { get; }
 
-    public static ModelGraph? Build(ModelSpec spec, DiagnosticSink sink)
+    public static ModelGraph? Build(ModelSpec spec, DiagnosticBag sink)
     {
         LayerSpec[] layers = new LayerSpec[spec.Layers.Count];
         for (int i = 0; i < layers.Length; i++)
@@ -231,7 +231,7 @@ internal sealed class ModelGraph
         return false;
     }
 
-    private static bool FindCycle(LayerSpec[] layers, int[][] inputs, DiagnosticSink sink)
+    private static bool FindCycle(LayerSpec[] layers, int[][] inputs, DiagnosticBag sink)
     {
         int n = layers.Length;
         byte[] state = new byte[n]; // 0 new, 1 on the DFS path, 2 done

@@ -15,7 +15,7 @@ internal static class ModelPlanner
 {
     public static PlanResult Plan(ParsedModel parsed, IReadOnlyList<ParsedWeightTable> tables, GeneratorOptions options)
     {
-        var sink = new DiagnosticSink(parsed.FilePath);
+        var sink = new DiagnosticBag(parsed.FilePath);
         sink.Add(parsed.Diagnostics);
         ExecutionPlan? plan = null;
         try
@@ -34,7 +34,7 @@ internal static class ModelPlanner
         return new PlanResult(parsed.FilePath, sink.HasErrors ? null : plan, sink.Items.ToEquatableArray(), parsed.Spec?.NameSpan ?? SourceSpan.None);
     }
 
-    private static ExecutionPlan? PlanModel(ModelSpec spec, IReadOnlyList<ParsedWeightTable> tables, GeneratorOptions options, DiagnosticSink sink)
+    private static ExecutionPlan? PlanModel(ModelSpec spec, IReadOnlyList<ParsedWeightTable> tables, GeneratorOptions options, DiagnosticBag sink)
     {
         WeightTableSpec? table = ResolveTable(spec, tables, sink);
 
@@ -115,7 +115,7 @@ internal static class ModelPlanner
             ArenaBytesPerImage: arenaFloats * sizeof(float));
     }
 
-    private static WeightTableSpec? ResolveTable(ModelSpec spec, IReadOnlyList<ParsedWeightTable> tables, DiagnosticSink sink)
+    private static WeightTableSpec? ResolveTable(ModelSpec spec, IReadOnlyList<ParsedWeightTable> tables, DiagnosticBag sink)
     {
         string resolved = PathResolution.Resolve(spec.FilePath, spec.WeightsTable);
         ParsedWeightTable? match = null;

@@ -18,7 +18,7 @@ internal static class ShapeInference
     /// <summary>Highest input side the minimum-size search tries.</summary>
     public const int MinimumSearchLimit = 65536;
 
-    public static LayerGeometry[]? Infer(ModelGraph graph, DiagnosticSink sink)
+    public static LayerGeometry[]? Infer(ModelGraph graph, DiagnosticBag sink)
     {
         LayerSpec[] layers = graph.Layers;
         var geometry = new LayerGeometry[layers.Length];
@@ -42,7 +42,7 @@ internal static class ShapeInference
                     if (layer.MinSize > 0 && (layer.Height < layer.MinSize || layer.Width < layer.MinSize))
                     {
                         (int mh, int mw) = MinimumSize(graph);
-                        sink.Report(DiagnosticDescriptors.InputBelowMinimumSize, layer.ShapeSpan, Size(layer.Height, layer.Width), layer.Name,
+                        sink.Report(DiagnosticDescriptors.InputBelowMinimumSize, layer.ShapeSpan, ShapeFormat.Dims(layer.Height, layer.Width), layer.Name,
                             "min_size is " + layer.MinSize.ToString(CultureInfo.InvariantCulture), MinimumText(mh, mw));
                         return null;
                     }
@@ -64,9 +64,9 @@ internal static class ShapeInference
                     if (h is null || w is null)
                     {
                         (int mh, int mw) = MinimumSize(graph);
-                        string what = OpName(layer.Op) + " " + Size(layer.KernelHeight, layer.KernelWidth) + " 'valid' needs at least "
-                            + Size(layer.KernelHeight, layer.KernelWidth) + " but gets " + Size(input.Height, input.Width);
-                        sink.Report(DiagnosticDescriptors.InputBelowMinimumSize, layer.NameSpan, Size(inputLayer.Height, inputLayer.Width), layer.Name, what, MinimumText(mh, mw));
+                        string what = OpTable.Get(layer.Op).Name + " " + ShapeFormat.Dims(layer.KernelHeight, layer.KernelWidth) + " 'valid' needs at least "
+                            + ShapeFormat.Dims(layer.KernelHeight, layer.KernelWidth) + " but gets " + ShapeFormat.Dims(input.Height, input.Width);
+                        sink.Report(DiagnosticDescriptors.InputBelowMinimumSize, layer.NameSpan, ShapeFormat.Dims(inputLayer.Height, inputLayer.Width), layer.Name, what, MinimumText(mh, mw));
                         return null;
                     }
 
@@ -239,31 +239,31 @@ internal static class ShapeInference
     }
 
     private static string MinimumText(int h, int w) =>
-        h > 0 && w > 0 ? Size(h, w) : "none up to " + Size(MinimumSearchLimit, MinimumSearchLimit);
+        h > 0 && w > 0 ? ShapeFormat.Dims(h, w) : "none up to " + ShapeFormat.Dims(MinimumSearchLimit, MinimumSearchLimit);
 
-    private static bool RequireSpatial(DiagnosticSink sink, LayerSpec layer, TensorShape input, string inputName)
+    private static bool RequireSpatial(DiagnosticBag sink, LayerSpec layer, TensorShape input, string inputName)
     {
         if (!input.IsFlat)
         {
             return true;
         }
 
-        sink.Report(DiagnosticDescriptors.InputRankMismatch, layer.NameSpan, layer.Name, OpName(layer.Op), "a spatial (height, width, channels)", inputName, "a flat " + input.Text);
+        sink.Report(DiagnosticDescriptors.InputRankMismatch, layer.NameSpan, layer.Name, OpTable.Get(layer.Op).Name, "a spatial (height, width, channels)", inputName, "a flat " + input.Text);
         return false;
     }
 
-    private static bool RequireFlat(DiagnosticSink sink, LayerSpec layer, TensorShape input, string inputName)
+    private static bool RequireFlat(DiagnosticBag sink, LayerSpec layer, TensorShape input, string inputName)
     {
         if (input.IsFlat)
         {
             return true;
         }
 
-        sink.Report(DiagnosticDescriptors.InputRankMismatch, layer.NameSpan, layer.Name, OpName(layer.Op), "a flat (features,)", inputName, input.Text + " (add a global pool first)");
+        sink.Report(DiagnosticDescriptors.InputRankMismatch, layer.NameSpan, layer.Name, OpTable.Get(layer.Op).Name, "a flat (features,)", inputName, input.Text + " (add a global pool first)");
         return false;
     }
 
-    private static bool CheckLength(DiagnosticSink sink, LayerSpec layer, TensorShape shape, string what)
+    private static bool CheckLength(DiagnosticBag sink, LayerSpec layer, TensorShape shape, string what)
     {
         long length;
         try
@@ -284,7 +284,7 @@ internal static class ShapeInference
         return false;
     }
 
-    private static bool CheckWeights(DiagnosticSink sink, LayerSpec layer, int inChannels)
+    private static bool CheckWeights(DiagnosticBag sink, LayerSpec layer, int inChannels)
     {
         foreach ((string variable, int[] shape) in WeightMatcher.Expected(layer, inChannels))
         {
@@ -296,7 +296,7 @@ internal static class ShapeInference
 
             if (count > int.MaxValue)
             {
-                sink.Report(DiagnosticDescriptors.TensorTooLarge, layer.NameSpan, layer.Name, "its " + variable, WeightMatcher.ShapeText(shape));
+                sink.Report(DiagnosticDescriptors.TensorTooLarge, layer.NameSpan, layer.Name, "its " + variable, ShapeFormat.Tuple(shape));
                 return false;
             }
         }
@@ -304,25 +304,6 @@ internal static class ShapeInference
         return true;
     }
 
-    internal static string Size(int h, int w) =>
-        h.ToString(CultureInfo.InvariantCulture) + "×" + w.ToString(CultureInfo.InvariantCulture);
-
-    internal static string OpName(LayerOp op) => op switch
-    {
-        LayerOp.Input => "input",
-        LayerOp.Conv2D => "conv2d",
-        LayerOp.SeparableConv2D => "separable_conv2d",
-        LayerOp.DepthwiseConv2D => "depthwise_conv2d",
-        LayerOp.BatchNorm => "batch_norm",
-        LayerOp.Relu => "relu",
-        LayerOp.Softmax => "softmax",
-        LayerOp.GlobalAvgPool => "global_avg_pool",
-        LayerOp.GlobalMaxPool => "global_max_pool",
-        LayerOp.MaxPool2D => "max_pool2d",
-        LayerOp.Add => "add",
-        LayerOp.Dense => "dense",
-        _ => "unknown",
-    };
 }
 
 /// <summary>One side of a windowed op (convolution or pooling) under TF's padding rules.</summary>

@@ -63,22 +63,12 @@ internal static class WeightMatcher
         return list;
     }
 
-    public static string KerasClass(LayerOp op) => op switch
-    {
-        LayerOp.Conv2D => "Conv2D",
-        LayerOp.SeparableConv2D => "SeparableConv2D",
-        LayerOp.DepthwiseConv2D => "DepthwiseConv2D",
-        LayerOp.BatchNorm => "BatchNormalization",
-        LayerOp.Dense => "Dense",
-        _ => op.ToString(),
-    };
-
     /// <summary>
     /// Matches the description's weighted layers to the table. Returns the plan per weighted layer and,
     /// through <paramref name="weightIndex"/>, each layer's 0-based position in it (-1 for none).
     /// </summary>
     public static List<WeightLayerPlan>? Match(
-        ModelGraph graph, LayerGeometry[] geometry, ModelSpec spec, WeightTableSpec table, DiagnosticSink sink, out int[] weightIndex)
+        ModelGraph graph, LayerGeometry[] geometry, ModelSpec spec, WeightTableSpec table, DiagnosticBag sink, out int[] weightIndex)
     {
         LayerSpec[] layers = graph.Layers;
         weightIndex = new int[layers.Length];
@@ -119,7 +109,7 @@ internal static class WeightMatcher
                 var found = new StringBuilder();
                 foreach (WeightFileDataset d in fileLayer.Datasets)
                 {
-                    found.Append(found.Length > 0 ? ", " : string.Empty).Append(d.Path).Append(' ').Append(ShapeText(d.Shape));
+                    found.Append(found.Length > 0 ? ", " : string.Empty).Append(d.Path).Append(' ').Append(ShapeFormat.Tuple(d.Shape));
                 }
 
                 sink.Report(DiagnosticDescriptors.WeightDatasetCountMismatch, layer.NameSpan, layer.Name, number,
@@ -135,14 +125,14 @@ internal static class WeightMatcher
                 if (!SameShape(expected[j].Shape, d.Shape))
                 {
                     sink.Report(DiagnosticDescriptors.WeightShapeMismatch, layer.NameSpan, layer.Name, number, expected[j].Variable,
-                        ShapeText(expected[j].Shape), fileLayer.Name, d.Path, ShapeText(d.Shape));
+                        ShapeFormat.Tuple(expected[j].Shape), fileLayer.Name, d.Path, ShapeFormat.Tuple(d.Shape));
                     continue;
                 }
 
                 datasets.Add(new WeightDatasetPlan(expected[j].Variable, d.Path, d.Shape));
             }
 
-            plans.Add(new WeightLayerPlan(k + 1, layer.Name, KerasClass(layer.Op), fileLayer.Name, datasets.ToEquatableArray()));
+            plans.Add(new WeightLayerPlan(k + 1, layer.Name, OpTable.Get(layer.Op).KerasClass, fileLayer.Name, datasets.ToEquatableArray()));
         }
 
         return sink.HasErrors ? null : plans;
@@ -171,21 +161,10 @@ internal static class WeightMatcher
         var sb = new StringBuilder();
         foreach ((string variable, int[] shape) in expected)
         {
-            sb.Append(sb.Length > 0 ? ", " : string.Empty).Append(variable).Append(' ').Append(ShapeText(shape));
+            sb.Append(sb.Length > 0 ? ", " : string.Empty).Append(variable).Append(' ').Append(ShapeFormat.Tuple(shape));
         }
 
         return sb.ToString();
-    }
-
-    public static string ShapeText(IEnumerable<int> shape)
-    {
-        var parts = new List<string>();
-        foreach (int d in shape)
-        {
-            parts.Add(d.ToString(CultureInfo.InvariantCulture));
-        }
-
-        return "(" + string.Join(", ", parts) + (parts.Count == 1 ? ",)" : ")");
     }
 
     private static string WeightTableFileName(string path) => Parsing.WeightTableParser.FileName(path);

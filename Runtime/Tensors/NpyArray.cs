@@ -14,7 +14,7 @@ public sealed class NpyArray
         {
             if (d < 0)
             {
-                throw new ArgumentException("Shape dimensions must not be negative: (" + string.Join(", ", shape) + ").", nameof(shape));
+                throw new ArgumentException("Shape dimensions must not be negative: " + ShapeFormat.Tuple(shape) + ".", nameof(shape));
             }
 
             count *= d;
@@ -23,7 +23,7 @@ public sealed class NpyArray
         if (count != data.LongLength)
         {
             throw new ArgumentException(
-                "Shape (" + string.Join(", ", shape) + ") has " + count + " elements, data has " + data.LongLength + ".", nameof(data));
+                "Shape " + ShapeFormat.Tuple(shape) + " has " + count + " elements, data has " + data.LongLength + ".", nameof(data));
         }
 
         Shape = shape;

@@ -91,7 +91,7 @@ public static class NpyFile
             count *= d;
             if (count > Array.MaxLength)
             {
-                throw Invalid(name, "shape (" + string.Join(", ", shape) + ") has more elements than an array can hold");
+                throw Invalid(name, "shape " + ShapeFormat.Tuple(shape) + " has more elements than an array can hold");
             }
         }
 
@@ -184,7 +184,7 @@ public static class NpyFile
         {
             throw Invalid(
                 name,
-                "header declares shape (" + string.Join(", ", header.Shape) + ") of '" + header.Descr + "', i.e. " + (header.Count * itemSize)
+                "header declares shape " + ShapeFormat.Tuple(header.Shape) + " of '" + header.Descr + "', i.e. " + (header.Count * itemSize)
                 + " data bytes, but the file has " + header.DataLength + " bytes after the header");
         }
     }
@@ -204,7 +204,7 @@ public static class NpyFile
         {
             if (d < 0)
             {
-                throw new ArgumentException("Shape dimensions must not be negative: " + ShapeText(shape) + ".", nameof(shape));
+                throw new ArgumentException("Shape dimensions must not be negative: " + ShapeFormat.Tuple(shape) + ".", nameof(shape));
             }
 
             count *= d;
@@ -212,10 +212,10 @@ public static class NpyFile
 
         if (count != data.Length)
         {
-            throw new ArgumentException("Shape " + ShapeText(shape) + " has " + count + " elements, data has " + data.Length + ".", nameof(shape));
+            throw new ArgumentException("Shape " + ShapeFormat.Tuple(shape) + " has " + count + " elements, data has " + data.Length + ".", nameof(shape));
         }
 
-        string dictionary = "{'descr': '<f4', 'fortran_order': False, 'shape': " + ShapeText(shape) + ", }";
+        string dictionary = "{'descr': '<f4', 'fortran_order': False, 'shape': " + ShapeFormat.Tuple(shape) + ", }";
 
         // As numpy (1.22+): spare room for the first dimension to grow to 21 digits, then pad so that the data
         // starts at a multiple of 64.
@@ -229,7 +229,7 @@ public static class NpyFile
         string header = dictionary + new string(' ', padding) + "\n";
         if (header.Length > ushort.MaxValue)
         {
-            throw new ArgumentException("Shape " + ShapeText(shape) + " makes a header too long for format version 1.0.", nameof(shape));
+            throw new ArgumentException("Shape " + ShapeFormat.Tuple(shape) + " makes a header too long for format version 1.0.", nameof(shape));
         }
 
         string fullPath = Path.GetFullPath(path);
@@ -277,9 +277,6 @@ public static class NpyFile
             throw;
         }
     }
-
-    private static string ShapeText(int[] shape)
-        => "(" + string.Join(", ", Array.ConvertAll(shape, d => d.ToString(CultureInfo.InvariantCulture))) + (shape.Length == 1 ? ",)" : ")");
 
     /// <summary>Parses numpy's header dictionary: <c>{'descr': '&lt;f4', 'fortran_order': False, 'shape': (2, 3), }</c>.</summary>
     private static (string Descr, bool FortranOrder, int[] Shape) ParseHeader(string header, string name)

@@ -181,9 +181,6 @@ internal sealed class KerasH5Structure : IDisposable
         };
     }
 
-    public static string ShapeText(IReadOnlyList<int> shape)
-        => "(" + string.Join(", ", shape) + (shape.Count == 1 ? ",)" : ")");
-
     private void ReadLayers()
     {
         IH5Attribute layerNamesAttribute = Guard(FilePath, "attribute 'layer_names'", null, null, () => _root.Attribute("layer_names"));

@@ -100,7 +100,7 @@ public static class KerasWeightFile
                 throw WeightFileException.Create(
                     file.FilePath,
                     context + ", dataset '" + found.FullPath + "': expected shape " + want.ShapeText + " (" + want.Variable
-                    + "), found " + KerasH5Structure.ShapeText(found.Shape) + ".",
+                    + "), found " + ShapeFormat.Tuple(found.Shape) + ".",
                     fileLayer.Name,
                     found.FullPath);
             }

@@ -27,7 +27,7 @@ public sealed record ShapeTableDataset(string Path, int[] Shape, string DType)
         }
     }
 
-    public string ShapeText => "(" + string.Join(", ", Shape) + (Shape.Length == 1 ? ",)" : ")");
+    public string ShapeText => ShapeFormat.Tuple(Shape);
 
     /// <summary>
     /// The Keras 2 short variable name of this dataset (kernel, bias, depthwise_kernel, pointwise_kernel,

@@ -20,7 +20,7 @@ public sealed record WeightDataset(string Variable, string FilePath, int[] Shape
         }
     }
 
-    public string ShapeText => "(" + string.Join(", ", Shape) + (Shape.Length == 1 ? ",)" : ")");
+    public string ShapeText => ShapeFormat.Tuple(Shape);
 }
 
 /// <summary>

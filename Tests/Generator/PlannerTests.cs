@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using Xception.Compiler.Generator.Diagnostics;
 using Xception.Compiler.Generator.Model;
 using Xception.Compiler.Generator.Parsing;
 using Xception.Compiler.Generator.Planning;
@@ -28,7 +29,7 @@ public sealed class PlannerTests
 
     private static ModelGraph Graph(ModelSpec spec)
     {
-        var sink = new DiagnosticSink(spec.FilePath);
+        var sink = new DiagnosticBag(spec.FilePath);
         ModelGraph? graph = ModelGraph.Build(spec, sink);
         Assert.Empty(sink.Items);
         return graph!;
@@ -96,7 +97,7 @@ public sealed class PlannerTests
     {
         ModelSpec spec = ParseFull(shape);
         ModelGraph graph = Graph(spec);
-        var sink = new DiagnosticSink(spec.FilePath);
+        var sink = new DiagnosticBag(spec.FilePath);
         LayerGeometry[] geometry = ShapeInference.Infer(graph, sink)!;
         Assert.Empty(sink.Items);
         int Side(string name) => geometry[Array.FindIndex(graph.Layers, l => l.Name == name)].Output.Height;
@@ -114,7 +115,7 @@ public sealed class PlannerTests
         using JsonDocument reference = JsonDocument.Parse(File.ReadAllText(RepoFiles.PathOf(RepoFiles.TestData("xception_spatial_plans.json"))));
         ModelSpec spec = ParseFull(shape);
         ModelGraph graph = Graph(spec);
-        var sink = new DiagnosticSink(spec.FilePath);
+        var sink = new DiagnosticBag(spec.FilePath);
         LayerGeometry[] geometry = ShapeInference.Infer(graph, sink)!;
         int checkedLayers = 0;
         foreach (JsonProperty layer in reference.RootElement.GetProperty(key).EnumerateObject())

@@ -40,6 +40,20 @@ internal sealed class JsonNode
 
     public List<JsonNode> Items { get; } = new();
 
+    /// <summary>The first member of an object with that name, or null.</summary>
+    public JsonMember? Member(string name)
+    {
+        foreach (JsonMember m in Members)
+        {
+            if (m.Name == name)
+            {
+                return m;
+            }
+        }
+
+        return null;
+    }
+
     public string KindName => Kind switch
     {
         JsonKind.Object => "an object",

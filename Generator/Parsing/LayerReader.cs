@@ -1,0 +1,203 @@
+using System.Collections.Generic;
+using System.Globalization;
+using Xception.Compiler.Generator.Diagnostics;
+using Xception.Compiler.Generator.Model;
+using Xception.Compiler.Generator.Parsing.Json;
+using static Xception.Compiler.Generator.Parsing.MemberReader;
+
+namespace Xception.Compiler.Generator.Parsing;
+
+/// <summary>
+/// One layer object: its name and op first (later messages name the layer), its inputs, then the
+/// attributes of its op, with Keras's defaults, into a <see cref="LayerSpec"/> template.
+/// </summary>
+internal static class LayerReader
+{
+    public static LayerListEntry? Read(ParseContext ctx, JsonNode node, string where, List<string> scope)
+    {
+        // First pass: name and op, so that later messages can name the layer.
+        string name = where;
+        SourceSpan nameSpan = ctx.Document.Span(node.Start, node.Start + 1);
+        bool ok = true;
+        JsonMember? nameMember = node.Member("name");
+        if (nameMember is null)
+        {
+            ctx.Report(DiagnosticDescriptors.MissingAttribute, nameSpan, "The layer at " + where, "name");
+            ok = false;
+        }
+        else if (nameMember.Value.Kind != JsonKind.String || string.IsNullOrEmpty(nameMember.Value.Text))
+        {
+            ctx.Report(DiagnosticDescriptors.InvalidAttributeValue, nameMember.Value, "name", "the layer at " + where, "a non-empty string", nameMember.Value.Describe());
+            ok = false;
+        }
+        else
+        {
+            name = nameMember.Value.Text!;
+            nameSpan = ctx.Document.Span(nameMember.Value);
+            if (RepeatExpansion.UnknownVariable(name, scope) is { } unknown)
+            {
+                ctx.Report(DiagnosticDescriptors.InvalidAttributeValue, nameMember.Value, "name", "layer '" + name + "'", "only variables of an enclosing repeat block", unknown);
+                ok = false;
+            }
+        }
+
+        string owner = "layer '" + name + "'";
+        LayerOp op = LayerOp.Unknown;
+        JsonMember? opMember = node.Member("op");
+        if (opMember is null)
+        {
+            ctx.Report(DiagnosticDescriptors.MissingAttribute, nameSpan, "Layer '" + name + "'", "op");
+            ok = false;
+        }
+        else if (opMember.Value.Kind != JsonKind.String)
+        {
+            ctx.Report(DiagnosticDescriptors.InvalidAttributeValue, opMember.Value, "op", owner, "a string naming an op", opMember.Value.Describe());
+            ok = false;
+        }
+        else if (!OpTable.TryFind(opMember.Value.Text ?? string.Empty, out op))
+        {
+            ctx.Report(DiagnosticDescriptors.UnknownOp, opMember.Value, name, opMember.Value.Text ?? string.Empty, OpTable.KnownNames);
+            ok = false;
+        }
+
+        Dictionary<string, JsonMember> members = Members(ctx, node, owner, op == LayerOp.Unknown ? null : AllowedMembers(op));
+        var reader = new LayerAttributeReader(ctx, members, owner, nameSpan, name);
+
+        // inputs
+        var inputs = new List<string>();
+        var inputSpans = new List<SourceSpan>();
+        if (members.TryGetValue("inputs", out JsonMember? inputsMember))
+        {
+            if (inputsMember.Value.Kind != JsonKind.Array)
+            {
+                ctx.Report(DiagnosticDescriptors.InvalidAttributeValue, inputsMember.Value, "inputs", owner, "an array of layer names", inputsMember.Value.Describe());
+                ok = false;
+            }
+            else
+            {
+                foreach (JsonNode item in inputsMember.Value.Items)
+                {
+                    if (item.Kind != JsonKind.String || string.IsNullOrEmpty(item.Text))
+                    {
+                        ctx.Report(DiagnosticDescriptors.InvalidAttributeValue, item, "inputs", owner, "a layer name", item.Describe());
+                        ok = false;
+                        continue;
+                    }
+
+                    if (RepeatExpansion.UnknownVariable(item.Text!, scope) is { } unknown)
+                    {
+                        ctx.Report(DiagnosticDescriptors.InvalidAttributeValue, item, "inputs", owner, "only variables of an enclosing repeat block", unknown);
+                        ok = false;
+                        continue;
+                    }
+
+                    inputs.Add(item.Text!);
+                    inputSpans.Add(ctx.Document.Span(item));
+                }
+
+                int count = inputsMember.Value.Items.Count;
+                if (op == LayerOp.Input && count > 0)
+                {
+                    ctx.Report(DiagnosticDescriptors.InvalidAttributeValue, inputsMember.Value, "inputs", owner, "no inputs (an input layer reads the model input)", count.ToString(CultureInfo.InvariantCulture) + " names");
+                    ok = false;
+                }
+                else if (op == LayerOp.Add && count < 2)
+                {
+                    ctx.Report(DiagnosticDescriptors.InvalidAttributeValue, inputsMember.Value, "inputs", owner, "at least 2 layer names", count.ToString(CultureInfo.InvariantCulture));
+                    ok = false;
+                }
+                else if (op != LayerOp.Add && op != LayerOp.Input && op != LayerOp.Unknown && count != 1)
+                {
+                    ctx.Report(DiagnosticDescriptors.InvalidAttributeValue, inputsMember.Value, "inputs", owner, "exactly 1 layer name", count.ToString(CultureInfo.InvariantCulture));
+                    ok = false;
+                }
+            }
+        }
+        else if (op == LayerOp.Add)
+        {
+            ctx.Report(DiagnosticDescriptors.MissingAttribute, nameSpan, "Add layer '" + name + "'", "inputs");
+            ok = false;
+        }
+
+        int filters = 0, kh = 0, kw = 0, sh = 1, sw = 1, depthMultiplier = 1, units = 0, height = 0, width = 0, channels = 0, minSize = 0;
+        Padding padding = Padding.Valid;
+        bool useBias = true;
+        double epsilon = ModelParser.DefaultEpsilon;
+        DenseActivation activation = DenseActivation.Linear;
+        SourceSpan shapeSpan = nameSpan;
+
+        switch (op)
+        {
+            case LayerOp.Input:
+                if (reader.Require("shape") is { } shape)
+                {
+                    shapeSpan = ctx.Document.Span(shape.Value);
+                    if (shape.Value.Kind != JsonKind.Array || shape.Value.Items.Count != 3
+                        || !LayerAttributeReader.TryPositive(shape.Value.Items[0], out height) || !LayerAttributeReader.TryPositive(shape.Value.Items[1], out width) || !LayerAttributeReader.TryPositive(shape.Value.Items[2], out channels))
+                    {
+                        reader.Invalid(shape, "[height, width, channels] of positive integers");
+                    }
+                }
+
+                minSize = reader.PositiveInt("min_size", 0);
+                break;
+            case LayerOp.Conv2D:
+            case LayerOp.SeparableConv2D:
+            case LayerOp.DepthwiseConv2D:
+                if (op != LayerOp.DepthwiseConv2D)
+                {
+                    filters = reader.RequiredPositiveInt("filters");
+                }
+
+                (kh, kw) = reader.RequiredPair("kernel");
+                (sh, sw) = reader.Pair("strides", 1, 1);
+                padding = reader.PaddingValue();
+                useBias = reader.Bool("use_bias", true);
+                if (op != LayerOp.Conv2D)
+                {
+                    depthMultiplier = reader.PositiveInt("depth_multiplier", 1);
+                    if (depthMultiplier > 1 && members.TryGetValue("depth_multiplier", out JsonMember? dm))
+                    {
+                        ctx.Report(DiagnosticDescriptors.UnsupportedFeature, dm.Value, name, "depth_multiplier " + depthMultiplier.ToString(CultureInfo.InvariantCulture), "only depth_multiplier 1 is");
+                    }
+                }
+
+                break;
+            case LayerOp.BatchNorm:
+                epsilon = reader.PositiveNumber("epsilon", ModelParser.DefaultEpsilon);
+                break;
+            case LayerOp.MaxPool2D:
+                (kh, kw) = reader.RequiredPair("pool");
+                (sh, sw) = reader.Pair("strides", kh, kw);
+                padding = reader.PaddingValue();
+                break;
+            case LayerOp.Dense:
+                units = reader.RequiredPositiveInt("units");
+                useBias = reader.Bool("use_bias", true);
+                activation = reader.ActivationValue();
+                break;
+        }
+
+        if (!ok || reader.Failed)
+        {
+            return null;
+        }
+
+        var spec = new LayerSpec(
+            name, op, inputs.ToEquatableArray(), filters, kh, kw, sh, sw, padding, useBias, depthMultiplier, epsilon, units, activation,
+            height, width, channels, minSize, nameSpan, inputSpans.ToEquatableArray(), shapeSpan);
+        return new LayerEntry(spec);
+    }
+
+    private static string[] AllowedMembers(LayerOp op) => op switch
+    {
+        LayerOp.Input => new[] { "name", "op", "inputs", "shape", "min_size" },
+        LayerOp.Conv2D => new[] { "name", "op", "inputs", "filters", "kernel", "strides", "padding", "use_bias" },
+        LayerOp.SeparableConv2D => new[] { "name", "op", "inputs", "filters", "kernel", "strides", "padding", "use_bias", "depth_multiplier" },
+        LayerOp.DepthwiseConv2D => new[] { "name", "op", "inputs", "kernel", "strides", "padding", "use_bias", "depth_multiplier" },
+        LayerOp.BatchNorm => new[] { "name", "op", "inputs", "epsilon" },
+        LayerOp.MaxPool2D => new[] { "name", "op", "inputs", "pool", "strides", "padding" },
+        LayerOp.Dense => new[] { "name", "op", "inputs", "units", "use_bias", "activation" },
+        _ => new[] { "name", "op", "inputs" },
+    };
+}
