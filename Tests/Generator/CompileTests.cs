@@ -68,7 +68,7 @@ public sealed class CompileTests
         (GeneratorDriverRunResult result, _) = GeneratorHarness.Run(ModelFiles.Files(ModelFiles.Full), rootNamespace: null);
         string text = Assert.Single(result.GeneratedTrees).GetText().ToString();
         Assert.DoesNotContain("\nnamespace ", text, System.StringComparison.Ordinal);
-        Assert.Contains("public sealed partial class Xception : global::Xception.Compiler.Runtime.ICompiledModel", text, System.StringComparison.Ordinal);
+        Assert.Contains("public sealed partial class Xception : global::Xception.Compiler.Runtime.CompiledModel", text, System.StringComparison.Ordinal);
     }
 
     [Fact]
