@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using Xception.Compiler.Generator.Planning;
 
 namespace Xception.Compiler.Generator.Emitting;
 
@@ -33,18 +34,14 @@ internal static class GeneratedMembers
     /// <summary>The runtime base's protected method that hands a step's output to a <c>Trace</c> observer.</summary>
     public const string Observe = nameof(Observe);
 
-    /// <summary>Prefixes of the weight handle fields, followed by the step number: <c>_pw12</c>.</summary>
-    public const string KernelField = "_w";
-    public const string BiasField = "_b";
-    public const string DepthwiseField = "_dw";
-    public const string PointwiseField = "_pw";
-    public const string ScaleField = "_scale";
-    public const string ShiftField = "_shift";
-
     private const string StepShapePrefix = "Step";
     private const string StepShapeSuffix = "Shape";
 
-    private static readonly string[] s_fieldPrefixes = { KernelField, BiasField, DepthwiseField, PointwiseField, ScaleField, ShiftField };
+    // The weight handle fields the planner names: a prefix and the step number (_pw12).
+    private static readonly string[] s_fieldPrefixes =
+    {
+        StepWeights.KernelPrefix, StepWeights.BiasPrefix, StepWeights.DepthwisePrefix, StepWeights.PointwisePrefix, StepWeights.ScalePrefix, StepWeights.ShiftPrefix,
+    };
 
     private static readonly HashSet<string> s_names = new(StringComparer.Ordinal)
     {

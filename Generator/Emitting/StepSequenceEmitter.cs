@@ -39,7 +39,7 @@ internal static class StepSequenceEmitter
                 w.WriteLine("// [" + Int(step.Number) + "] " + Comment(StepDescriptions.Describe(step)));
                 w.WriteLine(StepCall(step, stepTypes));
                 w.WriteLine("if (observer is not null) " + GeneratedMembers.Observe + "(observer, " + Int(step.Number) + ", " + String(step.OutputLayer) + ", "
-                    + Int(step.Destination) + ", " + ShapeArguments(step.Output) + ");");
+                    + Int(step.Slots.Destination) + ", " + ShapeArguments(step.Output) + ");");
             }
         }
 
@@ -133,9 +133,9 @@ internal static class StepSequenceEmitter
     private static string ConvolutionShapeArguments(PlannedStep s) =>
         "InHeight: " + Int(s.Input.Height) + ", InWidth: " + Int(s.Input.Width)
         + ", InChannels: " + Int(s.Input.Channels) + ", OutHeight: " + Int(s.Output.Height) + ", OutWidth: " + Int(s.Output.Width)
-        + ", OutChannels: " + Int(s.Output.Channels) + ", KernelHeight: " + Int(s.KernelHeight) + ", KernelWidth: " + Int(s.KernelWidth)
-        + ", StrideHeight: " + Int(s.StrideHeight) + ", StrideWidth: " + Int(s.StrideWidth) + ", PadTop: " + Int(s.PadTop) + ", PadLeft: " + Int(s.PadLeft)
-        + ", ReluInput: " + Flag(s.ReluInput) + ", ReluOutput: " + Flag(s.ReluOutput) + ", HasResidual: " + Flag(s.HasResidual);
+        + ", OutChannels: " + Int(s.Output.Channels) + ", KernelHeight: " + Int(s.Window.KernelHeight) + ", KernelWidth: " + Int(s.Window.KernelWidth)
+        + ", StrideHeight: " + Int(s.Window.StrideHeight) + ", StrideWidth: " + Int(s.Window.StrideWidth) + ", PadTop: " + Int(s.Window.PadTop) + ", PadLeft: " + Int(s.Window.PadLeft)
+        + ", ReluInput: " + Flag(s.ReluInput) + ", ReluOutput: " + Flag(s.Fusion.ReluOutput) + ", HasResidual: " + Flag(s.HasResidual);
 
     private static string ShapeArguments(TensorShape shape) => shape.IsFlat
         ? Int(shape.Channels)
@@ -143,36 +143,33 @@ internal static class StepSequenceEmitter
 
     private static string StepCall(PlannedStep s, Dictionary<string, StepType> stepTypes)
     {
-        string n = Int(s.Number);
-        string slots = "batch, source: " + Int(s.Source) + ", destination: " + Int(s.Destination);
-        string residual = ", residual: " + Int(s.Residual);
+        string weights = string.Join(", ", s.Weights.Fields);
+        string slots = "batch, source: " + Int(s.Slots.Source) + ", destination: " + Int(s.Slots.Destination);
+        string residual = ", residual: " + Int(s.Slots.Residual);
         string reluIn = Flag(s.ReluInput);
-        string reluOut = Flag(s.ReluOutput);
+        string reluOut = Flag(s.Fusion.ReluOutput);
         string hasResidual = Flag(s.HasResidual);
         switch (s.Kind)
         {
             case StepKind.Conv2D:
             case StepKind.SeparableConv:
                 string method = s.Kind == StepKind.Conv2D ? "Conv2D" : "SeparableConv";
-                string weights = s.Kind == StepKind.Conv2D ? GeneratedMembers.KernelField + n + ", _b" + n : GeneratedMembers.DepthwiseField + n + ", _pw" + n + ", _b" + n;
                 return Backend + "." + method + "<" + stepTypes[StepTypeKey(s)].Name + ">(" + slots + residual + ", " + weights + ");";
             case StepKind.DepthwiseConv:
                 return Backend + ".DepthwiseConv(new " + Execution + ".DepthwiseConvShape(InHeight: " + Int(s.Input.Height) + ", InWidth: " + Int(s.Input.Width)
                     + ", Channels: " + Int(s.Input.Channels) + ", OutHeight: " + Int(s.Output.Height) + ", OutWidth: " + Int(s.Output.Width)
-                    + ", KernelHeight: " + Int(s.KernelHeight) + ", KernelWidth: " + Int(s.KernelWidth)
-                    + ", StrideHeight: " + Int(s.StrideHeight) + ", StrideWidth: " + Int(s.StrideWidth) + ", PadTop: " + Int(s.PadTop) + ", PadLeft: " + Int(s.PadLeft)
-                    + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + ", HasResidual: " + hasResidual + "), " + slots + residual + ", _w" + n + ", _b" + n + ");";
+                    + ", KernelHeight: " + Int(s.Window.KernelHeight) + ", KernelWidth: " + Int(s.Window.KernelWidth)
+                    + ", StrideHeight: " + Int(s.Window.StrideHeight) + ", StrideWidth: " + Int(s.Window.StrideWidth) + ", PadTop: " + Int(s.Window.PadTop) + ", PadLeft: " + Int(s.Window.PadLeft)
+                    + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + ", HasResidual: " + hasResidual + "), " + slots + residual + ", " + weights + ");";
             case StepKind.MaxPool:
                 return Backend + ".MaxPool(new " + Execution + ".MaxPoolShape(InHeight: " + Int(s.Input.Height) + ", InWidth: " + Int(s.Input.Width)
                     + ", Channels: " + Int(s.Input.Channels) + ", OutHeight: " + Int(s.Output.Height) + ", OutWidth: " + Int(s.Output.Width)
-                    + ", PoolHeight: " + Int(s.KernelHeight) + ", PoolWidth: " + Int(s.KernelWidth)
-                    + ", StrideHeight: " + Int(s.StrideHeight) + ", StrideWidth: " + Int(s.StrideWidth) + ", PadTop: " + Int(s.PadTop) + ", PadLeft: " + Int(s.PadLeft)
+                    + ", PoolHeight: " + Int(s.Window.KernelHeight) + ", PoolWidth: " + Int(s.Window.KernelWidth)
+                    + ", StrideHeight: " + Int(s.Window.StrideHeight) + ", StrideWidth: " + Int(s.Window.StrideWidth) + ", PadTop: " + Int(s.Window.PadTop) + ", PadLeft: " + Int(s.Window.PadLeft)
                     + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + ", HasResidual: " + hasResidual + "), " + slots + residual + ");";
             case StepKind.Elementwise:
-                bool scaleShift = s.BatchNormWeights >= 0;
-                string handles = scaleShift
-                    ? GeneratedMembers.ScaleField + n + ", _shift" + n
-                    : Execution + ".WeightHandle.None, " + Execution + ".WeightHandle.None";
+                bool scaleShift = s.Weights.ScaleField is not null;
+                string handles = scaleShift ? weights : Execution + ".WeightHandle.None, " + Execution + ".WeightHandle.None";
                 return Backend + ".Elementwise(new " + Execution + ".ElementwiseShape(Length: " + Int(s.Output.Length) + ", Channels: " + Int(s.Output.Channels)
                     + ", HasScaleShift: " + Flag(scaleShift) + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + ", HasResidual: " + hasResidual + "), "
                     + slots + residual + ", " + handles + ");";
@@ -181,7 +178,7 @@ internal static class StepSequenceEmitter
                     + ", Channels: " + Int(s.Input.Channels) + ", IsMax: " + Flag(s.IsMax) + ", ReluInput: " + reluIn + "), " + slots + ");";
             case StepKind.Dense:
                 return Backend + ".Dense(new " + Execution + ".DenseShape(InFeatures: " + Int(s.Input.Channels) + ", OutFeatures: " + Int(s.Output.Channels)
-                    + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + "), " + slots + ", _w" + n + ", _b" + n + ");";
+                    + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + "), " + slots + ", " + weights + ");";
             default:
                 return Backend + ".Softmax(new " + Execution + ".SoftmaxShape(Length: " + Int(s.Output.Length) + "), " + slots + ");";
         }

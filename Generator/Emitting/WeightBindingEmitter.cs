@@ -6,7 +6,8 @@ namespace Xception.Compiler.Generator.Emitting;
 
 /// <summary>
 /// The weight binding of a generated class: one <c>WeightHandle</c> field per uploaded tensor, and the
-/// constructor's uploads, which fold each BatchNormalization into the kernel and bias before it.
+/// constructor's uploads, which fold each BatchNormalization into the kernel and bias before it. Which
+/// datasets and which fields is the plan's (<see cref="StepWeights"/>); this only writes them out.
 /// </summary>
 internal static class WeightBindingEmitter
 {
@@ -18,10 +19,10 @@ internal static class WeightBindingEmitter
         w.WriteLine("// Weights uploaded to the backend (BatchNormalization folded in), by step.");
         foreach (PlannedStep step in plan.Steps)
         {
-            List<string> handles = Handles(step);
-            if (handles.Count > 0)
+            List<string> fields = step.Weights.Fields;
+            if (fields.Count > 0)
             {
-                w.WriteLine("private readonly " + Execution + ".WeightHandle " + string.Join(", ", handles) + ";");
+                w.WriteLine("private readonly " + Execution + ".WeightHandle " + string.Join(", ", fields) + ";");
             }
         }
 
@@ -33,94 +34,84 @@ internal static class WeightBindingEmitter
         bool first = true;
         foreach (PlannedStep step in plan.Steps)
         {
-            if (Handles(step).Count > 0)
+            if (step.Weights.Fields.Count == 0)
             {
-                if (!first)
-                {
-                    w.WriteLine();
-                }
+                continue;
+            }
 
-                first = false;
-                WriteUpload(w, step);
+            if (!first)
+            {
+                w.WriteLine();
+            }
+
+            first = false;
+            if (step.Weights.Kernel is { } kernel)
+            {
+                WriteKernelUpload(w, step, kernel);
+            }
+            else
+            {
+                WriteScaleShiftUpload(w, step);
             }
         }
     }
 
-    private static void WriteUpload(SourceWriter w, PlannedStep s)
+    private static void WriteKernelUpload(SourceWriter w, PlannedStep s, WeightRef kernel)
     {
-        string n = Int(s.Number);
-        string bnArgs = s.BatchNormWeights >= 0
-            ? W(s.BatchNormWeights, 0) + ", " + W(s.BatchNormWeights, 1) + ", " + W(s.BatchNormWeights, 2) + ", " + W(s.BatchNormWeights, 3) + ", " + Float(s.Epsilon)
-            : string.Empty;
-        switch (s.Kind)
+        StepWeights weights = s.Weights;
+        string? batchNorm = s.Fusion.BatchNormLayer;
+        bool separable = weights.Depthwise is not null;
+        int channels = s.Kind == StepKind.DepthwiseConv ? s.Input.Channels : s.Output.Channels;
+        w.WriteLine("// [" + Int(s.Number) + "] " + Comment(s.Anchor) + ": " + (separable ? "depthwise kernel as is; pointwise kernel" : "kernel")
+            + (batchNorm is not null ? " and bias with BN " + Comment(batchNorm) + " folded" : weights.Bias is not null ? " and bias" : " and a zero bias") + ".");
+
+        // GEMM kernels are handed over as matrices (taken from the loaded weights, folded in place), so the
+        // backend can pack them at once and no second copy of the weights lives through the load.
+        string kernelRows = Int(s.Kind == StepKind.Conv2D ? s.Window.KernelHeight * s.Window.KernelWidth * s.Input.Channels : s.Input.Channels);
+        string upload = s.Kind == StepKind.DepthwiseConv
+            ? "backend.Upload(kernel)"
+            : "backend.UploadMatrix(kernel, " + kernelRows + ", " + Int(s.Output.Channels) + ")";
+        string? bias = weights.Bias is { } b ? Dataset(b) : null;
+        using (w.Scope())
         {
-            case StepKind.Conv2D:
-            case StepKind.DepthwiseConv:
-            case StepKind.Dense:
-            case StepKind.SeparableConv:
+            if (weights.Depthwise is { } depthwise)
             {
-                bool separable = s.Kind == StepKind.SeparableConv;
-                int channels = s.Kind == StepKind.DepthwiseConv ? s.Input.Channels : s.Output.Channels;
-                string kernel = W(s.WeightLayer, separable ? 1 : 0);
-                string? bias = s.UseBias ? W(s.WeightLayer, separable ? 2 : 1) : null;
-                string kernelField = separable ? GeneratedMembers.PointwiseField + n : GeneratedMembers.KernelField + n;
-                w.WriteLine("// [" + n + "] " + Comment(s.Anchor) + ": " + (separable ? "depthwise kernel as is; pointwise kernel" : "kernel")
-                    + (s.BatchNormLayer is not null ? " and bias with BN " + Comment(s.BatchNormLayer) + " folded" : s.UseBias ? " and bias" : " and a zero bias") + ".");
-                // GEMM kernels are handed over as matrices (taken from the loaded weights, folded in place), so the
-                // backend can pack them at once and no second copy of the weights lives through the load.
-                string kernelRows = Int(s.Kind == StepKind.Conv2D ? s.KernelHeight * s.KernelWidth * s.Input.Channels : s.Input.Channels);
-                string upload = s.Kind == StepKind.DepthwiseConv
-                    ? "backend.Upload(kernel)"
-                    : "backend.UploadMatrix(kernel, " + kernelRows + ", " + Int(s.Output.Channels) + ")";
-                string take = "weights.Take(" + Int(s.WeightLayer) + ", " + Int(separable ? 1 : 0) + ")";
-                using (w.Scope())
-                {
-                    if (separable)
-                    {
-                        w.WriteLine(GeneratedMembers.DepthwiseField + n + " = backend.Upload(" + W(s.WeightLayer, 0) + ");");
-                    }
-
-                    w.WriteLine("float[] kernel = " + take + ";");
-                    if (s.BatchNormLayer is not null)
-                    {
-                        w.WriteLine("float[] bias = " + Folding + ".FoldBatchNormInPlace(kernel, " + Int(channels) + ", " + (bias ?? "null") + ", " + bnArgs + ");");
-                        w.WriteLine(kernelField + " = " + upload + ";");
-                        w.WriteLine(GeneratedMembers.BiasField + n + " = backend.Upload(bias);");
-                    }
-                    else
-                    {
-                        w.WriteLine(kernelField + " = " + upload + ";");
-                        w.WriteLine(GeneratedMembers.BiasField + n + " = backend.Upload(" + (bias ?? "new float[" + Int(channels) + "]") + ");");
-                    }
-                }
-
-                break;
+                w.WriteLine(weights.DepthwiseField + " = backend.Upload(" + Dataset(depthwise) + ");");
             }
 
-            case StepKind.Elementwise when s.BatchNormWeights >= 0:
-                w.WriteLine("// [" + n + "] " + Comment(s.Anchor) + ": BN " + Comment(s.BatchNormLayer ?? s.Anchor) + " as a per-channel scale and shift.");
-                using (w.Scope())
-                {
-                    w.WriteLine("var (scale, shift) = " + Folding + ".BatchNormScaleShift(" + bnArgs + ");");
-                    w.WriteLine(GeneratedMembers.ScaleField + n + " = backend.Upload(scale);");
-                    w.WriteLine(GeneratedMembers.ShiftField + n + " = backend.Upload(shift);");
-                }
-
-                break;
+            w.WriteLine("float[] kernel = weights.Take(" + Int(kernel.Layer) + ", " + Int(kernel.Dataset) + ");");
+            if (batchNorm is not null)
+            {
+                w.WriteLine("float[] bias = " + Folding + ".FoldBatchNormInPlace(kernel, " + Int(channels) + ", " + (bias ?? "null") + ", " + BatchNormArguments(s) + ");");
+                w.WriteLine(weights.KernelField + " = " + upload + ";");
+                w.WriteLine(weights.BiasField + " = backend.Upload(bias);");
+            }
+            else
+            {
+                w.WriteLine(weights.KernelField + " = " + upload + ";");
+                w.WriteLine(weights.BiasField + " = backend.Upload(" + (bias ?? "new float[" + Int(channels) + "]") + ");");
+            }
         }
     }
 
-    private static string W(int layer, int dataset) => "weights[" + Int(layer) + ", " + Int(dataset) + "]";
-
-    private static List<string> Handles(PlannedStep s)
+    private static void WriteScaleShiftUpload(SourceWriter w, PlannedStep s)
     {
-        string n = Int(s.Number);
-        return s.Kind switch
+        w.WriteLine("// [" + Int(s.Number) + "] " + Comment(s.Anchor) + ": BN " + Comment(s.Fusion.BatchNormLayer ?? s.Anchor) + " as a per-channel scale and shift.");
+        using (w.Scope())
         {
-            StepKind.Conv2D or StepKind.DepthwiseConv or StepKind.Dense => new List<string> { GeneratedMembers.KernelField + n, GeneratedMembers.BiasField + n },
-            StepKind.SeparableConv => new List<string> { GeneratedMembers.DepthwiseField + n, GeneratedMembers.PointwiseField + n, GeneratedMembers.BiasField + n },
-            StepKind.Elementwise when s.BatchNormWeights >= 0 => new List<string> { GeneratedMembers.ScaleField + n, GeneratedMembers.ShiftField + n },
-            _ => new List<string>(),
-        };
+            w.WriteLine("var (scale, shift) = " + Folding + ".BatchNormScaleShift(" + BatchNormArguments(s) + ");");
+            w.WriteLine(s.Weights.ScaleField + " = backend.Upload(scale);");
+            w.WriteLine(s.Weights.ShiftField + " = backend.Upload(shift);");
+        }
     }
+
+    /// <summary>gamma, beta, moving mean, moving variance and epsilon of the step's BatchNormalization.</summary>
+    private static string BatchNormArguments(PlannedStep s)
+    {
+        StepWeights weights = s.Weights;
+        return Dataset(weights.BatchNormDataset(0)) + ", " + Dataset(weights.BatchNormDataset(1)) + ", "
+            + Dataset(weights.BatchNormDataset(2)) + ", " + Dataset(weights.BatchNormDataset(3)) + ", " + Float(s.Fusion.Epsilon);
+    }
+
+    private static string Dataset(WeightRef d) => "weights[" + Int(d.Layer) + ", " + Int(d.Dataset) + "]";
 }
