@@ -301,7 +301,7 @@ internal static class ModelParser
             {
                 if (--budget < 0)
                 {
-                    ctx.Report(DiagnosticDescriptors.InvalidAttributeValue, layer.Template.NameSpan, "layers", "the model description", "at most " + MaxLayers.ToString(CultureInfo.InvariantCulture) + " layers after expanding repeat blocks", "more");
+                    ctx.Report(DiagnosticDescriptors.InvalidAttributeValue, layer.Template.Spans.Name, "layers", "the model description", "at most " + MaxLayers.ToString(CultureInfo.InvariantCulture) + " layers after expanding repeat blocks", "more");
                     return;
                 }
 
@@ -405,14 +405,14 @@ internal static class ModelParser
         for (int i = 0; i < layers.Count; i++)
         {
             LayerSpec layer = layers[i];
-            if (layer.Op == LayerOp.Input || layer.Inputs.Count > 0 || layer.InputSpans.Count > 0)
+            if (layer.Op == LayerOp.Input || layer.Inputs.Count > 0 || layer.Spans.Inputs.Count > 0)
             {
                 continue;
             }
 
             if (i == 0)
             {
-                ctx.Report(DiagnosticDescriptors.MissingAttribute, layer.NameSpan, "Layer '" + layer.Name + "' (the first layer, so it has no previous layer to read)", "inputs");
+                ctx.Report(DiagnosticDescriptors.MissingAttribute, layer.Spans.Name, "Layer '" + layer.Name + "' (the first layer, so it has no previous layer to read)", "inputs");
                 continue;
             }
 
@@ -592,9 +592,21 @@ internal static class ModelParser
             return null;
         }
 
-        var spec = new LayerSpec(
-            name, op, inputs.ToEquatableArray(), filters, kh, kw, sh, sw, padding, useBias, depthMultiplier, epsilon, units, activation,
-            height, width, channels, minSize, nameSpan, inputSpans.ToEquatableArray(), shapeSpan);
+        var spec = new LayerSpec
+        {
+            Name = name,
+            Op = op,
+            Inputs = inputs.ToEquatableArray(),
+            Filters = filters,
+            Window = new LayerWindow { KernelHeight = kh, KernelWidth = kw, StrideHeight = sh, StrideWidth = sw, Padding = padding },
+            UseBias = useBias,
+            DepthMultiplier = depthMultiplier,
+            Epsilon = epsilon,
+            Units = units,
+            Activation = activation,
+            Shape = new DeclaredInput { Height = height, Width = width, Channels = channels, MinSize = minSize },
+            Spans = new LayerSpans { Name = nameSpan, Inputs = inputSpans.ToEquatableArray(), Shape = shapeSpan },
+        };
         return new LayerEntry(spec);
     }
 

@@ -238,11 +238,11 @@ internal sealed class StepPlanner
             Output = output,
             Window = new StepWindow
             {
-                KernelHeight = layer.KernelHeight,
-                KernelWidth = layer.KernelWidth,
-                StrideHeight = layer.StrideHeight,
-                StrideWidth = layer.StrideWidth,
-                SamePadding = layer.Padding == Padding.Same,
+                KernelHeight = layer.Window.KernelHeight,
+                KernelWidth = layer.Window.KernelWidth,
+                StrideHeight = layer.Window.StrideHeight,
+                StrideWidth = layer.Window.StrideWidth,
+                SamePadding = layer.Window.Padding == Padding.Same,
                 PadTop = geometry.PadTop,
                 PadBottom = geometry.PadBottom,
                 PadLeft = geometry.PadLeft,

@@ -266,5 +266,5 @@ public sealed class PlannerTests
 internal static class SpecExtensions
 {
     public static ModelSpec WithoutMinSize(this ModelSpec spec) =>
-        spec with { Layers = spec.Layers.Select(l => l with { MinSize = 0 }).ToEquatableArray() };
+        spec with { Layers = spec.Layers.Select(l => l with { Shape = l.Shape with { MinSize = 0 } }).ToEquatableArray() };
 }
