@@ -197,6 +197,7 @@ internal static class ModelEmitter
 
         using (w.Scope())
         {
+            w.WriteLine("// The base class has allocated the buffer plan's slots; each step's weights go to the backend, in step order.");
             WeightBindingEmitter.WriteUploads(w, plan);
         }
 

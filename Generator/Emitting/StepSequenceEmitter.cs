@@ -23,7 +23,8 @@ internal static class StepSequenceEmitter
     public static void WriteRunSteps(SourceWriter w, ExecutionPlan plan)
     {
         Dictionary<string, StepType> stepTypes = StepTypes(plan);
-        w.WriteLine("/// <summary>The fused steps, from slot " + GeneratedMembers.InputSlot + " to slot " + GeneratedMembers.OutputSlot + ", on the images of one chunk.</summary>");
+        w.WriteLine("/// <summary>The fused steps on the images of one chunk, from slot " + Int(plan.InputSlot) + " (the input, written by the base class) to slot "
+            + Int(plan.OutputSlot) + " (the output it reads back).</summary>");
         w.WriteLine(FullyOptimized);
         using (w.Block("protected override void " + GeneratedMembers.RunSteps + "(int batch, " + ModelEmitter.Runtime + ".StepObserver? observer)"))
         {
@@ -43,8 +44,11 @@ internal static class StepSequenceEmitter
             }
         }
 
-        w.WriteLine();
-        WriteStepTypes(w, stepTypes);
+        if (stepTypes.Count > 0)
+        {
+            w.WriteLine();
+            WriteStepTypes(w, stepTypes);
+        }
     }
 
     /// <summary>One struct per distinct convolution shape, named after the first step that has it.</summary>
@@ -122,10 +126,6 @@ internal static class StepSequenceEmitter
             }
         }
 
-        if (!first)
-        {
-            w.WriteLine();
-        }
     }
 
     private static string StepTypeKey(PlannedStep s) => s.Kind + ": " + ConvolutionShapeArguments(s);

@@ -29,9 +29,9 @@ internal static class WeightBindingEmitter
         w.WriteLine();
     }
 
+    /// <summary>The constructor body after its opening comment: one block per step with weights, each after a blank line.</summary>
     public static void WriteUploads(SourceWriter w, ExecutionPlan plan)
     {
-        bool first = true;
         foreach (PlannedStep step in plan.Steps)
         {
             if (step.Weights.Fields.Count == 0)
@@ -39,12 +39,7 @@ internal static class WeightBindingEmitter
                 continue;
             }
 
-            if (!first)
-            {
-                w.WriteLine();
-            }
-
-            first = false;
+            w.WriteLine();
             if (step.Weights.Kernel is { } kernel)
             {
                 WriteKernelUpload(w, step, kernel);
