@@ -93,7 +93,7 @@ internal static class BenchCommand
 
             for (int i = 0; i < warmup; i++)
             {
-                loaded.Predict(input, output);
+                loaded.Predict(input, output, batch);
             }
 
             profiler?.Reset();
@@ -102,7 +102,7 @@ internal static class BenchCommand
             for (int i = 0; i < runs; i++)
             {
                 long start = Stopwatch.GetTimestamp();
-                loaded.Predict(input, output);
+                loaded.Predict(input, output, batch);
                 times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
                 if (verbose)
                 {

@@ -114,11 +114,11 @@ internal static class ClassifyCommand
 
         float[] probabilities = stages.Run("first predict (incl. kernel compilation)",
             $"Classifying {paths.Length} {imageWord} on {model.BackendName} (the first run compiles kernels)...",
-            () => model.Predict(input));
+            () => model.Predict(input, paths.Length));
         if (stages.Verbose)
         {
             // A second, warm run shows the steady-state time (what a long-running service would see).
-            probabilities = stages.Run($"predict (warm, batch {paths.Length})", null, () => model.Predict(input));
+            probabilities = stages.Run($"predict (warm, batch {paths.Length})", null, () => model.Predict(input, paths.Length));
         }
 
         var results = new ImageClassification[paths.Length];

@@ -51,7 +51,7 @@ internal static class PredictCommand
 
         using ICompiledModel loaded = model.Load(weightsPath, new InferenceOptions { Backend = backend });
         var y = new float[batch * model.OutputLength];
-        loaded.Predict(x.Data, y);
+        loaded.Predict(x.Data, y, batch);
 
         if (outputPath is not null)
         {

@@ -7,22 +7,16 @@ namespace Xception.Compiler.Generator.Emitting;
 
 /// <summary>
 /// Plan → C# source of the inference class. Sees only the <see cref="ExecutionPlan"/>. Output is
-/// deterministic byte for byte: invariant literals, <c>\n</c> newlines, fixed member order.
+/// deterministic byte for byte: invariant literals, <c>\n</c> newlines, fixed member order. The class derives
+/// from the runtime's <c>CompiledModel</c>, which holds the plumbing every model shares (input checks,
+/// chunking, the lock, Trace, Dispose); what is written here is what is specific to the model: its constants,
+/// weight table, weight binding (<see cref="WeightBindingEmitter"/>) and step sequence (<see cref="StepSequenceEmitter"/>).
 /// </summary>
 internal static class ModelEmitter
 {
-    private const string Runtime = "global::Xception.Compiler.Runtime";
-    private const string Execution = Runtime + ".Execution";
-    private const string Weights = Runtime + ".Weights";
-    private const string Folding = Weights + ".WeightFolding";
-
-    /// <summary>
-    /// On the per-call path (Predict, its checks, the step sequence): JIT-compiled fully optimized on the
-    /// first call instead of tiering up, so the first Predicts are not slowed by background re-JITs of it
-    /// and of the backend code it calls (with tiering, calls 5-40 of a run had 5-90% spikes).
-    /// </summary>
-    private const string FullyOptimized =
-        "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
+    public const string Runtime = "global::Xception.Compiler.Runtime";
+    public const string Execution = Runtime + ".Execution";
+    public const string Weights = Runtime + ".Weights";
 
     public static readonly string GeneratorVersion = typeof(ModelEmitter).Assembly.GetName().Version?.ToString() ?? "0.0.0.0";
 
@@ -41,21 +35,20 @@ internal static class ModelEmitter
 
         WriteTypeDocs(w, plan);
         w.WriteLine("[global::System.CodeDom.Compiler.GeneratedCode(\"Xception.Compiler\", \"" + GeneratorVersion + "\")]");
-        using (w.Block("public sealed partial class " + plan.ClassName + " : global::Xception.Compiler.Runtime.ICompiledModel"))
+        using (w.Block("public sealed partial class " + plan.ClassName + " : " + Runtime + ".CompiledModel"))
         {
             WriteConstants(w, plan);
             WriteBufferPlan(w, plan);
             WriteWeightTable(w, plan);
-            WriteFields(w, plan);
+            WeightBindingEmitter.WriteFields(w, plan);
             WriteLoad(w, plan);
             WriteConstructor(w, plan);
-            WritePredict(w, plan);
-            WriteRunChunk(w, plan);
-            WriteDispose(w);
+            StepSequenceEmitter.WriteRunSteps(w, plan);
         }
 
         return w.ToString();
     }
+
 
     private static void WriteTypeDocs(SourceWriter w, ExecutionPlan plan)
     {
@@ -74,37 +67,37 @@ internal static class ModelEmitter
     private static void WriteConstants(SourceWriter w, ExecutionPlan plan)
     {
         w.WriteLine("/// <summary>Input height in pixels.</summary>");
-        w.WriteLine("public const int InputHeight = " + Int(plan.InputHeight) + ";");
+        w.WriteLine("public const int " + GeneratedMembers.InputHeight + " = " + Int(plan.InputHeight) + ";");
         w.WriteLine();
         w.WriteLine("/// <summary>Input width in pixels.</summary>");
-        w.WriteLine("public const int InputWidth = " + Int(plan.InputWidth) + ";");
+        w.WriteLine("public const int " + GeneratedMembers.InputWidth + " = " + Int(plan.InputWidth) + ";");
         w.WriteLine();
         w.WriteLine("/// <summary>Input channels (innermost: NHWC).</summary>");
-        w.WriteLine("public const int InputChannels = " + Int(plan.InputChannels) + ";");
+        w.WriteLine("public const int " + GeneratedMembers.InputChannels + " = " + Int(plan.InputChannels) + ";");
         w.WriteLine();
         w.WriteLine("/// <summary>Floats per input image: InputHeight × InputWidth × InputChannels.</summary>");
-        w.WriteLine("public const int InputLength = " + Int(plan.InputLength) + ";");
+        w.WriteLine("public const int " + GeneratedMembers.InputLength + " = " + Int(plan.InputLength) + ";");
         w.WriteLine();
         w.WriteLine("/// <summary>Floats per output image.</summary>");
-        w.WriteLine("public const int OutputLength = " + Int(plan.OutputLength) + ";");
+        w.WriteLine("public const int " + GeneratedMembers.OutputLength + " = " + Int(plan.OutputLength) + ";");
         w.WriteLine();
         w.WriteLine("/// <summary>The shape of one image's output: " + Xml(ShapeFormat.Tuple(plan.OutputShape)) + ".</summary>");
-        w.WriteLine("public static global::System.ReadOnlySpan<int> OutputShape => new int[] { " + Ints(plan.OutputShape) + " };");
+        w.WriteLine("public static global::System.ReadOnlySpan<int> " + GeneratedMembers.OutputShape + " => new int[] { " + Ints(plan.OutputShape) + " };");
         w.WriteLine();
         w.WriteLine("/// <summary>Bytes of activation memory per image of the batch (see the buffer plan below).</summary>");
-        w.WriteLine("public const long ArenaBytesPerImage = " + Int(plan.ArenaBytesPerImage) + ";");
+        w.WriteLine("public const long " + GeneratedMembers.ArenaBytesPerImage + " = " + Int(plan.ArenaBytesPerImage) + ";");
         if (plan.WeightsUrl is not null)
         {
             w.WriteLine();
             w.WriteLine("/// <summary>Where the reference weight file can be downloaded.</summary>");
-            w.WriteLine("public const string WeightsUrl = " + String(plan.WeightsUrl) + ";");
+            w.WriteLine("public const string " + GeneratedMembers.WeightsUrl + " = " + String(plan.WeightsUrl) + ";");
         }
 
         if (plan.WeightsMd5 is not null)
         {
             w.WriteLine();
             w.WriteLine("/// <summary>MD5 hash of the reference weight file.</summary>");
-            w.WriteLine("public const string WeightsMd5 = " + String(plan.WeightsMd5) + ";");
+            w.WriteLine("public const string " + GeneratedMembers.WeightsMd5 + " = " + String(plan.WeightsMd5) + ";");
         }
 
         w.WriteLine();
@@ -127,8 +120,8 @@ internal static class ModelEmitter
         }
 
         w.WriteLine("//   arena: " + Int(floats) + " floats, " + Int(plan.ArenaBytesPerImage) + " bytes per image");
-        w.WriteLine("private const int InputSlot = " + Int(plan.InputSlot) + ";");
-        w.WriteLine("private const int OutputSlot = " + Int(plan.OutputSlot) + ";");
+        w.WriteLine("private const int " + GeneratedMembers.InputSlot + " = " + Int(plan.InputSlot) + ";");
+        w.WriteLine("private const int " + GeneratedMembers.OutputSlot + " = " + Int(plan.OutputSlot) + ";");
         w.WriteLine();
     }
 
@@ -138,7 +131,7 @@ internal static class ModelEmitter
         w.WriteLine("/// The weight datasets this model expects, in Keras load order (the k-th layer with weights takes the");
         w.WriteLine("/// k-th layer with weights of the file), as checked against " + Xml(plan.TableFileName) + " at build time.");
         w.WriteLine("/// </summary>");
-        w.WriteLine("public static " + Weights + ".WeightTable WeightTable { get; } = new " + Weights + ".WeightTable(");
+        w.WriteLine("public static " + Weights + ".WeightTable " + GeneratedMembers.WeightTable + " { get; } = new " + Weights + ".WeightTable(");
         using (w.Indented())
         {
             w.WriteLine(String(plan.ClassName) + ",");
@@ -163,461 +156,51 @@ internal static class ModelEmitter
         w.WriteLine();
     }
 
-    private static void WriteFields(SourceWriter w, ExecutionPlan plan)
-    {
-        w.WriteLine("private readonly " + Execution + ".ExecutionBackend _backend;");
-        w.WriteLine("private readonly int _chunk;");
-        w.WriteLine("private readonly object _gate = new object();");
-        w.WriteLine("private bool _disposed;");
-        w.WriteLine();
-        w.WriteLine("// Weights uploaded to the backend (BatchNormalization folded in), by step.");
-        foreach (PlannedStep step in plan.Steps)
-        {
-            List<string> handles = Handles(step);
-            if (handles.Count > 0)
-            {
-                w.WriteLine("private readonly " + Execution + ".WeightHandle " + string.Join(", ", handles) + ";");
-            }
-        }
-
-        w.WriteLine();
-    }
-
     private static void WriteLoad(SourceWriter w, ExecutionPlan plan)
     {
-        w.WriteLine("/// <summary>Loads the weights from a Keras .h5 file (checked against <see cref=\"WeightTable\"/>) and prepares the backend.</summary>");
+        w.WriteLine("/// <summary>Loads the weights from a Keras .h5 file (checked against <see cref=\"" + GeneratedMembers.WeightTable + "\"/>) and prepares the backend.</summary>");
         w.WriteLine("/// <param name=\"weightsPath\">The .h5 weight file.</param>");
         w.WriteLine("/// <param name=\"options\">Backend and batch options; the defaults when null.</param>");
         w.WriteLine("/// <exception cref=\"" + Weights + ".WeightFileException\">The file cannot be read or does not fit this model.</exception>");
-        using (w.Block("public static " + plan.ClassName + " Load(string weightsPath, " + Runtime + ".InferenceOptions? options = null)"))
-        {
-            w.WriteLine("var opts = options ?? new " + Runtime + ".InferenceOptions();");
-            w.WriteLine("opts.Validate();");
-            w.WriteLine("var weights = " + Weights + ".KerasWeightFile.Load(weightsPath, WeightTable);");
-            w.WriteLine("var backend = " + Execution + ".ExecutionBackends.Create(opts);");
-            using (w.Block("try"))
-            {
-                w.WriteLine("return new " + plan.ClassName + "(backend, weights, opts.MaxBatch);");
-            }
-
-            using (w.Block("catch"))
-            {
-                w.WriteLine("backend.Dispose();");
-                w.WriteLine("throw;");
-            }
-        }
-
-        w.WriteLine();
-        w.WriteLine("/// <summary>The backend running this model (cpu, cuda, ilgpu-cpu, opencl).</summary>");
-        w.WriteLine("public string BackendName => _backend.Name;");
-        w.WriteLine();
-        w.WriteLine("int global::Xception.Compiler.Runtime.ICompiledModel.ImageLength => InputLength;");
-        w.WriteLine();
-        w.WriteLine("int global::Xception.Compiler.Runtime.ICompiledModel.ResultLength => OutputLength;");
+        w.WriteLine("public static " + plan.ClassName + " " + GeneratedMembers.Load + "(string weightsPath, " + Runtime + ".InferenceOptions? options = null) =>");
+        w.WriteLine("    " + GeneratedMembers.Load + "<" + plan.ClassName + ">(weightsPath, options, " + GeneratedMembers.WeightTable
+            + ", static (backend, weights, maxBatch) => new " + plan.ClassName + "(backend, weights, maxBatch));");
         w.WriteLine();
     }
 
     private static void WriteConstructor(SourceWriter w, ExecutionPlan plan)
     {
-        using (w.Block("private " + plan.ClassName + "(" + Execution + ".ExecutionBackend backend, " + Weights + ".LoadedWeights weights, int maxBatch)"))
+        var sizes = new List<string>();
+        foreach (BufferSlot slot in plan.Slots)
         {
-            w.WriteLine("_backend = backend;");
-            w.WriteLine("_chunk = backend.ChunkSize(maxBatch);");
-            using (w.Block("if (_chunk < 1 || _chunk > maxBatch)"))
+            sizes.Add(Int(slot.FloatsPerImage));
+        }
+
+        w.WriteLine("private " + plan.ClassName + "(" + Execution + ".ExecutionBackend backend, " + Weights + ".LoadedWeights weights, int maxBatch)");
+        using (w.Indented())
+        {
+            w.WriteLine(": base(backend, maxBatch, new " + Runtime + ".CompiledModelLayout");
+            w.WriteLine("{");
+            using (w.Indented())
             {
-                w.WriteLine("throw new global::System.InvalidOperationException(");
-                w.WriteLine("    $\"Backend '{backend.Name}' asked for chunks of {_chunk} images; expected between 1 and MaxBatch ({maxBatch}).\");");
+                w.WriteLine("InputHeight = " + GeneratedMembers.InputHeight + ",");
+                w.WriteLine("InputWidth = " + GeneratedMembers.InputWidth + ",");
+                w.WriteLine("InputChannels = " + GeneratedMembers.InputChannels + ",");
+                w.WriteLine("OutputLength = " + GeneratedMembers.OutputLength + ",");
+                w.WriteLine("SlotFloatsPerImage = new long[] { " + string.Join(", ", sizes) + " },");
+                w.WriteLine("InputSlot = " + GeneratedMembers.InputSlot + ",");
+                w.WriteLine("OutputSlot = " + GeneratedMembers.OutputSlot + ",");
             }
 
-            w.WriteLine();
-            var sizes = new List<string>();
-            foreach (BufferSlot slot in plan.Slots)
-            {
-                sizes.Add(Int(slot.FloatsPerImage));
-            }
+            w.WriteLine("})");
+        }
 
-            w.WriteLine("backend.AllocateBuffers(new long[] { " + string.Join(", ", sizes) + " }, _chunk);");
-            foreach (PlannedStep step in plan.Steps)
-            {
-                if (Handles(step).Count > 0)
-                {
-                    w.WriteLine();
-                    WriteUpload(w, step);
-                }
-            }
+        using (w.Scope())
+        {
+            w.WriteLine("// The base class has allocated the buffer plan's slots; each step's weights go to the backend, in step order.");
+            WeightBindingEmitter.WriteUploads(w, plan);
         }
 
         w.WriteLine();
-    }
-
-    private static void WriteUpload(SourceWriter w, PlannedStep s)
-    {
-        string n = Int(s.Number);
-        string bnArgs = s.BatchNormWeights >= 0
-            ? W(s.BatchNormWeights, 0) + ", " + W(s.BatchNormWeights, 1) + ", " + W(s.BatchNormWeights, 2) + ", " + W(s.BatchNormWeights, 3) + ", " + Float(s.Epsilon)
-            : string.Empty;
-        switch (s.Kind)
-        {
-            case StepKind.Conv2D:
-            case StepKind.DepthwiseConv:
-            case StepKind.Dense:
-            case StepKind.SeparableConv:
-            {
-                bool separable = s.Kind == StepKind.SeparableConv;
-                int channels = s.Kind == StepKind.DepthwiseConv ? s.Input.Channels : s.Output.Channels;
-                string kernel = W(s.WeightLayer, separable ? 1 : 0);
-                string? bias = s.UseBias ? W(s.WeightLayer, separable ? 2 : 1) : null;
-                string kernelField = separable ? "_pw" + n : "_w" + n;
-                w.WriteLine("// [" + n + "] " + Comment(s.Anchor) + ": " + (separable ? "depthwise kernel as is; pointwise kernel" : "kernel")
-                    + (s.BatchNormLayer is not null ? " and bias with BN " + Comment(s.BatchNormLayer) + " folded" : s.UseBias ? " and bias" : " and a zero bias") + ".");
-                // GEMM kernels are handed over as matrices (taken from the loaded weights, folded in place), so the
-                // backend can pack them at once and no second copy of the weights lives through the load.
-                string kernelRows = Int(s.Kind == StepKind.Conv2D ? s.KernelHeight * s.KernelWidth * s.Input.Channels : s.Input.Channels);
-                string upload = s.Kind == StepKind.DepthwiseConv
-                    ? "backend.Upload(kernel)"
-                    : "backend.UploadMatrix(kernel, " + kernelRows + ", " + Int(s.Output.Channels) + ")";
-                string take = "weights.Take(" + Int(s.WeightLayer) + ", " + Int(separable ? 1 : 0) + ")";
-                using (w.Scope())
-                {
-                    if (separable)
-                    {
-                        w.WriteLine("_dw" + n + " = backend.Upload(" + W(s.WeightLayer, 0) + ");");
-                    }
-
-                    w.WriteLine("float[] kernel = " + take + ";");
-                    if (s.BatchNormLayer is not null)
-                    {
-                        w.WriteLine("float[] bias = " + Folding + ".FoldBatchNormInPlace(kernel, " + Int(channels) + ", " + (bias ?? "null") + ", " + bnArgs + ");");
-                        w.WriteLine(kernelField + " = " + upload + ";");
-                        w.WriteLine("_b" + n + " = backend.Upload(bias);");
-                    }
-                    else
-                    {
-                        w.WriteLine(kernelField + " = " + upload + ";");
-                        w.WriteLine("_b" + n + " = backend.Upload(" + (bias ?? "new float[" + Int(channels) + "]") + ");");
-                    }
-                }
-
-                break;
-            }
-
-            case StepKind.Elementwise when s.BatchNormWeights >= 0:
-                w.WriteLine("// [" + n + "] " + Comment(s.Anchor) + ": BN " + Comment(s.BatchNormLayer ?? s.Anchor) + " as a per-channel scale and shift.");
-                using (w.Scope())
-                {
-                    w.WriteLine("var (scale, shift) = " + Folding + ".BatchNormScaleShift(" + bnArgs + ");");
-                    w.WriteLine("_scale" + n + " = backend.Upload(scale);");
-                    w.WriteLine("_shift" + n + " = backend.Upload(shift);");
-                }
-
-                break;
-        }
-    }
-
-    private static string W(int layer, int dataset) => "weights[" + Int(layer) + ", " + Int(dataset) + "]";
-
-    private static void WritePredict(SourceWriter w, ExecutionPlan plan)
-    {
-        w.WriteLine("/// <summary>Runs the model on a batch of images (NHWC, preprocessed) and returns batch × OutputLength floats.</summary>");
-        w.WriteLine("/// <exception cref=\"global::System.ArgumentException\">The input length is not a positive multiple of <see cref=\"InputLength\"/>.</exception>");
-        w.WriteLine("/// <exception cref=\"global::System.ObjectDisposedException\">The model was disposed.</exception>");
-        using (w.Block("public float[] Predict(global::System.ReadOnlySpan<float> input)"))
-        {
-            w.WriteLine("int batch = CheckInput(input);");
-            w.WriteLine("var output = new float[checked(batch * OutputLength)];");
-            w.WriteLine("Predict(input, output);");
-            w.WriteLine("return output;");
-        }
-
-        w.WriteLine();
-        w.WriteLine("/// <summary>Runs the model on a batch of images (NHWC, preprocessed) into <paramref name=\"output\"/> (batch × OutputLength floats).</summary>");
-        w.WriteLine("/// <exception cref=\"global::System.ArgumentException\">The input length is not a positive multiple of <see cref=\"InputLength\"/>, or the output length does not match.</exception>");
-        w.WriteLine("/// <exception cref=\"global::System.ObjectDisposedException\">The model was disposed.</exception>");
-        w.WriteLine(FullyOptimized);
-        using (w.Block("public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)"))
-        {
-            w.WriteLine("int batch = CheckInput(input);");
-            w.WriteLine("long expected = (long)batch * OutputLength;");
-            using (w.Block("if (output.Length != expected)"))
-            {
-                w.WriteLine("throw new global::System.ArgumentException(");
-                w.WriteLine("    $\"Expected an output of {expected} floats ({batch} images × {OutputLength}), but found {output.Length}.\", nameof(output));");
-            }
-
-            w.WriteLine();
-            using (w.Block("lock (_gate)"))
-            {
-                w.WriteLine("ThrowIfDisposed();");
-                using (w.Block("for (int start = 0; start < batch; start += _chunk)"))
-                {
-                    w.WriteLine("int count = global::System.Math.Min(_chunk, batch - start);");
-                    w.WriteLine("RunChunk(input.Slice(start * InputLength, count * InputLength), output.Slice(start * OutputLength, count * OutputLength), count, observer: null);");
-                }
-            }
-        }
-
-        w.WriteLine();
-        w.WriteLine("/// <summary>");
-        w.WriteLine("/// Runs one image step by step and passes each fused step's output (named by the Keras layer it ends");
-        w.WriteLine("/// with) to <paramref name=\"observer\"/>, for finding the first layer that differs from a reference.");
-        w.WriteLine("/// Slower than <see cref=\"Predict(global::System.ReadOnlySpan{float})\"/>; returns the model's output.");
-        w.WriteLine("/// </summary>");
-        using (w.Block("public float[] Trace(global::System.ReadOnlySpan<float> image, global::Xception.Compiler.Runtime.StepObserver observer)"))
-        {
-            using (w.Block("if (observer is null)"))
-            {
-                w.WriteLine("throw new global::System.ArgumentNullException(nameof(observer));");
-            }
-
-            w.WriteLine();
-            using (w.Block("if (CheckInput(image) != 1)"))
-            {
-                w.WriteLine("throw new global::System.ArgumentException($\"Trace runs one image of {InputLength} floats, but found {image.Length}.\", nameof(image));");
-            }
-
-            w.WriteLine();
-            w.WriteLine("var output = new float[OutputLength];");
-            using (w.Block("lock (_gate)"))
-            {
-                w.WriteLine("ThrowIfDisposed();");
-                w.WriteLine("RunChunk(image, output, 1, observer);");
-            }
-
-            w.WriteLine();
-            w.WriteLine("return output;");
-        }
-
-        w.WriteLine();
-        using (w.Block("private void ThrowIfDisposed()"))
-        {
-            using (w.Block("if (_disposed)"))
-            {
-                w.WriteLine("throw new global::System.ObjectDisposedException(" + String(plan.ClassName) + ");");
-            }
-        }
-
-        w.WriteLine();
-        w.WriteLine(FullyOptimized);
-        using (w.Block("private int CheckInput(global::System.ReadOnlySpan<float> input)"))
-        {
-            w.WriteLine("ThrowIfDisposed();");
-            using (w.Block("if (input.Length == 0 || input.Length % InputLength != 0)"))
-            {
-                w.WriteLine("throw new global::System.ArgumentException(");
-                w.WriteLine("    $\"Expected the input length to be a positive multiple of {InputLength} (one image is {InputHeight}×{InputWidth}×{InputChannels}, NHWC), but found {input.Length}.\", nameof(input));");
-            }
-
-            w.WriteLine();
-            w.WriteLine("return input.Length / InputLength;");
-        }
-
-        w.WriteLine();
-    }
-
-    private static void WriteRunChunk(SourceWriter w, ExecutionPlan plan)
-    {
-        Dictionary<string, StepType> stepTypes = StepTypes(plan);
-        w.WriteLine(FullyOptimized);
-        using (w.Block("private void RunChunk(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch, global::Xception.Compiler.Runtime.StepObserver? observer)"))
-        {
-            w.WriteLine("_backend.WriteInput(InputSlot, input);");
-            foreach (PlannedStep step in plan.Steps)
-            {
-                w.WriteLine();
-                w.WriteLine("// [" + Int(step.Number) + "] " + Comment(StepDescriptions.Describe(step)));
-                w.WriteLine(StepCall(step, stepTypes));
-                w.WriteLine("if (observer is not null) Observe(observer, " + Int(step.Number) + ", " + String(step.OutputLayer) + ", " + Int(step.Destination) + ", " + ShapeArguments(step.Output) + ");");
-            }
-
-            w.WriteLine();
-            w.WriteLine("_backend.ReadOutput(OutputSlot, output);");
-        }
-
-        w.WriteLine();
-        w.WriteLine("/// <summary>Reads one step's output for <see cref=\"Trace\"/> (allocates: a debugging path, not the hot one).</summary>");
-        using (w.Block("private void Observe(global::Xception.Compiler.Runtime.StepObserver observer, int step, string layer, int slot, params int[] shape)"))
-        {
-            w.WriteLine("int length = 1;");
-            w.WriteLine("foreach (int d in shape) length *= d;");
-            w.WriteLine("var values = new float[length];");
-            w.WriteLine("_backend.ReadOutput(slot, values);");
-            w.WriteLine("observer(step, layer, shape, values);");
-        }
-
-        w.WriteLine();
-        WriteStepTypes(w, stepTypes);
-    }
-
-    /// <summary>One struct per distinct convolution shape, named after the first step that has it.</summary>
-    private sealed class StepType
-    {
-        public StepType(string name, PlannedStep first)
-        {
-            Name = name;
-            First = first;
-        }
-
-        public string Name { get; }
-
-        public PlannedStep First { get; }
-
-        public List<int> Steps { get; } = new();
-    }
-
-    private static Dictionary<string, StepType> StepTypes(ExecutionPlan plan)
-    {
-        var types = new Dictionary<string, StepType>(System.StringComparer.Ordinal);
-        foreach (PlannedStep step in plan.Steps)
-        {
-            if (step.Kind is not (StepKind.Conv2D or StepKind.SeparableConv))
-            {
-                continue;
-            }
-
-            string key = StepTypeKey(step);
-            if (!types.TryGetValue(key, out StepType? type))
-            {
-                type = new StepType("Step" + Int(step.Number) + "Shape", step);
-                types.Add(key, type);
-            }
-
-            type.Steps.Add(step.Number);
-        }
-
-        return types;
-    }
-
-    /// <summary>
-    /// The step shape types: the CPU backend's convolution kernels are generic over them, so the JIT compiles
-    /// one copy of each kernel per shape, with every dimension and flag below a constant it folds.
-    /// </summary>
-    private static void WriteStepTypes(SourceWriter w, Dictionary<string, StepType> stepTypes)
-    {
-        var ordered = new List<StepType>(stepTypes.Values);
-        ordered.Sort((a, b) => a.First.Number.CompareTo(b.First.Number));
-        bool first = true;
-        foreach (StepType type in ordered)
-        {
-            if (!first)
-            {
-                w.WriteLine();
-            }
-
-            first = false;
-            PlannedStep s = type.First;
-            string kind = s.Kind == StepKind.Conv2D ? "Conv2D" : "SeparableConv";
-            var numbers = new List<string>();
-            foreach (int number in type.Steps)
-            {
-                numbers.Add("[" + Int(number) + "]");
-            }
-
-            w.WriteLine("/// <summary>The shape of step" + (numbers.Count > 1 ? "s " : " ") + string.Join(", ", numbers) + " as JIT-time constants.</summary>");
-            using (w.Block("private readonly struct " + type.Name + " : " + Execution + ".I" + kind + "Step"))
-            {
-                using (w.Block("public static " + Execution + "." + kind + "Shape Shape"))
-                {
-                    w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
-                    w.WriteLine("get => new(" + ConvolutionShapeArguments(s) + ");");
-                }
-            }
-        }
-
-        if (!first)
-        {
-            w.WriteLine();
-        }
-    }
-
-    private static string StepTypeKey(PlannedStep s) => s.Kind + ": " + ConvolutionShapeArguments(s);
-
-    private static string ConvolutionShapeArguments(PlannedStep s) =>
-        "InHeight: " + Int(s.Input.Height) + ", InWidth: " + Int(s.Input.Width)
-        + ", InChannels: " + Int(s.Input.Channels) + ", OutHeight: " + Int(s.Output.Height) + ", OutWidth: " + Int(s.Output.Width)
-        + ", OutChannels: " + Int(s.Output.Channels) + ", KernelHeight: " + Int(s.KernelHeight) + ", KernelWidth: " + Int(s.KernelWidth)
-        + ", StrideHeight: " + Int(s.StrideHeight) + ", StrideWidth: " + Int(s.StrideWidth) + ", PadTop: " + Int(s.PadTop) + ", PadLeft: " + Int(s.PadLeft)
-        + ", ReluInput: " + Flag(s.ReluInput) + ", ReluOutput: " + Flag(s.ReluOutput) + ", HasResidual: " + Flag(s.HasResidual);
-
-    private static string ShapeArguments(TensorShape shape) => shape.IsFlat
-        ? Int(shape.Channels)
-        : Int(shape.Height) + ", " + Int(shape.Width) + ", " + Int(shape.Channels);
-
-    private static string StepCall(PlannedStep s, Dictionary<string, StepType> stepTypes)
-    {
-        string n = Int(s.Number);
-        string slots = "batch, source: " + Int(s.Source) + ", destination: " + Int(s.Destination);
-        string residual = ", residual: " + Int(s.Residual);
-        string reluIn = Flag(s.ReluInput);
-        string reluOut = Flag(s.ReluOutput);
-        string hasResidual = Flag(s.HasResidual);
-        switch (s.Kind)
-        {
-            case StepKind.Conv2D:
-            case StepKind.SeparableConv:
-                string method = s.Kind == StepKind.Conv2D ? "Conv2D" : "SeparableConv";
-                string weights = s.Kind == StepKind.Conv2D ? "_w" + n + ", _b" + n : "_dw" + n + ", _pw" + n + ", _b" + n;
-                return "_backend." + method + "<" + stepTypes[StepTypeKey(s)].Name + ">(" + slots + residual + ", " + weights + ");";
-            case StepKind.DepthwiseConv:
-                return "_backend.DepthwiseConv(new " + Execution + ".DepthwiseConvShape(InHeight: " + Int(s.Input.Height) + ", InWidth: " + Int(s.Input.Width)
-                    + ", Channels: " + Int(s.Input.Channels) + ", OutHeight: " + Int(s.Output.Height) + ", OutWidth: " + Int(s.Output.Width)
-                    + ", KernelHeight: " + Int(s.KernelHeight) + ", KernelWidth: " + Int(s.KernelWidth)
-                    + ", StrideHeight: " + Int(s.StrideHeight) + ", StrideWidth: " + Int(s.StrideWidth) + ", PadTop: " + Int(s.PadTop) + ", PadLeft: " + Int(s.PadLeft)
-                    + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + ", HasResidual: " + hasResidual + "), " + slots + residual + ", _w" + n + ", _b" + n + ");";
-            case StepKind.MaxPool:
-                return "_backend.MaxPool(new " + Execution + ".MaxPoolShape(InHeight: " + Int(s.Input.Height) + ", InWidth: " + Int(s.Input.Width)
-                    + ", Channels: " + Int(s.Input.Channels) + ", OutHeight: " + Int(s.Output.Height) + ", OutWidth: " + Int(s.Output.Width)
-                    + ", PoolHeight: " + Int(s.KernelHeight) + ", PoolWidth: " + Int(s.KernelWidth)
-                    + ", StrideHeight: " + Int(s.StrideHeight) + ", StrideWidth: " + Int(s.StrideWidth) + ", PadTop: " + Int(s.PadTop) + ", PadLeft: " + Int(s.PadLeft)
-                    + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + ", HasResidual: " + hasResidual + "), " + slots + residual + ");";
-            case StepKind.Elementwise:
-                bool scaleShift = s.BatchNormWeights >= 0;
-                string handles = scaleShift
-                    ? "_scale" + n + ", _shift" + n
-                    : Execution + ".WeightHandle.None, " + Execution + ".WeightHandle.None";
-                return "_backend.Elementwise(new " + Execution + ".ElementwiseShape(Length: " + Int(s.Output.Length) + ", Channels: " + Int(s.Output.Channels)
-                    + ", HasScaleShift: " + Flag(scaleShift) + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + ", HasResidual: " + hasResidual + "), "
-                    + slots + residual + ", " + handles + ");";
-            case StepKind.GlobalPool:
-                return "_backend.GlobalPool(new " + Execution + ".GlobalPoolShape(Height: " + Int(s.Input.Height) + ", Width: " + Int(s.Input.Width)
-                    + ", Channels: " + Int(s.Input.Channels) + ", IsMax: " + Flag(s.IsMax) + ", ReluInput: " + reluIn + "), " + slots + ");";
-            case StepKind.Dense:
-                return "_backend.Dense(new " + Execution + ".DenseShape(InFeatures: " + Int(s.Input.Channels) + ", OutFeatures: " + Int(s.Output.Channels)
-                    + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + "), " + slots + ", _w" + n + ", _b" + n + ");";
-            default:
-                return "_backend.Softmax(new " + Execution + ".SoftmaxShape(Length: " + Int(s.Output.Length) + "), " + slots + ");";
-        }
-    }
-
-    private static string Flag(bool value) => value ? "1" : "0";
-
-    private static void WriteDispose(SourceWriter w)
-    {
-        w.WriteLine("/// <summary>Releases the backend and its buffers. Calling it again does nothing.</summary>");
-        using (w.Block("public void Dispose()"))
-        {
-            using (w.Block("lock (_gate)"))
-            {
-                using (w.Block("if (_disposed)"))
-                {
-                    w.WriteLine("return;");
-                }
-
-                w.WriteLine();
-                w.WriteLine("_disposed = true;");
-                w.WriteLine("_backend.Dispose();");
-            }
-        }
-    }
-
-    private static List<string> Handles(PlannedStep s)
-    {
-        string n = Int(s.Number);
-        return s.Kind switch
-        {
-            StepKind.Conv2D or StepKind.DepthwiseConv or StepKind.Dense => new List<string> { "_w" + n, "_b" + n },
-            StepKind.SeparableConv => new List<string> { "_dw" + n, "_pw" + n, "_b" + n },
-            StepKind.Elementwise when s.BatchNormWeights >= 0 => new List<string> { "_scale" + n, "_shift" + n },
-            _ => new List<string>(),
-        };
     }
 }

@@ -11,9 +11,9 @@ internal static class StepDescriptions
     {
         var sb = new StringBuilder();
         sb.Append(s.Anchor).Append(": ");
-        if (s.ReluInputLayer is not null)
+        if (s.Fusion.ReluInputLayer is not null)
         {
-            sb.Append("relu (").Append(s.ReluInputLayer).Append(") → ");
+            sb.Append("relu (").Append(s.Fusion.ReluInputLayer).Append(") → ");
         }
 
         switch (s.Kind)
@@ -31,13 +31,13 @@ internal static class StepDescriptions
                 sb.Append("max pool ").Append(Window(s));
                 break;
             case StepKind.Elementwise:
-                if (s.BatchNormLayer is not null)
+                if (s.Fusion.BatchNormLayer is not null)
                 {
-                    sb.Append("BN ").Append(s.BatchNormLayer).Append(" as scale/shift");
+                    sb.Append("BN ").Append(s.Fusion.BatchNormLayer).Append(" as scale/shift");
                 }
                 else if (s.HasResidual)
                 {
-                    sb.Append(s.SourceLayer).Append(" + ").Append(s.ResidualLayer);
+                    sb.Append(s.SourceLayer).Append(" + ").Append(s.Fusion.ResidualLayer);
                 }
                 else
                 {
@@ -58,28 +58,28 @@ internal static class StepDescriptions
 
         if (s.Kind is StepKind.Conv2D or StepKind.SeparableConv or StepKind.DepthwiseConv or StepKind.Dense)
         {
-            if (s.BatchNormLayer is not null)
+            if (s.Fusion.BatchNormLayer is not null)
             {
-                sb.Append(", BN ").Append(s.BatchNormLayer).Append(" folded");
+                sb.Append(", BN ").Append(s.Fusion.BatchNormLayer).Append(" folded");
             }
-            else if (s.UseBias)
+            else if (s.Weights.Bias is not null)
             {
                 sb.Append(", bias");
             }
         }
 
-        if (s.HasResidual && !(s.Kind == StepKind.Elementwise && s.BatchNormLayer is null))
+        if (s.HasResidual && !(s.Kind == StepKind.Elementwise && s.Fusion.BatchNormLayer is null))
         {
-            sb.Append(", + ").Append(s.ResidualLayer).Append(" residual (").Append(s.AddLayer).Append(')');
+            sb.Append(", + ").Append(s.Fusion.ResidualLayer).Append(" residual (").Append(s.Fusion.AddLayer).Append(')');
         }
-        else if (s.Kind == StepKind.Elementwise && s.AddLayer is not null)
+        else if (s.Kind == StepKind.Elementwise && s.Fusion.AddLayer is not null)
         {
-            sb.Append(" (").Append(s.AddLayer).Append(')');
+            sb.Append(" (").Append(s.Fusion.AddLayer).Append(')');
         }
 
-        if (s.ReluOutput)
+        if (s.Fusion.ReluOutput)
         {
-            sb.Append(s.ReluOutputLayer is null ? ", ReLU" : ", ReLU (" + s.ReluOutputLayer + ")");
+            sb.Append(s.Fusion.ReluOutputLayer is null ? ", ReLU" : ", ReLU (" + s.Fusion.ReluOutputLayer + ")");
         }
 
         return Finish(sb, s, withShapes: true);
@@ -103,21 +103,21 @@ internal static class StepDescriptions
     private static string Window(PlannedStep s)
     {
         var sb = new StringBuilder();
-        sb.Append(ShapeFormat.Dims(s.KernelHeight, s.KernelWidth));
-        if (s.StrideHeight != 1 || s.StrideWidth != 1)
+        sb.Append(ShapeFormat.Dims(s.Window.KernelHeight, s.Window.KernelWidth));
+        if (s.Window.StrideHeight != 1 || s.Window.StrideWidth != 1)
         {
-            sb.Append('/').Append(Int(s.StrideHeight));
-            if (s.StrideWidth != s.StrideHeight)
+            sb.Append('/').Append(Int(s.Window.StrideHeight));
+            if (s.Window.StrideWidth != s.Window.StrideHeight)
             {
-                sb.Append('×').Append(Int(s.StrideWidth));
+                sb.Append('×').Append(Int(s.Window.StrideWidth));
             }
         }
 
-        sb.Append(s.SamePadding ? " same" : " valid");
-        if (s.PadTop + s.PadBottom + s.PadLeft + s.PadRight > 0)
+        sb.Append(s.Window.SamePadding ? " same" : " valid");
+        if (s.Window.PadTop + s.Window.PadBottom + s.Window.PadLeft + s.Window.PadRight > 0)
         {
-            sb.Append(" (pad top ").Append(Int(s.PadTop)).Append(" bottom ").Append(Int(s.PadBottom))
-                .Append(", left ").Append(Int(s.PadLeft)).Append(" right ").Append(Int(s.PadRight)).Append(')');
+            sb.Append(" (pad top ").Append(Int(s.Window.PadTop)).Append(" bottom ").Append(Int(s.Window.PadBottom))
+                .Append(", left ").Append(Int(s.Window.PadLeft)).Append(" right ").Append(Int(s.Window.PadRight)).Append(')');
         }
 
         return sb.ToString();

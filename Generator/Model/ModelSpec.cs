@@ -33,33 +33,85 @@ internal enum DenseActivation
 
 /// <summary>
 /// One layer of the expanded description (repeat blocks already unrolled). Attributes an op does
-/// not have keep their defaults. For <c>max_pool2d</c> the pool size is stored as the kernel.
+/// not have keep their defaults.
 /// </summary>
-internal sealed record LayerSpec(
-    string Name,
-    LayerOp Op,
-    EquatableArray<string> Inputs,
-    int Filters,
-    int KernelHeight,
-    int KernelWidth,
-    int StrideHeight,
-    int StrideWidth,
-    Padding Padding,
-    bool UseBias,
-    int DepthMultiplier,
-    double Epsilon,
-    int Units,
-    DenseActivation Activation,
-    int Height,
-    int Width,
-    int Channels,
-    int MinSize,
-    SourceSpan NameSpan,
-    EquatableArray<SourceSpan> InputSpans,
-    SourceSpan ShapeSpan)
+internal sealed record LayerSpec
 {
+    public required string Name { get; init; }
+
+    public required LayerOp Op { get; init; }
+
+    /// <summary>The layers it reads, by name; an input layer reads none.</summary>
+    public required EquatableArray<string> Inputs { get; init; }
+
+    /// <summary>Convolutions: output channels (separable: of the pointwise part).</summary>
+    public int Filters { get; init; }
+
+    /// <summary>Convolutions and max pools (the pool size is stored as the kernel).</summary>
+    public LayerWindow Window { get; init; } = LayerWindow.None;
+
+    public bool UseBias { get; init; } = true;
+
+    public int DepthMultiplier { get; init; } = 1;
+
+    /// <summary>BatchNormalization's epsilon.</summary>
+    public double Epsilon { get; init; }
+
+    /// <summary>Dense: output features and the activation after them.</summary>
+    public int Units { get; init; }
+
+    public DenseActivation Activation { get; init; }
+
+    /// <summary>Input layers: the image shape they declare.</summary>
+    public DeclaredInput Shape { get; init; } = DeclaredInput.None;
+
+    /// <summary>Where the layer's name, inputs and shape are written, for diagnostics.</summary>
+    public required LayerSpans Spans { get; init; }
+
     /// <summary>True for the ops whose weights Keras stores (they take part in load-by-order).</summary>
     public bool HasWeights => OpTable.Get(Op).HasWeights;
+}
+
+/// <summary>A convolution's or pool's kernel (or pool size), strides and padding.</summary>
+internal sealed record LayerWindow
+{
+    public static LayerWindow None { get; } = new() { KernelHeight = 0, KernelWidth = 0, StrideHeight = 1, StrideWidth = 1, Padding = Padding.Valid };
+
+    public required int KernelHeight { get; init; }
+
+    public required int KernelWidth { get; init; }
+
+    public required int StrideHeight { get; init; }
+
+    public required int StrideWidth { get; init; }
+
+    public required Padding Padding { get; init; }
+}
+
+/// <summary>The image an input layer declares: (height, width, channels), and the smallest size it accepts (0: any).</summary>
+internal sealed record DeclaredInput
+{
+    public static DeclaredInput None { get; } = new() { Height = 0, Width = 0, Channels = 0, MinSize = 0 };
+
+    public required int Height { get; init; }
+
+    public required int Width { get; init; }
+
+    public required int Channels { get; init; }
+
+    public required int MinSize { get; init; }
+}
+
+/// <summary>Where a layer's name, each of its inputs, and (input layers) its shape are written in the description.</summary>
+internal sealed record LayerSpans
+{
+    public static LayerSpans None { get; } = new() { Name = SourceSpan.None, Inputs = EquatableArray<SourceSpan>.Empty, Shape = SourceSpan.None };
+
+    public required SourceSpan Name { get; init; }
+
+    public required EquatableArray<SourceSpan> Inputs { get; init; }
+
+    public required SourceSpan Shape { get; init; }
 }
 
 /// <summary>A parsed model description: everything the planner needs, value-equatable.</summary>

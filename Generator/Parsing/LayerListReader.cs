@@ -122,14 +122,14 @@ internal static class LayerListReader
         for (int i = 0; i < layers.Count; i++)
         {
             LayerSpec layer = layers[i];
-            if (layer.Op == LayerOp.Input || layer.Inputs.Count > 0 || layer.InputSpans.Count > 0)
+            if (layer.Op == LayerOp.Input || layer.Inputs.Count > 0 || layer.Spans.Inputs.Count > 0)
             {
                 continue;
             }
 
             if (i == 0)
             {
-                ctx.Report(DiagnosticDescriptors.MissingAttribute, layer.NameSpan, "Layer '" + layer.Name + "' (the first layer, so it has no previous layer to read)", "inputs");
+                ctx.Report(DiagnosticDescriptors.MissingAttribute, layer.Spans.Name, "Layer '" + layer.Name + "' (the first layer, so it has no previous layer to read)", "inputs");
                 continue;
             }
 

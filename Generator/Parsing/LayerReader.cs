@@ -183,9 +183,21 @@ internal static class LayerReader
             return null;
         }
 
-        var spec = new LayerSpec(
-            name, op, inputs.ToEquatableArray(), filters, kh, kw, sh, sw, padding, useBias, depthMultiplier, epsilon, units, activation,
-            height, width, channels, minSize, nameSpan, inputSpans.ToEquatableArray(), shapeSpan);
+        var spec = new LayerSpec
+        {
+            Name = name,
+            Op = op,
+            Inputs = inputs.ToEquatableArray(),
+            Filters = filters,
+            Window = new LayerWindow { KernelHeight = kh, KernelWidth = kw, StrideHeight = sh, StrideWidth = sw, Padding = padding },
+            UseBias = useBias,
+            DepthMultiplier = depthMultiplier,
+            Epsilon = epsilon,
+            Units = units,
+            Activation = activation,
+            Shape = new DeclaredInput { Height = height, Width = width, Channels = channels, MinSize = minSize },
+            Spans = new LayerSpans { Name = nameSpan, Inputs = inputSpans.ToEquatableArray(), Shape = shapeSpan },
+        };
         return new LayerEntry(spec);
     }
 

@@ -7,14 +7,6 @@ namespace Xception.Compiler.Generator.Parsing;
 /// <summary>Checks on the C# names a description contributes (class name, namespace).</summary>
 internal static class ModelNames
 {
-    // Members of the generated class: a model named like one of them would not compile (CS0542).
-    private static readonly string[] s_reserved =
-    {
-        "InputHeight", "InputWidth", "InputChannels", "InputLength", "OutputLength", "OutputShape", "ArenaBytesPerImage",
-        "WeightsUrl", "WeightsMd5", "WeightTable", "Load", "BackendName", "Predict", "Dispose", "RunChunk", "CheckInput",
-        "InputSlot", "OutputSlot", "SlotFloatsPerImage", "System", "Xception_Compiler",
-    };
-
     /// <summary>
     /// The longest class name or namespace accepted, in UTF-8 bytes: metadata holds names of at most 1024 bytes
     /// (CS7013), and the hint name and file paths derive from the class name, so stay well below.
@@ -53,7 +45,7 @@ internal static class ModelNames
             return "all-lowercase ASCII type names are reserved for future C# keywords (CS8981)";
         }
 
-        if (Array.IndexOf(s_reserved, name) >= 0)
+        if (Emitting.GeneratedMembers.IsReserved(name))
         {
             return "the generated class has a member of that name";
         }

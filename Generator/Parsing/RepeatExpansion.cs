@@ -25,7 +25,7 @@ internal static class RepeatExpansion
             {
                 if (--budget < 0)
                 {
-                    ctx.Report(DiagnosticDescriptors.InvalidAttributeValue, layer.Template.NameSpan, "layers", "the model description", "at most " + ModelParser.MaxLayers.ToString(CultureInfo.InvariantCulture) + " layers after expanding repeat blocks", "more");
+                    ctx.Report(DiagnosticDescriptors.InvalidAttributeValue, layer.Template.Spans.Name, "layers", "the model description", "at most " + ModelParser.MaxLayers.ToString(CultureInfo.InvariantCulture) + " layers after expanding repeat blocks", "more");
                     return;
                 }
 

@@ -33,7 +33,7 @@ internal static class BufferPlanner
                 }
             }
 
-            PlannedTensor output = tensors[steps[s].Destination];
+            PlannedTensor output = tensors[steps[s].Slots.Destination];
             long need = output.Shape.Length;
             int best = -1;
             for (int slot = 1; slot < holder.Count; slot++)

@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Globalization;
 using Xception.Compiler.Generator.Model;
 
 namespace Xception.Compiler.Generator.Planning;
@@ -28,45 +30,164 @@ internal enum StepKind
 /// <summary>
 /// One fused step: one <c>ExecutionBackend</c> call. Fusion order (as the backends compute it):
 /// out = reluOut(op(reluIn(x)) + bias + residual), with a following BatchNormalization folded
-/// into the weights. Layer names are kept for the comments of the emitted code. Weight indices
-/// are 0-based positions in the weight table (Keras load order); -1 means none.
+/// into the weights. Layer names are kept for the comments of the emitted code.
 /// </summary>
-internal sealed record PlannedStep(
-    int Number,
-    StepKind Kind,
-    string Anchor,
-    string OutputLayer,
-    TensorShape Input,
-    TensorShape Output,
-    int KernelHeight,
-    int KernelWidth,
-    int StrideHeight,
-    int StrideWidth,
-    bool SamePadding,
-    int PadTop,
-    int PadBottom,
-    int PadLeft,
-    int PadRight,
-    string? ReluInputLayer,
-    bool ReluOutput,
-    string? ReluOutputLayer,
-    int WeightLayer,
-    bool UseBias,
-    string? BatchNormLayer,
-    int BatchNormWeights,
-    double Epsilon,
-    string? ResidualLayer,
-    string? AddLayer,
-    bool IsMax,
-    string SourceLayer,
-    int Source,
-    int Destination,
-    int Residual)
+internal sealed record PlannedStep
 {
-    public bool ReluInput => ReluInputLayer is not null;
+    /// <summary>1-based, in execution order; also the suffix of the step's weight fields and shape struct.</summary>
+    public required int Number { get; init; }
 
-    public bool HasResidual => Residual >= 0;
+    public required StepKind Kind { get; init; }
+
+    /// <summary>The layer whose op the step runs (the one it is scheduled by, in Keras order).</summary>
+    public required string Anchor { get; init; }
+
+    /// <summary>The layer whose output the step's output is (the last layer fused into it).</summary>
+    public required string OutputLayer { get; init; }
+
+    /// <summary>The tensor the step reads (a layer name, or a partial sum).</summary>
+    public required string SourceLayer { get; init; }
+
+    public required TensorShape Input { get; init; }
+
+    public required TensorShape Output { get; init; }
+
+    public StepWindow Window { get; init; } = StepWindow.None;
+
+    public StepFusion Fusion { get; init; } = StepFusion.None;
+
+    public StepWeights Weights { get; init; } = StepWeights.None;
+
+    /// <summary>Tensor ids while planning steps; arena slots once the buffer plan has placed them.</summary>
+    public required StepSlots Slots { get; init; }
+
+    /// <summary>Global pool: max rather than average.</summary>
+    public bool IsMax { get; init; }
+
+    public bool ReluInput => Fusion.ReluInputLayer is not null;
+
+    public bool HasResidual => Slots.Residual >= 0;
 }
+
+/// <summary>The window of a convolution or pool: kernel, strides and the pads the input's padding gives.</summary>
+internal sealed record StepWindow
+{
+    public static StepWindow None { get; } = new()
+    {
+        KernelHeight = 0, KernelWidth = 0, StrideHeight = 0, StrideWidth = 0, SamePadding = false, PadTop = 0, PadBottom = 0, PadLeft = 0, PadRight = 0,
+    };
+
+    public required int KernelHeight { get; init; }
+
+    public required int KernelWidth { get; init; }
+
+    public required int StrideHeight { get; init; }
+
+    public required int StrideWidth { get; init; }
+
+    public required bool SamePadding { get; init; }
+
+    public required int PadTop { get; init; }
+
+    public required int PadBottom { get; init; }
+
+    public required int PadLeft { get; init; }
+
+    public required int PadRight { get; init; }
+}
+
+/// <summary>
+/// What is fused around a step's op: a ReLU before it, a BatchNormalization folded into its weights, a residual
+/// added and a ReLU after it, by the names of the layers they come from.
+/// </summary>
+internal sealed record StepFusion
+{
+    public static StepFusion None { get; } = new();
+
+    /// <summary>The ReLU layer applied to the input (its prologue), or null.</summary>
+    public string? ReluInputLayer { get; init; }
+
+    /// <summary>A ReLU on the output: a relu layer, or a dense layer's relu activation (then without a layer name).</summary>
+    public bool ReluOutput { get; init; }
+
+    public string? ReluOutputLayer { get; init; }
+
+    /// <summary>The BatchNormalization folded into the weights (or, on an elementwise step, applied as scale and shift).</summary>
+    public string? BatchNormLayer { get; init; }
+
+    public double Epsilon { get; init; }
+
+    /// <summary>The layer added as the residual, and the add layer that adds it.</summary>
+    public string? ResidualLayer { get; init; }
+
+    public string? AddLayer { get; init; }
+}
+
+/// <summary>One dataset of the loaded weights: the layer's position in the weight table (Keras load order) and the dataset's within it.</summary>
+internal readonly record struct WeightRef(int Layer, int Dataset);
+
+/// <summary>
+/// What a step uploads, from which datasets, into which fields of the generated class. The datasets are
+/// located once, here, in Keras's dataset order (kernel, bias; depthwise, pointwise, bias; gamma, beta,
+/// moving mean, moving variance); the fields are named by kind and step number (<c>_pw12</c>).
+/// </summary>
+internal sealed record StepWeights
+{
+    public const string KernelPrefix = "_w";
+    public const string BiasPrefix = "_b";
+    public const string DepthwisePrefix = "_dw";
+    public const string PointwisePrefix = "_pw";
+    public const string ScalePrefix = "_scale";
+    public const string ShiftPrefix = "_shift";
+
+    public static StepWeights None { get; } = new();
+
+    /// <summary>Separable convolutions: the depthwise kernel, uploaded as is.</summary>
+    public WeightRef? Depthwise { get; init; }
+
+    public string? DepthwiseField { get; init; }
+
+    /// <summary>The kernel the BatchNormalization folds into (the pointwise one of a separable convolution).</summary>
+    public WeightRef? Kernel { get; init; }
+
+    public string? KernelField { get; init; }
+
+    /// <summary>The layer's own bias; null when it has none (a zero bias, or the folded BatchNormalization's).</summary>
+    public WeightRef? Bias { get; init; }
+
+    public string? BiasField { get; init; }
+
+    /// <summary>The BatchNormalization's position in the weight table (datasets gamma, beta, moving mean, moving variance); -1 for none.</summary>
+    public int BatchNorm { get; init; } = -1;
+
+    /// <summary>Elementwise steps: the BatchNormalization as a per-channel scale and shift.</summary>
+    public string? ScaleField { get; init; }
+
+    public string? ShiftField { get; init; }
+
+    /// <summary>The handle fields, in upload order; empty when the step has no weights.</summary>
+    public List<string> Fields
+    {
+        get
+        {
+            var fields = new List<string>();
+            foreach (string? name in new[] { DepthwiseField, KernelField, BiasField, ScaleField, ShiftField })
+            {
+                if (name is not null)
+                {
+                    fields.Add(name);
+                }
+            }
+
+            return fields;
+        }
+    }
+
+    public WeightRef BatchNormDataset(int dataset) => new(BatchNorm, dataset);
+}
+
+/// <summary>The slots (tensor ids while planning) a step reads, writes and adds as residual; -1: no residual.</summary>
+internal readonly record struct StepSlots(int Source, int Destination, int Residual);
 
 /// <summary>One slot of the activation arena: its size per image and the tensors that live in it, in order.</summary>
 internal sealed record BufferSlot(int Index, long FloatsPerImage, EquatableArray<string> Tensors);

@@ -50,8 +50,8 @@ internal sealed class ModelGraph
         {
             if (byName.TryGetValue(layers[i].Name, out int first))
             {
-                sink.Report(DiagnosticDescriptors.DuplicateLayerName, layers[i].NameSpan, layers[i].Name,
-                    (layers[first].NameSpan.StartLine + 1).ToString(CultureInfo.InvariantCulture));
+                sink.Report(DiagnosticDescriptors.DuplicateLayerName, layers[i].Spans.Name, layers[i].Name,
+                    (layers[first].Spans.Name.StartLine + 1).ToString(CultureInfo.InvariantCulture));
             }
             else
             {
@@ -78,7 +78,7 @@ internal sealed class ModelGraph
                 }
                 else
                 {
-                    SourceSpan span = j < layer.InputSpans.Count ? layer.InputSpans[j] : layer.NameSpan;
+                    SourceSpan span = j < layer.Spans.Inputs.Count ? layer.Spans.Inputs[j] : layer.Spans.Name;
                     sink.Report(DiagnosticDescriptors.UnknownLayerReference, span, layer.Name, layer.Inputs[j]);
                     inputs[i][j] = -1;
                 }
@@ -109,7 +109,7 @@ internal sealed class ModelGraph
 
         if (inputLayers.Count != 1)
         {
-            SourceSpan where = inputLayers.Count > 1 ? layers[inputLayers[1]].NameSpan : spec.NameSpan;
+            SourceSpan where = inputLayers.Count > 1 ? layers[inputLayers[1]].Spans.Name : spec.NameSpan;
             sink.Report(DiagnosticDescriptors.InputLayerCount, where, inputLayers.Count.ToString(CultureInfo.InvariantCulture));
             return null;
         }
@@ -142,7 +142,7 @@ internal sealed class ModelGraph
                 names.Add("'" + layers[s].Name + "'");
             }
 
-            SourceSpan where = sinks.Count > 1 ? layers[sinks[sinks.Count - 1]].NameSpan : spec.NameSpan;
+            SourceSpan where = sinks.Count > 1 ? layers[sinks[sinks.Count - 1]].Spans.Name : spec.NameSpan;
             sink.Report(DiagnosticDescriptors.OutputCount, where, sinks.Count.ToString(CultureInfo.InvariantCulture), sinks.Count == 0 ? "none" : string.Join(", ", names));
             return null;
         }
@@ -262,7 +262,7 @@ internal sealed class ModelGraph
                         }
 
                         names.Add(layers[node].Name);
-                        sink.Report(DiagnosticDescriptors.GraphCycle, layers[node].NameSpan, layers[node].Name,
+                        sink.Report(DiagnosticDescriptors.GraphCycle, layers[node].Spans.Name, layers[node].Name,
                             string.Join(" ← ", names));
                         return true;
                     }

@@ -62,11 +62,10 @@ internal static class ModelPlanner
         var placed = new List<PlannedStep>(steps.Count);
         foreach (PlannedStep step in steps)
         {
+            StepSlots ids = step.Slots;
             placed.Add(step with
             {
-                Source = slotOf[step.Source],
-                Destination = slotOf[step.Destination],
-                Residual = step.Residual >= 0 ? slotOf[step.Residual] : -1,
+                Slots = new StepSlots(slotOf[ids.Source], slotOf[ids.Destination], ids.Residual >= 0 ? slotOf[ids.Residual] : -1),
             });
         }
 
@@ -98,9 +97,9 @@ internal static class ModelPlanner
             TableFileName: WeightTableParser.FileName(table.FilePath),
             InputLayer: input.Name,
             OutputLayer: graph.Layers[graph.Output].Name,
-            InputHeight: input.Height,
-            InputWidth: input.Width,
-            InputChannels: input.Channels,
+            InputHeight: input.Shape.Height,
+            InputWidth: input.Shape.Width,
+            InputChannels: input.Shape.Channels,
             MinHeight: minHeight,
             MinWidth: minWidth,
             OutputShape: outputDims.ToEquatableArray(),

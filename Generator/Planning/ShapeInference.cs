@@ -33,17 +33,17 @@ internal static class ShapeInference
             switch (layer.Op)
             {
                 case LayerOp.Input:
-                    geometry[index] = new LayerGeometry(new TensorShape(layer.Height, layer.Width, layer.Channels, false), 0, 0, 0, 0);
+                    geometry[index] = new LayerGeometry(new TensorShape(layer.Shape.Height, layer.Shape.Width, layer.Shape.Channels, false), 0, 0, 0, 0);
                     if (!CheckLength(sink, layer, geometry[index].Output, "its input tensor"))
                     {
                         return null;
                     }
 
-                    if (layer.MinSize > 0 && (layer.Height < layer.MinSize || layer.Width < layer.MinSize))
+                    if (layer.Shape.MinSize > 0 && (layer.Shape.Height < layer.Shape.MinSize || layer.Shape.Width < layer.Shape.MinSize))
                     {
                         (int mh, int mw) = MinimumSize(graph);
-                        sink.Report(DiagnosticDescriptors.InputBelowMinimumSize, layer.ShapeSpan, ShapeFormat.Dims(layer.Height, layer.Width), layer.Name,
-                            "min_size is " + layer.MinSize.ToString(CultureInfo.InvariantCulture), MinimumText(mh, mw));
+                        sink.Report(DiagnosticDescriptors.InputBelowMinimumSize, layer.Spans.Shape, ShapeFormat.Dims(layer.Shape.Height, layer.Shape.Width), layer.Name,
+                            "min_size is " + layer.Shape.MinSize.ToString(CultureInfo.InvariantCulture), MinimumText(mh, mw));
                         return null;
                     }
 
@@ -59,14 +59,14 @@ internal static class ShapeInference
                         return null;
                     }
 
-                    Window? h = Window.Compute(input.Height, layer.KernelHeight, layer.StrideHeight, layer.Padding);
-                    Window? w = Window.Compute(input.Width, layer.KernelWidth, layer.StrideWidth, layer.Padding);
+                    Window? h = Window.Compute(input.Height, layer.Window.KernelHeight, layer.Window.StrideHeight, layer.Window.Padding);
+                    Window? w = Window.Compute(input.Width, layer.Window.KernelWidth, layer.Window.StrideWidth, layer.Window.Padding);
                     if (h is null || w is null)
                     {
                         (int mh, int mw) = MinimumSize(graph);
-                        string what = OpTable.Get(layer.Op).Name + " " + ShapeFormat.Dims(layer.KernelHeight, layer.KernelWidth) + " 'valid' needs at least "
-                            + ShapeFormat.Dims(layer.KernelHeight, layer.KernelWidth) + " but gets " + ShapeFormat.Dims(input.Height, input.Width);
-                        sink.Report(DiagnosticDescriptors.InputBelowMinimumSize, layer.NameSpan, ShapeFormat.Dims(inputLayer.Height, inputLayer.Width), layer.Name, what, MinimumText(mh, mw));
+                        string what = OpTable.Get(layer.Op).Name + " " + ShapeFormat.Dims(layer.Window.KernelHeight, layer.Window.KernelWidth) + " 'valid' needs at least "
+                            + ShapeFormat.Dims(layer.Window.KernelHeight, layer.Window.KernelWidth) + " but gets " + ShapeFormat.Dims(input.Height, input.Width);
+                        sink.Report(DiagnosticDescriptors.InputBelowMinimumSize, layer.Spans.Name, ShapeFormat.Dims(inputLayer.Shape.Height, inputLayer.Shape.Width), layer.Name, what, MinimumText(mh, mw));
                         return null;
                     }
 
@@ -93,7 +93,7 @@ internal static class ShapeInference
                         TensorShape other = geometry[inputs[j]].Output;
                         if (other != input)
                         {
-                            sink.Report(DiagnosticDescriptors.IncompatibleAddShapes, layer.NameSpan, layer.Name, inputName, input.Text, layers[inputs[j]].Name, other.Text);
+                            sink.Report(DiagnosticDescriptors.IncompatibleAddShapes, layer.Spans.Name, layer.Name, inputName, input.Text, layers[inputs[j]].Name, other.Text);
                             return null;
                         }
                     }
@@ -156,12 +156,12 @@ internal static class ShapeInference
         int w = SearchSide(graph, height: false, limit);
         if (h > 0)
         {
-            h = Math.Max(h, input.MinSize);
+            h = Math.Max(h, input.Shape.MinSize);
         }
 
         if (w > 0)
         {
-            w = Math.Max(w, input.MinSize);
+            w = Math.Max(w, input.Shape.MinSize);
         }
 
         return (h, w);
@@ -204,8 +204,8 @@ internal static class ShapeInference
                     }
 
                     Window? window = height
-                        ? Window.Compute(input, layer.KernelHeight, layer.StrideHeight, layer.Padding)
-                        : Window.Compute(input, layer.KernelWidth, layer.StrideWidth, layer.Padding);
+                        ? Window.Compute(input, layer.Window.KernelHeight, layer.Window.StrideHeight, layer.Window.Padding)
+                        : Window.Compute(input, layer.Window.KernelWidth, layer.Window.StrideWidth, layer.Window.Padding);
                     if (window is null)
                     {
                         return false;
@@ -248,7 +248,7 @@ internal static class ShapeInference
             return true;
         }
 
-        sink.Report(DiagnosticDescriptors.InputRankMismatch, layer.NameSpan, layer.Name, OpTable.Get(layer.Op).Name, "a spatial (height, width, channels)", inputName, "a flat " + input.Text);
+        sink.Report(DiagnosticDescriptors.InputRankMismatch, layer.Spans.Name, layer.Name, OpTable.Get(layer.Op).Name, "a spatial (height, width, channels)", inputName, "a flat " + input.Text);
         return false;
     }
 
@@ -259,7 +259,7 @@ internal static class ShapeInference
             return true;
         }
 
-        sink.Report(DiagnosticDescriptors.InputRankMismatch, layer.NameSpan, layer.Name, OpTable.Get(layer.Op).Name, "a flat (features,)", inputName, input.Text + " (add a global pool first)");
+        sink.Report(DiagnosticDescriptors.InputRankMismatch, layer.Spans.Name, layer.Name, OpTable.Get(layer.Op).Name, "a flat (features,)", inputName, input.Text + " (add a global pool first)");
         return false;
     }
 
@@ -280,7 +280,7 @@ internal static class ShapeInference
             return true;
         }
 
-        sink.Report(DiagnosticDescriptors.TensorTooLarge, layer.NameSpan, layer.Name, what, shape.Text);
+        sink.Report(DiagnosticDescriptors.TensorTooLarge, layer.Spans.Name, layer.Name, what, shape.Text);
         return false;
     }
 
@@ -296,14 +296,13 @@ internal static class ShapeInference
 
             if (count > int.MaxValue)
             {
-                sink.Report(DiagnosticDescriptors.TensorTooLarge, layer.NameSpan, layer.Name, "its " + variable, ShapeFormat.Tuple(shape));
+                sink.Report(DiagnosticDescriptors.TensorTooLarge, layer.Spans.Name, layer.Name, "its " + variable, ShapeFormat.Tuple(shape));
                 return false;
             }
         }
 
         return true;
     }
-
 }
 
 /// <summary>One side of a windowed op (convolution or pooling) under TF's padding rules.</summary>

@@ -225,44 +225,50 @@ internal sealed class StepPlanner
         int stepIndex = _steps.Count;
         string outputName = denseSoftmax ? layer.Name + " (logits)" : Layer(end).Name;
         int destination = NewTensor(outputName, output, stepIndex);
-        _steps.Add(new PlannedStep(
-            Number: stepIndex + 1,
-            Kind: kind,
-            Anchor: layer.Name,
-            OutputLayer: outputName,
-            Input: input,
-            Output: output,
-            KernelHeight: layer.KernelHeight,
-            KernelWidth: layer.KernelWidth,
-            StrideHeight: layer.StrideHeight,
-            StrideWidth: layer.StrideWidth,
-            SamePadding: layer.Padding == Padding.Same,
-            PadTop: geometry.PadTop,
-            PadBottom: geometry.PadBottom,
-            PadLeft: geometry.PadLeft,
-            PadRight: geometry.PadRight,
-            ReluInputLayer: reluIn,
-            ReluOutput: reluOut,
-            ReluOutputLayer: reluOutLayer,
-            WeightLayer: layer.Op == LayerOp.BatchNorm ? -1 : _weightIndex[index],
-            UseBias: layer.UseBias && layer.HasWeights && layer.Op != LayerOp.BatchNorm,
-            BatchNormLayer: bnLayer,
-            BatchNormWeights: bnWeights,
-            Epsilon: epsilon,
-            ResidualLayer: residualLayer,
-            AddLayer: addLayer,
-            IsMax: layer.Op == LayerOp.GlobalMaxPool,
-            SourceLayer: _tensors[source].Name,
-            Source: source,
-            Destination: destination,
-            Residual: residual));
+        int weightLayer = layer.Op == LayerOp.BatchNorm ? -1 : _weightIndex[index];
+        bool useBias = layer.UseBias && layer.HasWeights && layer.Op != LayerOp.BatchNorm;
+        _steps.Add(new PlannedStep
+        {
+            Number = stepIndex + 1,
+            Kind = kind,
+            Anchor = layer.Name,
+            OutputLayer = outputName,
+            SourceLayer = _tensors[source].Name,
+            Input = input,
+            Output = output,
+            Window = new StepWindow
+            {
+                KernelHeight = layer.Window.KernelHeight,
+                KernelWidth = layer.Window.KernelWidth,
+                StrideHeight = layer.Window.StrideHeight,
+                StrideWidth = layer.Window.StrideWidth,
+                SamePadding = layer.Window.Padding == Padding.Same,
+                PadTop = geometry.PadTop,
+                PadBottom = geometry.PadBottom,
+                PadLeft = geometry.PadLeft,
+                PadRight = geometry.PadRight,
+            },
+            Fusion = new StepFusion
+            {
+                ReluInputLayer = reluIn,
+                ReluOutput = reluOut,
+                ReluOutputLayer = reluOutLayer,
+                BatchNormLayer = bnLayer,
+                Epsilon = epsilon,
+                ResidualLayer = residualLayer,
+                AddLayer = addLayer,
+            },
+            Weights = Weights(kind, stepIndex + 1, weightLayer, useBias, bnWeights),
+            Slots = new StepSlots(source, destination, residual),
+            IsMax = layer.Op == LayerOp.GlobalMaxPool,
+        });
 
         if (denseSoftmax)
         {
             Read(destination);
             int softmaxIndex = _steps.Count;
             int probabilities = NewTensor(layer.Name, output, softmaxIndex);
-            _steps.Add(Simple(softmaxIndex, StepKind.Softmax, layer.Name, output, destination, probabilities, -1, null, null, _tensors[destination].Name));
+            _steps.Add(Simple(softmaxIndex, StepKind.Softmax, layer.Name, output, destination, probabilities, -1, _tensors[destination].Name));
             end = index;
             destination = probabilities;
         }
@@ -307,8 +313,12 @@ internal sealed class StepPlanner
             int stepIndex = _steps.Count;
             string name = last ? Layer(end).Name : layer.Name + " (partial sum " + j.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";
             int destination = NewTensor(name, shape, stepIndex);
-            _steps.Add(Simple(stepIndex, StepKind.Elementwise, layer.Name, shape, current, destination, other, Layer(inputs[j]).Name, reluOutLayer, currentName)
-                with { AddLayer = layer.Name, OutputLayer = Layer(end).Name, ReluOutput = reluOutLayer is not null });
+            PlannedStep sum = Simple(stepIndex, StepKind.Elementwise, layer.Name, shape, current, destination, other, currentName);
+            _steps.Add(sum with
+            {
+                OutputLayer = Layer(end).Name,
+                Fusion = new StepFusion { ReluOutput = reluOutLayer is not null, ReluOutputLayer = reluOutLayer, ResidualLayer = Layer(inputs[j]).Name, AddLayer = layer.Name },
+            });
             current = destination;
             currentName = name;
             if (last)
@@ -318,9 +328,56 @@ internal sealed class StepPlanner
         }
     }
 
+    /// <summary>A step with no window and no weights, whose input and output have one shape.</summary>
     private static PlannedStep Simple(
-        int stepIndex, StepKind kind, string anchor, TensorShape shape, int source, int destination, int residual,
-        string? residualLayer, string? reluOutLayer, string sourceLayer) =>
-        new(stepIndex + 1, kind, anchor, anchor, shape, shape, 0, 0, 0, 0, false, 0, 0, 0, 0, null, reluOutLayer is not null, reluOutLayer,
-            -1, false, null, -1, 0, residualLayer, null, false, sourceLayer, source, destination, residual);
+        int stepIndex, StepKind kind, string anchor, TensorShape shape, int source, int destination, int residual, string sourceLayer) =>
+        new()
+        {
+            Number = stepIndex + 1,
+            Kind = kind,
+            Anchor = anchor,
+            OutputLayer = anchor,
+            SourceLayer = sourceLayer,
+            Input = shape,
+            Output = shape,
+            Slots = new StepSlots(source, destination, residual),
+        };
+
+    /// <summary>
+    /// Where a step's weights come from, in Keras's dataset order, and the fields they are uploaded to.
+    /// <paramref name="layer"/> and <paramref name="batchNorm"/> are positions in the weight table; -1: none.
+    /// </summary>
+    private static StepWeights Weights(StepKind kind, int number, int layer, bool useBias, int batchNorm)
+    {
+        string n = number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        switch (kind)
+        {
+            case StepKind.Conv2D:
+            case StepKind.DepthwiseConv:
+            case StepKind.Dense:
+                return new StepWeights
+                {
+                    Kernel = new WeightRef(layer, 0),
+                    KernelField = StepWeights.KernelPrefix + n,
+                    Bias = useBias ? new WeightRef(layer, 1) : null,
+                    BiasField = StepWeights.BiasPrefix + n,
+                    BatchNorm = batchNorm,
+                };
+            case StepKind.SeparableConv:
+                return new StepWeights
+                {
+                    Depthwise = new WeightRef(layer, 0),
+                    DepthwiseField = StepWeights.DepthwisePrefix + n,
+                    Kernel = new WeightRef(layer, 1),
+                    KernelField = StepWeights.PointwisePrefix + n,
+                    Bias = useBias ? new WeightRef(layer, 2) : null,
+                    BiasField = StepWeights.BiasPrefix + n,
+                    BatchNorm = batchNorm,
+                };
+            case StepKind.Elementwise when batchNorm >= 0:
+                return new StepWeights { BatchNorm = batchNorm, ScaleField = StepWeights.ScalePrefix + n, ShiftField = StepWeights.ShiftPrefix + n };
+            default:
+                return StepWeights.None;
+        }
+    }
 }

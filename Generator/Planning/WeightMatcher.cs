@@ -20,7 +20,7 @@ internal static class WeightMatcher
         switch (layer.Op)
         {
             case LayerOp.Conv2D:
-                list.Add(("kernel", new[] { layer.KernelHeight, layer.KernelWidth, inChannels, layer.Filters }));
+                list.Add(("kernel", new[] { layer.Window.KernelHeight, layer.Window.KernelWidth, inChannels, layer.Filters }));
                 if (layer.UseBias)
                 {
                     list.Add(("bias", new[] { layer.Filters }));
@@ -28,7 +28,7 @@ internal static class WeightMatcher
 
                 break;
             case LayerOp.SeparableConv2D:
-                list.Add(("depthwise_kernel", new[] { layer.KernelHeight, layer.KernelWidth, inChannels, layer.DepthMultiplier }));
+                list.Add(("depthwise_kernel", new[] { layer.Window.KernelHeight, layer.Window.KernelWidth, inChannels, layer.DepthMultiplier }));
                 list.Add(("pointwise_kernel", new[] { 1, 1, inChannels * layer.DepthMultiplier, layer.Filters }));
                 if (layer.UseBias)
                 {
@@ -37,7 +37,7 @@ internal static class WeightMatcher
 
                 break;
             case LayerOp.DepthwiseConv2D:
-                list.Add(("depthwise_kernel", new[] { layer.KernelHeight, layer.KernelWidth, inChannels, layer.DepthMultiplier }));
+                list.Add(("depthwise_kernel", new[] { layer.Window.KernelHeight, layer.Window.KernelWidth, inChannels, layer.DepthMultiplier }));
                 if (layer.UseBias)
                 {
                     list.Add(("bias", new[] { inChannels * layer.DepthMultiplier }));
@@ -112,7 +112,7 @@ internal static class WeightMatcher
                     found.Append(found.Length > 0 ? ", " : string.Empty).Append(d.Path).Append(' ').Append(ShapeFormat.Tuple(d.Shape));
                 }
 
-                sink.Report(DiagnosticDescriptors.WeightDatasetCountMismatch, layer.NameSpan, layer.Name, number,
+                sink.Report(DiagnosticDescriptors.WeightDatasetCountMismatch, layer.Spans.Name, layer.Name, number,
                     expected.Count.ToString(CultureInfo.InvariantCulture), Describe(expected), fileLayer.Name,
                     fileLayer.Datasets.Count.ToString(CultureInfo.InvariantCulture), found.Length == 0 ? "none" : found.ToString());
                 continue;
@@ -124,7 +124,7 @@ internal static class WeightMatcher
                 WeightFileDataset d = fileLayer.Datasets[j];
                 if (!SameShape(expected[j].Shape, d.Shape))
                 {
-                    sink.Report(DiagnosticDescriptors.WeightShapeMismatch, layer.NameSpan, layer.Name, number, expected[j].Variable,
+                    sink.Report(DiagnosticDescriptors.WeightShapeMismatch, layer.Spans.Name, layer.Name, number, expected[j].Variable,
                         ShapeFormat.Tuple(expected[j].Shape), fileLayer.Name, d.Path, ShapeFormat.Tuple(d.Shape));
                     continue;
                 }

@@ -7,7 +7,7 @@ using Xception.Compiler.Tests.Support;
 
 namespace Xception.Compiler.Tests.Cpu;
 
-/// <summary>After warm-up, Predict(input, output) on the Cpu backend allocates nothing, on the caller's thread or a worker's.</summary>
+/// <summary>After warm-up, Predict(input, output) and Predict(input, output, batch) on the Cpu backend allocates nothing, on the caller's thread or a worker's.</summary>
 public sealed class AllocationTests
 {
     [Theory]
@@ -18,7 +18,7 @@ public sealed class AllocationTests
     {
         using var model = MiniXception71.Load(TestPaths.Fixture("mini_xception_w0125_top10.h5"),
             new InferenceOptions { Backend = Backend.Cpu, Threads = threads, MaxBatch = 2 });
-        var backend = (CpuBackend)typeof(MiniXception71).GetField("_backend", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(model)!;
+        var backend = (CpuBackend)typeof(CompiledModel).GetField("Backend", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(model)!;
         var input = new float[batch * MiniXception71.InputLength];
         for (int i = 0; i < input.Length; i++)
         {
@@ -29,6 +29,7 @@ public sealed class AllocationTests
         for (int i = 0; i < 3; i++)
         {
             model.Predict(input, output);
+            model.Predict(input, output, batch);
         }
 
         // Per thread rather than process-wide: the test host's own threads allocate now and then. A wait that
@@ -42,6 +43,7 @@ public sealed class AllocationTests
             for (int i = 0; i < 20; i++)
             {
                 model.Predict(input, output);
+                model.Predict(input, output, batch);
             }
 
             long callerBytes = GC.GetAllocatedBytesForCurrentThread() - caller;

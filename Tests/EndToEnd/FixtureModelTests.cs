@@ -65,7 +65,7 @@ public sealed class FixtureModelTests(ITestOutputHelper output)
 
         float[] actual = compiled.Predict(input.Data);
 
-        Assert.Equal(input.Shape[0] * compiled.ResultLength, actual.Length);
+        Assert.Equal(input.Shape[0] * compiled.OutputLength, actual.Length);
         Assert.Equal(expected.Data.Length, actual.Length);
         double worst = 0;
         int worstIndex = -1;

@@ -29,11 +29,16 @@ public sealed class CompileTests
                     float[] input = new float[Sample.Xception.InputLength];
                     float[] probabilities = model.Predict(input);
                     model.Predict(input, new float[Sample.Xception.OutputLength]);
+                    float[] stated = model.Predict(input, batch: 1);
+                    model.Predict(input, new float[Sample.Xception.OutputLength], batch: 1);
+                    ICompiledModel any = model;
+                    int lengths = any.InputLength + any.OutputLength;
+                    float[] traced = model.Trace(input, (step, layer, dims, values) => { });
                     ReadOnlySpan<int> shape = Sample.Xception.OutputShape;
                     long arena = Sample.Xception.ArenaBytesPerImage;
                     WeightTable table = Sample.Xception.WeightTable;
                     string url = Sample.Xception.WeightsUrl + Sample.Xception.WeightsMd5 + model.BackendName;
-                    GC.KeepAlive(new object[] { length, probabilities, shape.Length, arena, table, url });
+                    GC.KeepAlive(new object[] { length, probabilities, stated, lengths, traced, shape.Length, arena, table, url });
                 }
             }
         }
@@ -68,7 +73,7 @@ public sealed class CompileTests
         (GeneratorDriverRunResult result, _) = GeneratorHarness.Run(ModelFiles.Files(ModelFiles.Full), rootNamespace: null);
         string text = Assert.Single(result.GeneratedTrees).GetText().ToString();
         Assert.DoesNotContain("\nnamespace ", text, System.StringComparison.Ordinal);
-        Assert.Contains("public sealed partial class Xception : global::Xception.Compiler.Runtime.ICompiledModel", text, System.StringComparison.Ordinal);
+        Assert.Contains("public sealed partial class Xception : global::Xception.Compiler.Runtime.CompiledModel", text, System.StringComparison.Ordinal);
     }
 
     [Fact]

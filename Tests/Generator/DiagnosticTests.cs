@@ -114,8 +114,12 @@ public sealed class DiagnosticTests
         var spec = new ModelSpec("/m.xcs.json", "M", SourceSpan.None, null, null, "t.shapes.json", SourceSpan.None, null, null,
             new[]
             {
-                new LayerSpec("in", LayerOp.Input, EquatableArray<string>.Empty, 0, 0, 0, 1, 1, Padding.Valid, true, 1, 0.001, 0, DenseActivation.Linear, 4, 4, 1, 0, SourceSpan.None, EquatableArray<SourceSpan>.Empty, SourceSpan.None),
-                new LayerSpec("odd", LayerOp.Unknown, new EquatableArray<string>(new[] { "in" }), 0, 0, 0, 1, 1, Padding.Valid, true, 1, 0.001, 0, DenseActivation.Linear, 0, 0, 0, 0, SourceSpan.None, EquatableArray<SourceSpan>.Empty, SourceSpan.None),
+                new LayerSpec
+                {
+                    Name = "in", Op = LayerOp.Input, Inputs = EquatableArray<string>.Empty, Spans = LayerSpans.None,
+                    Shape = new DeclaredInput { Height = 4, Width = 4, Channels = 1, MinSize = 0 },
+                },
+                new LayerSpec { Name = "odd", Op = LayerOp.Unknown, Inputs = new EquatableArray<string>(new[] { "in" }), Spans = LayerSpans.None },
             }.ToEquatableArray());
         var table = new ParsedWeightTable("/t.shapes.json", new WeightTableSpec("/t.shapes.json", null, EquatableArray<WeightFileLayer>.Empty), EquatableArray<DiagnosticInfo>.Empty);
         PlanResult result = ModelPlanner.Plan(new ParsedModel("/m.xcs.json", spec, EquatableArray<DiagnosticInfo>.Empty), new[] { table }, GeneratorOptions.Default);

@@ -80,7 +80,7 @@ public sealed class IncrementalTests
         Assert.Contains(IncrementalStepRunReason.Modified, Reasons(result, TrackingNames.ParseModel));
         Assert.Contains(IncrementalStepRunReason.Modified, Reasons(result, TrackingNames.Emit));
         string source = result.GeneratedSources.Single().SourceText.ToString();
-        Assert.DoesNotContain("_backend.Softmax(", source, StringComparison.Ordinal);
+        Assert.DoesNotContain("Backend.Softmax(", source, StringComparison.Ordinal);
     }
 
     [Fact]

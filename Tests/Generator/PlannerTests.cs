@@ -136,7 +136,7 @@ public sealed class PlannerTests
     {
         PlanResult result = PlanFull();
         PlannedStep pool = result.Plan!.Steps.Single(s => s.Anchor == "block3_pool");
-        Assert.Equal((74, 37, 0, 1, 0, 1), (pool.Input.Height, pool.Output.Height, pool.PadTop, pool.PadBottom, pool.PadLeft, pool.PadRight));
+        Assert.Equal((74, 37, 0, 1, 0, 1), (pool.Input.Height, pool.Output.Height, pool.Window.PadTop, pool.Window.PadBottom, pool.Window.PadLeft, pool.Window.PadRight));
     }
 
     [Fact]
@@ -162,11 +162,11 @@ public sealed class PlannerTests
             PlannedStep[] block = plan.Steps.Where(s => s.Anchor.StartsWith("block" + b + "_", StringComparison.Ordinal)).ToArray();
             Assert.Equal(3, block.Length);
             Assert.All(block, s => Assert.Equal(StepKind.SeparableConv, s.Kind));
-            Assert.Equal("block" + b + "_sepconv1_act", block[0].ReluInputLayer);
-            Assert.True(block[0].ReluOutput && block[1].ReluOutput && !block[2].ReluOutput);
-            Assert.Equal("add_" + (b - 1), block[2].AddLayer);
-            Assert.Equal(b == 5 ? "add_3" : "add_" + (b - 2), block[2].ResidualLayer);
-            Assert.All(block, s => Assert.NotNull(s.BatchNormLayer));
+            Assert.Equal("block" + b + "_sepconv1_act", block[0].Fusion.ReluInputLayer);
+            Assert.True(block[0].Fusion.ReluOutput && block[1].Fusion.ReluOutput && !block[2].Fusion.ReluOutput);
+            Assert.Equal("add_" + (b - 1), block[2].Fusion.AddLayer);
+            Assert.Equal(b == 5 ? "add_3" : "add_" + (b - 2), block[2].Fusion.ResidualLayer);
+            Assert.All(block, s => Assert.NotNull(s.Fusion.BatchNormLayer));
         }
     }
 
@@ -178,11 +178,34 @@ public sealed class PlannerTests
         Assert.Equal(names.IndexOf("block2_sepconv2") + 1, names.IndexOf("conv2d_1"));
         PlannedStep conv = plan.Steps.Single(s => s.Anchor == "conv2d_1");
         PlannedStep pool = plan.Steps.Single(s => s.Anchor == "block2_pool");
-        Assert.Equal(("batch_normalization_1", "add_1"), (pool.ResidualLayer, pool.AddLayer));
-        Assert.Equal(conv.Destination, pool.Residual);
-        Assert.Equal("batch_normalization_1", conv.BatchNormLayer);
-        Assert.Null(plan.Steps.Single(s => s.Anchor == "block2_sepconv1").ReluInputLayer);
-        Assert.Equal("block3_sepconv1_act", plan.Steps.Single(s => s.Anchor == "block3_sepconv1").ReluInputLayer);
+        Assert.Equal(("batch_normalization_1", "add_1"), (pool.Fusion.ResidualLayer, pool.Fusion.AddLayer));
+        Assert.Equal(conv.Slots.Destination, pool.Slots.Residual);
+        Assert.Equal("batch_normalization_1", conv.Fusion.BatchNormLayer);
+        Assert.Null(plan.Steps.Single(s => s.Anchor == "block2_sepconv1").Fusion.ReluInputLayer);
+        Assert.Equal("block3_sepconv1_act", plan.Steps.Single(s => s.Anchor == "block3_sepconv1").Fusion.ReluInputLayer);
+    }
+
+    [Fact]
+    public void StepWeights_LocateKerasDatasetsOnce_AndNameTheHandleFields()
+    {
+        ExecutionPlan plan = PlanFull().Plan!;
+
+        // Keras order: block1_conv1 (0), its BN (1), block1_conv2 (2), its BN (3), block2_sepconv1 (4), its BN (5).
+        StepWeights conv = plan.Steps.Single(s => s.Anchor == "block1_conv1").Weights;
+        Assert.Equal((new WeightRef(0, 0), (WeightRef?)null, 1), (conv.Kernel!.Value, conv.Bias, conv.BatchNorm));
+        Assert.Equal(new[] { "_w1", "_b1" }, conv.Fields);
+
+        PlannedStep separable = plan.Steps.Single(s => s.Anchor == "block2_sepconv1");
+        StepWeights sep = separable.Weights;
+        Assert.Equal((new WeightRef(4, 0), new WeightRef(4, 1), 5), (sep.Depthwise!.Value, sep.Kernel!.Value, sep.BatchNorm));
+        Assert.Null(sep.Bias);
+        Assert.Equal(new[] { "_dw3", "_pw3", "_b3" }, sep.Fields);
+
+        // The classifier keeps its own bias: kernel and bias are the two datasets of the last weighted layer.
+        StepWeights dense = plan.Steps.Single(s => s.Kind == StepKind.Dense).Weights;
+        int last = plan.Weights.Count - 1;
+        Assert.Equal((new WeightRef(last, 0), new WeightRef(last, 1), -1), (dense.Kernel!.Value, dense.Bias!.Value, dense.BatchNorm));
+        Assert.All(plan.Steps.Where(s => s.Kind is StepKind.MaxPool or StepKind.GlobalPool or StepKind.Softmax), s => Assert.Empty(s.Weights.Fields));
     }
 
     [Fact]
@@ -191,9 +214,9 @@ public sealed class PlannerTests
         ExecutionPlan plan = PlanFull().Plan!;
         foreach (PlannedStep s in plan.Steps)
         {
-            Assert.NotEqual(s.Source, s.Destination);
-            Assert.NotEqual(s.Residual, s.Destination);
-            Assert.NotEqual(plan.InputSlot, s.Destination);
+            Assert.NotEqual(s.Slots.Source, s.Slots.Destination);
+            Assert.NotEqual(s.Slots.Residual, s.Slots.Destination);
+            Assert.NotEqual(plan.InputSlot, s.Slots.Destination);
         }
 
         Assert.Equal(299L * 299 * 3, plan.Slots[plan.InputSlot].FloatsPerImage);
@@ -209,13 +232,13 @@ public sealed class PlannerTests
         var holder = new Dictionary<int, string> { [plan.InputSlot] = plan.InputLayer };
         foreach (PlannedStep s in plan.Steps)
         {
-            Assert.Equal(s.SourceLayer, holder[s.Source]);
+            Assert.Equal(s.SourceLayer, holder[s.Slots.Source]);
             if (s.HasResidual)
             {
-                Assert.Equal(s.ResidualLayer, holder[s.Residual]);
+                Assert.Equal(s.Fusion.ResidualLayer, holder[s.Slots.Residual]);
             }
 
-            holder[s.Destination] = s.Kind == StepKind.Dense && plan.Steps.Any(x => x.Kind == StepKind.Softmax && x.Number == s.Number + 1)
+            holder[s.Slots.Destination] = s.Kind == StepKind.Dense && plan.Steps.Any(x => x.Kind == StepKind.Softmax && x.Number == s.Number + 1)
                 ? s.Anchor + " (logits)"
                 : s.OutputLayer;
         }
@@ -244,5 +267,5 @@ public sealed class PlannerTests
 internal static class SpecExtensions
 {
     public static ModelSpec WithoutMinSize(this ModelSpec spec) =>
-        spec with { Layers = spec.Layers.Select(l => l with { MinSize = 0 }).ToEquatableArray() };
+        spec with { Layers = spec.Layers.Select(l => l with { Shape = l.Shape with { MinSize = 0 } }).ToEquatableArray() };
 }

@@ -562,10 +562,24 @@ internal static class FuzzCorpus
         return (Write(root), seed.Table);
     }
 
+    /// <summary>
+    /// Names no model may take: not identifiers, keywords, and every name a generated class has (emitted,
+    /// inherited from CompiledModel and object, per step).
+    /// </summary>
+    private static readonly string[] s_invalidModelNames =
+    {
+        "2fast", "class", "a b", "", "A-B", "mini", "X\u0000", "@class", "int", "A.B",
+        "Load", "Predict", "Dispose", "Trace", "Observe", "RunSteps", "Backend", "BackendName",
+        "InputHeight", "InputWidth", "InputChannels", "InputLength", "OutputLength", "OutputShape", "ArenaBytesPerImage",
+        "WeightsUrl", "WeightsMd5", "WeightTable", "InputSlot", "OutputSlot", "Step1Shape", "Step3Shape", "Step40Shape",
+        "_w1", "_b1", "_dw3", "_pw3", "_scale9", "_shift9",
+        "ToString", "GetHashCode", "GetType", "Equals", "MemberwiseClone", "Finalize", "ReferenceEquals", "System", "Xception_Compiler",
+    };
+
     private static (string, string)? InvalidModelName(FuzzSeed seed, Random random)
     {
         JsonObject root = Root(seed.Description);
-        root["model"] = Pick(new[] { "2fast", "class", "a b", "", "A-B", "Load", "Predict", "mini", "X\u0000", "@class", "Dispose", "int", "A.B" }, random);
+        root["model"] = Pick(s_invalidModelNames, random);
         return (Write(root), seed.Table);
     }
 

@@ -113,6 +113,36 @@ public sealed class LocatedDiagnosticsTests
         }
     }
 
+    /// <summary>Names of members a generated class declares or inherits from CompiledModel and object.</summary>
+    public static TheoryData<string> GeneratedMemberNames() => new()
+    {
+        "Trace", "Observe", "Predict", "Load", "Dispose", "Step3Shape", "Step1Shape", "Step40Shape", "RunSteps", "Backend", "BackendName",
+        "InputHeight", "InputWidth", "InputChannels", "InputLength", "OutputLength", "OutputShape", "ArenaBytesPerImage",
+        "WeightsUrl", "WeightsMd5", "WeightTable", "InputSlot", "OutputSlot", "_w1", "_b2", "_dw3", "_pw12", "_scale7", "_shift7",
+        "ToString", "GetHashCode", "GetType", "Equals", "MemberwiseClone", "Finalize", "ReferenceEquals",
+    };
+
+    [Theory]
+    [MemberData(nameof(GeneratedMemberNames))]
+    public void ModelNamedAfterAGeneratedMember_IsXCS0017AtTheName_AndEmitsNothing(string name)
+    {
+        string tiny = File.ReadAllText(BrokenPath("valid_tiny.xcs.json"));
+        string renamed = tiny.Replace("\"model\": \"TinyNet\"", "\"model\": \"" + name + "\"", StringComparison.Ordinal);
+        Assert.NotEqual(tiny, renamed);
+        List<AdditionalText> files = Files("valid_tiny.xcs.json").Where(f => !f.Path.EndsWith(".xcs.json", StringComparison.Ordinal)).ToList();
+        files.Add(new InMemoryAdditionalText(Folder + "named.xcs.json", renamed));
+
+        (GeneratorDriverRunResult run, _) = GeneratorHarness.Run(files);
+
+        Diagnostic d = Assert.Single(GeneratorHarness.GeneratorDiagnostics(run), x => x.Id == "XCS0017");
+        FileLinePositionSpan span = d.Location.GetLineSpan();
+        Assert.Equal(Folder + "named.xcs.json", span.Path);
+        Assert.Equal((2, 12), (span.StartLinePosition.Line + 1, span.StartLinePosition.Character + 1));
+        Assert.Equal("\"" + name + "\"", renamed.Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length));
+        Assert.Contains("member of that name", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Assert.Empty(run.GeneratedTrees);
+    }
+
     [Fact]
     public void EveryCatalogId_HasALocatedCase_ExceptInternalErrorWhichHasItsOwnTest()
     {
@@ -132,8 +162,12 @@ public sealed class LocatedDiagnosticsTests
         var spec = new ModelSpec("/broken/m.xcs.json", "M", SourceSpan.None, null, null, "t.shapes.json", SourceSpan.None, null, null,
             new[]
             {
-                new LayerSpec("in", LayerOp.Input, EquatableArray<string>.Empty, 0, 0, 0, 1, 1, Padding.Valid, true, 1, 0.001, 0, DenseActivation.Linear, 4, 4, 1, 0, SourceSpan.None, EquatableArray<SourceSpan>.Empty, SourceSpan.None),
-                new LayerSpec("odd", LayerOp.Unknown, new EquatableArray<string>(new[] { "in" }), 0, 0, 0, 1, 1, Padding.Valid, true, 1, 0.001, 0, DenseActivation.Linear, 0, 0, 0, 0, SourceSpan.None, EquatableArray<SourceSpan>.Empty, SourceSpan.None),
+                new LayerSpec
+                {
+                    Name = "in", Op = LayerOp.Input, Inputs = EquatableArray<string>.Empty, Spans = LayerSpans.None,
+                    Shape = new DeclaredInput { Height = 4, Width = 4, Channels = 1, MinSize = 0 },
+                },
+                new LayerSpec { Name = "odd", Op = LayerOp.Unknown, Inputs = new EquatableArray<string>(new[] { "in" }), Spans = LayerSpans.None },
             }.ToEquatableArray());
         var table = new ParsedWeightTable("/broken/t.shapes.json", new WeightTableSpec("/broken/t.shapes.json", null, EquatableArray<WeightFileLayer>.Empty), EquatableArray<DiagnosticInfo>.Empty);
 

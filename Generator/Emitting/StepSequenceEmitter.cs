@@ -1,0 +1,188 @@
+using System.Collections.Generic;
+using Xception.Compiler.Generator.Planning;
+using static Xception.Compiler.Generator.Emitting.Literals;
+
+namespace Xception.Compiler.Generator.Emitting;
+
+/// <summary>
+/// The step sequence of a generated class: the <c>RunSteps</c> override (one backend call per fused step, with
+/// its explanation above it) and the step shape structs the CPU backend's convolution kernels are generic over.
+/// </summary>
+internal static class StepSequenceEmitter
+{
+    private const string Execution = ModelEmitter.Execution;
+    private const string Backend = GeneratedMembers.Backend;
+
+    /// <summary>
+    /// On the per-call path: JIT-compiled fully optimized on the first call instead of tiering up, so the first
+    /// Predicts are not slowed by background re-JITs of it and of the backend code it calls.
+    /// </summary>
+    private const string FullyOptimized =
+        "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
+
+    public static void WriteRunSteps(SourceWriter w, ExecutionPlan plan)
+    {
+        Dictionary<string, StepType> stepTypes = StepTypes(plan);
+        w.WriteLine("/// <summary>The fused steps on the images of one chunk, from slot " + Int(plan.InputSlot) + " (the input, written by the base class) to slot "
+            + Int(plan.OutputSlot) + " (the output it reads back).</summary>");
+        w.WriteLine(FullyOptimized);
+        using (w.Block("protected override void " + GeneratedMembers.RunSteps + "(int batch, " + ModelEmitter.Runtime + ".StepObserver? observer)"))
+        {
+            bool first = true;
+            foreach (PlannedStep step in plan.Steps)
+            {
+                if (!first)
+                {
+                    w.WriteLine();
+                }
+
+                first = false;
+                w.WriteLine("// [" + Int(step.Number) + "] " + Comment(StepDescriptions.Describe(step)));
+                w.WriteLine(StepCall(step, stepTypes));
+                w.WriteLine("if (observer is not null) " + GeneratedMembers.Observe + "(observer, " + Int(step.Number) + ", " + String(step.OutputLayer) + ", "
+                    + Int(step.Slots.Destination) + ", " + ShapeArguments(step.Output) + ");");
+            }
+        }
+
+        if (stepTypes.Count > 0)
+        {
+            w.WriteLine();
+            WriteStepTypes(w, stepTypes);
+        }
+    }
+
+    /// <summary>One struct per distinct convolution shape, named after the first step that has it.</summary>
+    private sealed class StepType
+    {
+        public StepType(string name, PlannedStep first)
+        {
+            Name = name;
+            First = first;
+        }
+
+        public string Name { get; }
+
+        public PlannedStep First { get; }
+
+        public List<int> Steps { get; } = new();
+    }
+
+    private static Dictionary<string, StepType> StepTypes(ExecutionPlan plan)
+    {
+        var types = new Dictionary<string, StepType>(System.StringComparer.Ordinal);
+        foreach (PlannedStep step in plan.Steps)
+        {
+            if (step.Kind is not (StepKind.Conv2D or StepKind.SeparableConv))
+            {
+                continue;
+            }
+
+            string key = StepTypeKey(step);
+            if (!types.TryGetValue(key, out StepType? type))
+            {
+                type = new StepType(GeneratedMembers.StepShape(step.Number), step);
+                types.Add(key, type);
+            }
+
+            type.Steps.Add(step.Number);
+        }
+
+        return types;
+    }
+
+    /// <summary>
+    /// The step shape types: the CPU backend's convolution kernels are generic over them, so the JIT compiles
+    /// one copy of each kernel per shape, with every dimension and flag below a constant it folds.
+    /// </summary>
+    private static void WriteStepTypes(SourceWriter w, Dictionary<string, StepType> stepTypes)
+    {
+        var ordered = new List<StepType>(stepTypes.Values);
+        ordered.Sort((a, b) => a.First.Number.CompareTo(b.First.Number));
+        bool first = true;
+        foreach (StepType type in ordered)
+        {
+            if (!first)
+            {
+                w.WriteLine();
+            }
+
+            first = false;
+            PlannedStep s = type.First;
+            string kind = s.Kind == StepKind.Conv2D ? "Conv2D" : "SeparableConv";
+            var numbers = new List<string>();
+            foreach (int number in type.Steps)
+            {
+                numbers.Add("[" + Int(number) + "]");
+            }
+
+            w.WriteLine("/// <summary>The shape of step" + (numbers.Count > 1 ? "s " : " ") + string.Join(", ", numbers) + " as JIT-time constants.</summary>");
+            using (w.Block("private readonly struct " + type.Name + " : " + Execution + ".I" + kind + "Step"))
+            {
+                using (w.Block("public static " + Execution + "." + kind + "Shape Shape"))
+                {
+                    w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+                    w.WriteLine("get => new(" + ConvolutionShapeArguments(s) + ");");
+                }
+            }
+        }
+
+    }
+
+    private static string StepTypeKey(PlannedStep s) => s.Kind + ": " + ConvolutionShapeArguments(s);
+
+    private static string ConvolutionShapeArguments(PlannedStep s) =>
+        "InHeight: " + Int(s.Input.Height) + ", InWidth: " + Int(s.Input.Width)
+        + ", InChannels: " + Int(s.Input.Channels) + ", OutHeight: " + Int(s.Output.Height) + ", OutWidth: " + Int(s.Output.Width)
+        + ", OutChannels: " + Int(s.Output.Channels) + ", KernelHeight: " + Int(s.Window.KernelHeight) + ", KernelWidth: " + Int(s.Window.KernelWidth)
+        + ", StrideHeight: " + Int(s.Window.StrideHeight) + ", StrideWidth: " + Int(s.Window.StrideWidth) + ", PadTop: " + Int(s.Window.PadTop) + ", PadLeft: " + Int(s.Window.PadLeft)
+        + ", ReluInput: " + Flag(s.ReluInput) + ", ReluOutput: " + Flag(s.Fusion.ReluOutput) + ", HasResidual: " + Flag(s.HasResidual);
+
+    private static string ShapeArguments(TensorShape shape) => shape.IsFlat
+        ? Int(shape.Channels)
+        : Int(shape.Height) + ", " + Int(shape.Width) + ", " + Int(shape.Channels);
+
+    private static string StepCall(PlannedStep s, Dictionary<string, StepType> stepTypes)
+    {
+        string weights = string.Join(", ", s.Weights.Fields);
+        string slots = "batch, source: " + Int(s.Slots.Source) + ", destination: " + Int(s.Slots.Destination);
+        string residual = ", residual: " + Int(s.Slots.Residual);
+        string reluIn = Flag(s.ReluInput);
+        string reluOut = Flag(s.Fusion.ReluOutput);
+        string hasResidual = Flag(s.HasResidual);
+        switch (s.Kind)
+        {
+            case StepKind.Conv2D:
+            case StepKind.SeparableConv:
+                string method = s.Kind == StepKind.Conv2D ? "Conv2D" : "SeparableConv";
+                return Backend + "." + method + "<" + stepTypes[StepTypeKey(s)].Name + ">(" + slots + residual + ", " + weights + ");";
+            case StepKind.DepthwiseConv:
+                return Backend + ".DepthwiseConv(new " + Execution + ".DepthwiseConvShape(InHeight: " + Int(s.Input.Height) + ", InWidth: " + Int(s.Input.Width)
+                    + ", Channels: " + Int(s.Input.Channels) + ", OutHeight: " + Int(s.Output.Height) + ", OutWidth: " + Int(s.Output.Width)
+                    + ", KernelHeight: " + Int(s.Window.KernelHeight) + ", KernelWidth: " + Int(s.Window.KernelWidth)
+                    + ", StrideHeight: " + Int(s.Window.StrideHeight) + ", StrideWidth: " + Int(s.Window.StrideWidth) + ", PadTop: " + Int(s.Window.PadTop) + ", PadLeft: " + Int(s.Window.PadLeft)
+                    + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + ", HasResidual: " + hasResidual + "), " + slots + residual + ", " + weights + ");";
+            case StepKind.MaxPool:
+                return Backend + ".MaxPool(new " + Execution + ".MaxPoolShape(InHeight: " + Int(s.Input.Height) + ", InWidth: " + Int(s.Input.Width)
+                    + ", Channels: " + Int(s.Input.Channels) + ", OutHeight: " + Int(s.Output.Height) + ", OutWidth: " + Int(s.Output.Width)
+                    + ", PoolHeight: " + Int(s.Window.KernelHeight) + ", PoolWidth: " + Int(s.Window.KernelWidth)
+                    + ", StrideHeight: " + Int(s.Window.StrideHeight) + ", StrideWidth: " + Int(s.Window.StrideWidth) + ", PadTop: " + Int(s.Window.PadTop) + ", PadLeft: " + Int(s.Window.PadLeft)
+                    + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + ", HasResidual: " + hasResidual + "), " + slots + residual + ");";
+            case StepKind.Elementwise:
+                bool scaleShift = s.Weights.ScaleField is not null;
+                string handles = scaleShift ? weights : Execution + ".WeightHandle.None, " + Execution + ".WeightHandle.None";
+                return Backend + ".Elementwise(new " + Execution + ".ElementwiseShape(Length: " + Int(s.Output.Length) + ", Channels: " + Int(s.Output.Channels)
+                    + ", HasScaleShift: " + Flag(scaleShift) + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + ", HasResidual: " + hasResidual + "), "
+                    + slots + residual + ", " + handles + ");";
+            case StepKind.GlobalPool:
+                return Backend + ".GlobalPool(new " + Execution + ".GlobalPoolShape(Height: " + Int(s.Input.Height) + ", Width: " + Int(s.Input.Width)
+                    + ", Channels: " + Int(s.Input.Channels) + ", IsMax: " + Flag(s.IsMax) + ", ReluInput: " + reluIn + "), " + slots + ");";
+            case StepKind.Dense:
+                return Backend + ".Dense(new " + Execution + ".DenseShape(InFeatures: " + Int(s.Input.Channels) + ", OutFeatures: " + Int(s.Output.Channels)
+                    + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + "), " + slots + ", " + weights + ");";
+            default:
+                return Backend + ".Softmax(new " + Execution + ".SoftmaxShape(Length: " + Int(s.Output.Length) + "), " + slots + ");";
+        }
+    }
+
+    private static string Flag(bool value) => value ? "1" : "0";
+}

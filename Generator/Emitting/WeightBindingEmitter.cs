@@ -1,0 +1,112 @@
+using System.Collections.Generic;
+using Xception.Compiler.Generator.Planning;
+using static Xception.Compiler.Generator.Emitting.Literals;
+
+namespace Xception.Compiler.Generator.Emitting;
+
+/// <summary>
+/// The weight binding of a generated class: one <c>WeightHandle</c> field per uploaded tensor, and the
+/// constructor's uploads, which fold each BatchNormalization into the kernel and bias before it. Which
+/// datasets and which fields is the plan's (<see cref="StepWeights"/>); this only writes them out.
+/// </summary>
+internal static class WeightBindingEmitter
+{
+    private const string Execution = ModelEmitter.Execution;
+    private const string Folding = ModelEmitter.Weights + ".WeightFolding";
+
+    public static void WriteFields(SourceWriter w, ExecutionPlan plan)
+    {
+        w.WriteLine("// Weights uploaded to the backend (BatchNormalization folded in), by step.");
+        foreach (PlannedStep step in plan.Steps)
+        {
+            List<string> fields = step.Weights.Fields;
+            if (fields.Count > 0)
+            {
+                w.WriteLine("private readonly " + Execution + ".WeightHandle " + string.Join(", ", fields) + ";");
+            }
+        }
+
+        w.WriteLine();
+    }
+
+    /// <summary>The constructor body after its opening comment: one block per step with weights, each after a blank line.</summary>
+    public static void WriteUploads(SourceWriter w, ExecutionPlan plan)
+    {
+        foreach (PlannedStep step in plan.Steps)
+        {
+            if (step.Weights.Fields.Count == 0)
+            {
+                continue;
+            }
+
+            w.WriteLine();
+            if (step.Weights.Kernel is { } kernel)
+            {
+                WriteKernelUpload(w, step, kernel);
+            }
+            else
+            {
+                WriteScaleShiftUpload(w, step);
+            }
+        }
+    }
+
+    private static void WriteKernelUpload(SourceWriter w, PlannedStep s, WeightRef kernel)
+    {
+        StepWeights weights = s.Weights;
+        string? batchNorm = s.Fusion.BatchNormLayer;
+        bool separable = weights.Depthwise is not null;
+        int channels = s.Kind == StepKind.DepthwiseConv ? s.Input.Channels : s.Output.Channels;
+        w.WriteLine("// [" + Int(s.Number) + "] " + Comment(s.Anchor) + ": " + (separable ? "depthwise kernel as is; pointwise kernel" : "kernel")
+            + (batchNorm is not null ? " and bias with BN " + Comment(batchNorm) + " folded" : weights.Bias is not null ? " and bias" : " and a zero bias") + ".");
+
+        // GEMM kernels are handed over as matrices (taken from the loaded weights, folded in place), so the
+        // backend can pack them at once and no second copy of the weights lives through the load.
+        string kernelRows = Int(s.Kind == StepKind.Conv2D ? s.Window.KernelHeight * s.Window.KernelWidth * s.Input.Channels : s.Input.Channels);
+        string upload = s.Kind == StepKind.DepthwiseConv
+            ? "backend.Upload(kernel)"
+            : "backend.UploadMatrix(kernel, " + kernelRows + ", " + Int(s.Output.Channels) + ")";
+        string? bias = weights.Bias is { } b ? Dataset(b) : null;
+        using (w.Scope())
+        {
+            if (weights.Depthwise is { } depthwise)
+            {
+                w.WriteLine(weights.DepthwiseField + " = backend.Upload(" + Dataset(depthwise) + ");");
+            }
+
+            w.WriteLine("float[] kernel = weights.Take(" + Int(kernel.Layer) + ", " + Int(kernel.Dataset) + ");");
+            if (batchNorm is not null)
+            {
+                w.WriteLine("float[] bias = " + Folding + ".FoldBatchNormInPlace(kernel, " + Int(channels) + ", " + (bias ?? "null") + ", " + BatchNormArguments(s) + ");");
+                w.WriteLine(weights.KernelField + " = " + upload + ";");
+                w.WriteLine(weights.BiasField + " = backend.Upload(bias);");
+            }
+            else
+            {
+                w.WriteLine(weights.KernelField + " = " + upload + ";");
+                w.WriteLine(weights.BiasField + " = backend.Upload(" + (bias ?? "new float[" + Int(channels) + "]") + ");");
+            }
+        }
+    }
+
+    private static void WriteScaleShiftUpload(SourceWriter w, PlannedStep s)
+    {
+        w.WriteLine("// [" + Int(s.Number) + "] " + Comment(s.Anchor) + ": BN " + Comment(s.Fusion.BatchNormLayer ?? s.Anchor) + " as a per-channel scale and shift.");
+        using (w.Scope())
+        {
+            w.WriteLine("var (scale, shift) = " + Folding + ".BatchNormScaleShift(" + BatchNormArguments(s) + ");");
+            w.WriteLine(s.Weights.ScaleField + " = backend.Upload(scale);");
+            w.WriteLine(s.Weights.ShiftField + " = backend.Upload(shift);");
+        }
+    }
+
+    /// <summary>gamma, beta, moving mean, moving variance and epsilon of the step's BatchNormalization.</summary>
+    private static string BatchNormArguments(PlannedStep s)
+    {
+        StepWeights weights = s.Weights;
+        return Dataset(weights.BatchNormDataset(0)) + ", " + Dataset(weights.BatchNormDataset(1)) + ", "
+            + Dataset(weights.BatchNormDataset(2)) + ", " + Dataset(weights.BatchNormDataset(3)) + ", " + Float(s.Fusion.Epsilon);
+    }
+
+    private static string Dataset(WeightRef d) => "weights[" + Int(d.Layer) + ", " + Int(d.Dataset) + "]";
+}
