@@ -1,8 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Xception.Compiler.Runtime.Cpu;
+using Xception.Compiler.Runtime.Cpu.Jobs;
+using static Xception.Compiler.Runtime.Cpu.PinnedArray;
 
 namespace Xception.Compiler.Runtime.Execution;
 
@@ -21,11 +22,12 @@ namespace Xception.Compiler.Runtime.Execution;
 /// </summary>
 public sealed unsafe class CpuBackend : ExecutionBackend
 {
-    private readonly WorkerPool pool;
     private readonly List<WeightEntry> weights = new();
     private readonly float[][] scratch;
     private readonly ConvolutionJob<RuntimeGeometry> convolution;
     private readonly Dictionary<Type, IParallelJob> specializedJobs = new();
+
+    // Steps run as cached parallel jobs, one instance per kind: the pool runs one job at a time.
     private readonly DepthwiseJob depthwiseJob;
     private readonly MaxPoolJob maxPoolJob;
     private readonly ElementwiseJob elementwiseJob;
@@ -56,7 +58,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
 
         Threads = threads ?? Environment.ProcessorCount;
         Isa = isa;
-        pool = new WorkerPool(Threads);
+        Pool = new WorkerPool(Threads);
         scratch = new float[Threads][];
         convolution = new ConvolutionJob<RuntimeGeometry>(this);
         depthwiseJob = new DepthwiseJob(this);
@@ -72,8 +74,11 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     /// <summary>The instruction set the kernels use.</summary>
     internal CpuIsa Isa { get; }
 
+    /// <summary>The persistent workers the jobs run on.</summary>
+    internal WorkerPool Pool { get; }
+
     /// <summary>Bytes allocated so far on the worker threads (not the caller's), for allocation tests.</summary>
-    internal long WorkerAllocatedBytes => pool.WorkerAllocatedBytes;
+    internal long WorkerAllocatedBytes => Pool.WorkerAllocatedBytes;
 
     public override string Name => "cpu";
 
@@ -214,7 +219,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         depthwiseJob.Kernel = Raw(kernel, s.KernelHeight * s.KernelWidth * s.Channels);
         depthwiseJob.Bias = BiasOrNull(bias, s.Channels);
         ReserveScratch(2 * s.KernelHeight * s.KernelWidth);
-        pool.Run(depthwiseJob, batch * s.OutHeight);
+        Pool.Run(depthwiseJob, batch * s.OutHeight);
         depthwiseJob.Clear();
     }
 
@@ -229,7 +234,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         maxPoolJob.Output = slots[destination];
         maxPoolJob.Residual = residual >= 0 ? slots[residual] : null;
         ReserveScratch(s.PoolHeight * s.PoolWidth);
-        pool.Run(maxPoolJob, batch * s.OutHeight);
+        Pool.Run(maxPoolJob, batch * s.OutHeight);
         maxPoolJob.Clear();
     }
 
@@ -250,7 +255,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         elementwiseJob.Residual = residual >= 0 ? slots[residual] : null;
         elementwiseJob.Scale = s.HasScaleShift != 0 ? Raw(scale, s.Channels) : null;
         elementwiseJob.Shift = s.HasScaleShift != 0 ? Raw(shift, s.Channels) : null;
-        pool.Run(elementwiseJob, (elementwiseJob.Pixels + ElementwiseJob.PixelsPerTask - 1) / ElementwiseJob.PixelsPerTask);
+        Pool.Run(elementwiseJob, (elementwiseJob.Pixels + ElementwiseJob.PixelsPerTask - 1) / ElementwiseJob.PixelsPerTask);
         elementwiseJob.Clear();
     }
 
@@ -262,7 +267,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         globalPoolJob.Shape = s;
         globalPoolJob.Input = slots[source];
         globalPoolJob.Output = slots[destination];
-        pool.Run(globalPoolJob, batch);
+        Pool.Run(globalPoolJob, batch);
         globalPoolJob.Clear();
     }
 
@@ -279,7 +284,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         denseJob.Bias = BiasOrNull(bias, s.OutFeatures);
         denseJob.Groups = Math.Min(Threads, denseJob.Kernel.Panels);
         ReserveScratch(denseJob.ScratchFloats);
-        pool.Run(denseJob, denseJob.Groups);
+        Pool.Run(denseJob, denseJob.Groups);
         denseJob.Clear();
     }
 
@@ -320,24 +325,12 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     protected override void Dispose(bool disposing)
     {
         disposed = true;
-        pool.Dispose();
+        Pool.Dispose();
         slots = Array.Empty<float[]>();
         weights.Clear();
     }
 
     // ---- weights, slots, scratch --------------------------------------------------------------
-
-    private sealed class WeightEntry
-    {
-        /// <summary>The tensor as uploaded; dropped once packed (the packed copy is what the kernels read).</summary>
-        public float[]? Raw;
-
-        public PackedPanels? Packed;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float* Pointer(float[]? array) =>
-        array is null ? null : (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
 
     /// <summary>A handle's tensor as a K×N matrix in panels, packed on first use and cached.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -399,7 +392,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     /// worker takes which task varies from call to call, so growing lazily could allocate after warm-up.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ReserveScratch(long floats)
+    internal void ReserveScratch(long floats)
     {
         for (int worker = 0; worker < scratch.Length; worker++)
         {
@@ -409,7 +402,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
 
     /// <summary>Worker <paramref name="worker"/>'s pinned scratch, at least <paramref name="floats"/> long (see <see cref="ReserveScratch"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private float* Scratch(int worker, long floats)
+    internal float* Scratch(int worker, long floats)
     {
         float[]? buffer = scratch[worker];
         if (buffer is null || buffer.Length < floats)
@@ -474,405 +467,4 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
-
-    // ---- steps as cached parallel jobs (one instance per kind: the pool runs one job at a time) ----
-
-    /// <summary>
-    /// Conv2D and SeparableConv: for a tile of output pixels, build A (gathered taps, or the depthwise
-    /// outputs) in scratch, or point at its rows in the input, then GEMM it with the packed kernel. Small layers also split the output panels
-    /// into groups so both cores get work (the depthwise tile is then recomputed per group: it is cheap).
-    /// Generic over the step's geometry: for a generated step type every dimension and flag below is a
-    /// JIT constant (one compiled copy per step shape); for <see cref="RuntimeGeometry"/> they are fields.
-    /// </summary>
-    private sealed class ConvolutionJob<TGeometry> : IParallelJob
-        where TGeometry : struct, IConvolutionGeometry
-    {
-        private readonly CpuBackend owner;
-        private float[]? input, output, residual, depthwise, bias;
-        private PackedPanels? kernel;
-        private int pixels, tiles, groups;
-
-        public ConvolutionJob(CpuBackend owner) => this.owner = owner;
-
-        /// <summary>The step's shape (set per call for <see cref="RuntimeGeometry"/>; empty for generated step types).</summary>
-        private TGeometry Geometry;
-
-        /// <summary>
-        /// The sizes the per-call code needs, computed once when the geometry is set: the code around the
-        /// kernel then reads fields instead of inlining the geometry's members (the JIT's inline budget runs
-        /// out in the callers, and members left as calls would be re-JITted by tiering during the first Predicts).
-        /// </summary>
-        public int K, Lda, OutChannels, PixelsPerImage, Taps;
-
-        public long InputPerImage, OutputPerImage, DepthwiseFloats;
-
-        public bool HasResidual;
-
-        public void SetGeometry(TGeometry g)
-        {
-            Geometry = g;
-            Taps = g.KernelHeight * g.KernelWidth;
-
-            // The GEMM's inner dimension: the depthwise outputs (separable) or the taps (conv) of a pixel;
-            // rows of A are K rounded up for aligned loads.
-            K = g.Separable ? g.InChannels : Taps * g.InChannels;
-            Lda = ChannelMath.RoundUp(K, 16);
-            OutChannels = g.OutChannels;
-            PixelsPerImage = g.OutHeight * g.OutWidth;
-            InputPerImage = (long)g.InHeight * g.InWidth * g.InChannels;
-            OutputPerImage = (long)PixelsPerImage * g.OutChannels;
-            DepthwiseFloats = g.Separable ? (long)Taps * g.InChannels : 0;
-            HasResidual = g.HasResidual;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Run(int batch, float[] input, float[] output, float[]? residual, float[]? depthwise, PackedPanels kernel, float[]? bias)
-        {
-            (this.input, this.output, this.residual, this.depthwise, this.kernel, this.bias) = (input, output, residual, depthwise, kernel, bias);
-            pixels = batch * PixelsPerImage;
-            int tile;
-            (tile, tiles, groups) = ConvolutionTiling.Plan(pixels, Lda, kernel.Panels, owner.Threads);
-            owner.ReserveScratch(ScratchFloats(tile));
-            owner.pool.Run(this, tiles * groups);
-            this.input = this.output = this.residual = this.depthwise = this.bias = null;
-            this.kernel = null;
-        }
-
-        /// <summary>A tile's A rows (whole micro-tiles), one raw micro-tile, the tap offsets, and a row pointer per pixel.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private long ScratchFloats(int pixelsInTile) =>
-            (long)ChannelMath.RoundUp(pixelsInTile, Gemm.Rows) * (Lda + sizeof(nint) / sizeof(float)) + Gemm.TileFloats + 2 * Taps;
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Execute(int task, int worker)
-        {
-            TGeometry g = Geometry;
-            int inH = g.InHeight, inW = g.InWidth, inC = g.InChannels, outH = g.OutHeight, outW = g.OutWidth, outC = g.OutChannels;
-            int kh = g.KernelHeight, kw = g.KernelWidth, sh = g.StrideHeight, sw = g.StrideWidth, padTop = g.PadTop, padLeft = g.PadLeft;
-            bool separable = g.Separable, reluIn = g.ReluInput, reluOut = g.ReluOutput;
-            int lda = ChannelMath.RoundUp(separable ? inC : kh * kw * inC, 16);   // = Lda, but a constant here
-            int tileIndex = task / groups, group = task % groups;
-
-            // Tiles split the micro-tiles evenly (sizes differ by at most one micro-tile, none larger than
-            // the planned tile), so the threads finish together instead of one waiting on a full tile.
-            int microTiles = (pixels + Gemm.Rows - 1) / Gemm.Rows;
-            int q0 = (int)((long)tileIndex * microTiles / tiles) * Gemm.Rows;
-            int count = Math.Min((int)((long)(tileIndex + 1) * microTiles / tiles) * Gemm.Rows, pixels) - q0;
-            int panels = kernel!.Panels;
-            int panelStart = group * panels / groups, panelEnd = (group + 1) * panels / groups;
-            int taps = kh * kw;
-            CpuIsa isa = owner.Isa;
-
-            float* a = owner.Scratch(worker, ScratchFloats(count));
-            float* microTile = a + (long)ChannelMath.RoundUp(count, Gemm.Rows) * lda;
-            int* tapX = (int*)(microTile + Gemm.TileFloats), tapW = tapX + taps;
-            float** rowTable = (float**)(tapW + taps);
-            float* x = Pointer(input), w = Pointer(depthwise);
-            int imagePixels = outH * outW;
-            long inImage = (long)inH * inW * inC;
-
-            // A convolution with no padding and no input ReLU reads its A rows in place: a pixel's taps are kh
-            // runs of kw·inC contiguous input floats, one input row apart, so nothing is gathered (conv1, conv2 and
-            // the 1×1 shortcuts of Xception; in-process A/B: the model 0.991x the time with it).
-            bool inPlace = !separable && !reluIn && padTop == 0 && padLeft == 0
-                && (outH - 1) * sh + kh <= inH && (outW - 1) * sw + kw <= inW;
-            ARows aRows = inPlace ? new ARows(rowTable, kh, kw * inC, (nint)inW * inC) : new ARows(a, lda, K);
-            for (int row = 0; inPlace && row < count; row++)
-            {
-                int q = q0 + row;
-                int n = q / imagePixels, rem = q % imagePixels;
-                rowTable[row] = x + n * inImage + ((long)(rem / outW) * sh * inW + (long)(rem % outW) * sw) * inC;
-            }
-
-            bool runs = separable && kh == 3 && kw == 3;
-            int lastInteriorX = (inW - kw + padLeft) / sw;
-            for (int row = 0; !inPlace && row < count; row++)
-            {
-                int q = q0 + row;
-                int n = q / imagePixels, rem = q % imagePixels;
-                int oy = rem / outW, ox = rem % outW;
-                float* image = x + n * inImage;
-                float* dst = a + (long)row * lda;
-                if (runs && ox * sw - padLeft >= 0 && ox <= lastInteriorX)
-                {
-                    // The pixels of this output row whose taps need no left/right padding, in one pass.
-                    int length = Math.Min(Math.Min(outW, lastInteriorX + 1) - ox, count - row);
-                    float* first = image + (ox * sw - padLeft) * inC;
-                    int iy0 = oy * sh - padTop;
-                    ChannelMath.Depthwise3x3Run(isa,
-                        (uint)iy0 < (uint)inH ? first + (long)iy0 * inW * inC : null,
-                        (uint)(iy0 + 1) < (uint)inH ? first + (long)(iy0 + 1) * inW * inC : null,
-                        (uint)(iy0 + 2) < (uint)inH ? first + (long)(iy0 + 2) * inW * inC : null,
-                        w, inC, length, sw * inC, lda, dst, reluIn);
-                    row += length - 1;
-                }
-                else if (separable)
-                {
-                    int valid = 0;
-                    for (int ky = 0; ky < kh; ky++)
-                    {
-                        int iy = oy * sh - padTop + ky;
-                        if ((uint)iy >= (uint)inH)
-                        {
-                            continue;
-                        }
-
-                        for (int kx = 0; kx < kw; kx++)
-                        {
-                            int ix = ox * sw - padLeft + kx;
-                            if ((uint)ix < (uint)inW)
-                            {
-                                tapX[valid] = (iy * inW + ix) * inC;
-                                tapW[valid] = (ky * kw + kx) * inC;
-                                valid++;
-                            }
-                        }
-                    }
-
-                    ChannelMath.DepthwisePixel(isa, image, tapX, tapW, valid, w, dst, inC, reluIn);
-                }
-                else
-                {
-                    int ix0 = ox * sw - padLeft;
-                    bool rowInside = ix0 >= 0 && ix0 + kw <= inW;
-                    for (int ky = 0; ky < kh; ky++)
-                    {
-                        int iy = oy * sh - padTop + ky;
-                        if (rowInside && (uint)iy < (uint)inH)
-                        {
-                            // NHWC: a kernel row's taps are kw·inC contiguous floats, in the order A's columns take.
-                            ChannelMath.Copy(isa, dst + ky * kw * inC, image + (iy * inW + ix0) * inC, kw * inC, reluIn);
-                            continue;
-                        }
-
-                        for (int kx = 0; kx < kw; kx++)
-                        {
-                            int ix = ox * sw - padLeft + kx;
-                            float* column = dst + (ky * kw + kx) * inC;
-                            if ((uint)iy < (uint)inH && (uint)ix < (uint)inW)
-                            {
-                                ChannelMath.Copy(isa, column, image + (iy * inW + ix) * inC, inC, reluIn);
-                            }
-                            else
-                            {
-                                new Span<float>(column, inC).Clear();
-                            }
-                        }
-                    }
-                }
-            }
-
-            // Each worker starts at a different panel: on a step's first tiles the weights come from DRAM, and
-            // threads fetching different panels at once overlap those misses (measured ~1.5% of a batch-1 run).
-            Gemm.Multiply(isa, aRows, count, kernel, panelStart, panelEnd,
-                Pointer(output) + (long)q0 * outC, outC, Pointer(bias),
-                g.HasResidual ? Pointer(residual) + (long)q0 * outC : null, reluOut, microTile,
-                rotate: worker * (panelEnd - panelStart) / owner.Threads);
-        }
-    }
-
-    private sealed class DepthwiseJob : IParallelJob
-    {
-        private readonly CpuBackend owner;
-        public DepthwiseConvShape Shape;
-        public float[]? Input, Output, Residual, Kernel, Bias;
-
-        public DepthwiseJob(CpuBackend owner) => this.owner = owner;
-
-        public void Clear() => Input = Output = Residual = Kernel = Bias = null;
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Execute(int task, int worker)
-        {
-            DepthwiseConvShape s = Shape;
-            int n = task / s.OutHeight, oy = task % s.OutHeight;
-            int taps = s.KernelHeight * s.KernelWidth;
-            int* tapX = (int*)owner.Scratch(worker, 2 * taps), tapW = tapX + taps;
-            float* image = Pointer(Input) + (long)n * s.InHeight * s.InWidth * s.Channels;
-            for (int ox = 0; ox < s.OutWidth; ox++)
-            {
-                int valid = 0;
-                for (int ky = 0; ky < s.KernelHeight; ky++)
-                {
-                    int iy = oy * s.StrideHeight - s.PadTop + ky;
-                    for (int kx = 0; kx < s.KernelWidth; kx++)
-                    {
-                        int ix = ox * s.StrideWidth - s.PadLeft + kx;
-                        if ((uint)iy < (uint)s.InHeight && (uint)ix < (uint)s.InWidth)
-                        {
-                            tapX[valid] = (iy * s.InWidth + ix) * s.Channels;
-                            tapW[valid] = (ky * s.KernelWidth + kx) * s.Channels;
-                            valid++;
-                        }
-                    }
-                }
-
-                long at = (((long)n * s.OutHeight + oy) * s.OutWidth + ox) * s.Channels;
-                float* dst = Pointer(Output) + at;
-                ChannelMath.DepthwisePixel(owner.Isa, image, tapX, tapW, valid, Pointer(Kernel), dst, s.Channels, s.ReluInput != 0);
-                ChannelMath.Finish(owner.Isa, dst, dst, Pointer(Bias), Residual is null ? null : Pointer(Residual) + at, s.Channels, s.ReluOutput != 0);
-            }
-        }
-    }
-
-    private sealed class MaxPoolJob : IParallelJob
-    {
-        private readonly CpuBackend owner;
-        public MaxPoolShape Shape;
-        public float[]? Input, Output, Residual;
-
-        public MaxPoolJob(CpuBackend owner) => this.owner = owner;
-
-        public void Clear() => Input = Output = Residual = null;
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Execute(int task, int worker)
-        {
-            MaxPoolShape s = Shape;
-            int n = task / s.OutHeight, oy = task % s.OutHeight;
-            int* tapX = (int*)owner.Scratch(worker, s.PoolHeight * s.PoolWidth);
-            float* image = Pointer(Input) + (long)n * s.InHeight * s.InWidth * s.Channels;
-            for (int ox = 0; ox < s.OutWidth; ox++)
-            {
-                int taps = 0;
-                for (int ky = 0; ky < s.PoolHeight; ky++)
-                {
-                    int iy = oy * s.StrideHeight - s.PadTop + ky;
-                    for (int kx = 0; kx < s.PoolWidth; kx++)
-                    {
-                        int ix = ox * s.StrideWidth - s.PadLeft + kx;
-                        if ((uint)iy < (uint)s.InHeight && (uint)ix < (uint)s.InWidth)
-                        {
-                            tapX[taps++] = (iy * s.InWidth + ix) * s.Channels;
-                        }
-                    }
-                }
-
-                // max(relu(x)) = relu(max(x)): the input ReLU is applied once, after the max.
-                long at = (((long)n * s.OutHeight + oy) * s.OutWidth + ox) * s.Channels;
-                ChannelMath.MaxPoolPixel(owner.Isa, image, tapX, taps, Residual is null ? null : Pointer(Residual) + at,
-                    Pointer(Output) + at, s.Channels, s.ReluInput != 0, s.ReluOutput != 0);
-            }
-        }
-    }
-
-    private sealed class ElementwiseJob : IParallelJob
-    {
-        public const int PixelsPerTask = 256;
-        private readonly CpuBackend owner;
-        public ElementwiseShape Shape;
-        public int Pixels;
-        public float[]? Input, Output, Residual, Scale, Shift;
-
-        public ElementwiseJob(CpuBackend owner) => this.owner = owner;
-
-        public void Clear() => Input = Output = Residual = Scale = Shift = null;
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Execute(int task, int worker)
-        {
-            ElementwiseShape s = Shape;
-            CpuIsa isa = owner.Isa;
-            int end = Math.Min(Pixels, (task + 1) * PixelsPerTask);
-            for (int p = task * PixelsPerTask; p < end; p++)
-            {
-                long at = (long)p * s.Channels;
-                float* y = Pointer(Output) + at;
-                ChannelMath.Copy(isa, y, Pointer(Input) + at, s.Channels, s.ReluInput != 0);
-                if (Scale is not null)
-                {
-                    ChannelMath.Multiply(isa, y, Pointer(Scale), 0f, s.Channels);
-                }
-
-                ChannelMath.Finish(isa, y, y, Pointer(Shift), Residual is null ? null : Pointer(Residual) + at, s.Channels, s.ReluOutput != 0);
-            }
-        }
-    }
-
-    private sealed class GlobalPoolJob : IParallelJob
-    {
-        private readonly CpuBackend owner;
-        public GlobalPoolShape Shape;
-        public float[]? Input, Output;
-
-        public GlobalPoolJob(CpuBackend owner) => this.owner = owner;
-
-        public void Clear() => Input = Output = null;
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Execute(int task, int worker)
-        {
-            GlobalPoolShape s = Shape;
-            CpuIsa isa = owner.Isa;
-            int pixels = s.Height * s.Width;
-            float* result = Pointer(Output) + (long)task * s.Channels;
-            float* image = Pointer(Input) + (long)task * pixels * s.Channels;
-            new Span<float>(result, s.Channels).Fill(s.IsMax != 0 ? float.NegativeInfinity : 0f);
-            for (int p = 0; p < pixels; p++)
-            {
-                float* x = image + (long)p * s.Channels;
-                if (s.IsMax != 0)
-                {
-                    ChannelMath.Max(isa, result, x, s.Channels);
-                }
-                else
-                {
-                    ChannelMath.Add(isa, result, x, s.Channels, s.ReluInput != 0);
-                }
-            }
-
-            if (s.IsMax != 0)
-            {
-                ChannelMath.Copy(isa, result, result, s.Channels, s.ReluInput != 0);
-            }
-            else
-            {
-                ChannelMath.Multiply(isa, result, null, 1f / pixels, s.Channels);
-            }
-        }
-    }
-
-    /// <summary>A fully connected layer as a GEMM of the batch (rows) by the packed kernel; tasks are groups of panels.</summary>
-    private sealed class DenseJob : IParallelJob
-    {
-        private readonly CpuBackend owner;
-        public DenseShape Shape;
-        public int Batch, Groups;
-        public float[]? Input, Output, Bias;
-        public PackedPanels? Kernel;
-
-        public DenseJob(CpuBackend owner) => this.owner = owner;
-
-        /// <summary>The batch's input rows (whole micro-tiles) and one raw micro-tile.</summary>
-        public long ScratchFloats
-        {
-            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-            get => (long)ChannelMath.RoundUp(Batch, Gemm.Rows) * ChannelMath.RoundUp(Shape.InFeatures, 16) + Gemm.TileFloats;
-        }
-
-        public void Clear()
-        {
-            Input = Output = Bias = null;
-            Kernel = null;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Execute(int task, int worker)
-        {
-            DenseShape s = Shape;
-            CpuIsa isa = owner.Isa;
-            int lda = ChannelMath.RoundUp(s.InFeatures, 16);
-            int rows = ChannelMath.RoundUp(Batch, Gemm.Rows);
-            float* a = owner.Scratch(worker, ScratchFloats);
-            for (int n = 0; n < Batch; n++)
-            {
-                ChannelMath.Copy(isa, a + (long)n * lda, Pointer(Input) + (long)n * s.InFeatures, s.InFeatures, s.ReluInput != 0);
-            }
-
-            int panels = Kernel!.Panels;
-            Gemm.Multiply(isa, a, lda, Batch, Kernel,
-                task * panels / Groups, (task + 1) * panels / Groups,
-                Pointer(Output), s.OutFeatures, Pointer(Bias), null, s.ReluOutput != 0, a + (long)rows * lda);
-        }
-    }
 }
