@@ -34,8 +34,6 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     private readonly GlobalPoolJob globalPoolJob;
     private readonly DenseJob denseJob;
     private float[][] slots = Array.Empty<float[]>();
-    private int maxBatch;
-    private bool disposed;
 
     /// <param name="threads">Worker threads; all cores when null.</param>
     public CpuBackend(int? threads = null)
@@ -89,19 +87,14 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     /// </summary>
     public override int ChunkSize(int maxBatch) => 1;
 
-    public override void AllocateBuffers(ReadOnlySpan<long> floatsPerImage, int maxBatch)
+    protected override void AllocateBuffersCore(ReadOnlySpan<long> floatsPerImage, int maxBatch)
     {
-        ThrowIfDisposed();
-        if (maxBatch < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1.");
-        }
-
+        slots = Array.Empty<float[]>();
         var arrays = new float[floatsPerImage.Length][];
         for (int i = 0; i < arrays.Length; i++)
         {
             long length = floatsPerImage[i] * maxBatch;
-            if (floatsPerImage[i] < 0 || length > Array.MaxLength)
+            if (length > Array.MaxLength)
             {
                 throw new NotSupportedException(
                     $"Slot {i} needs {floatsPerImage[i]} floats per image × {maxBatch} images = {length} floats; " +
@@ -112,12 +105,10 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         }
 
         slots = arrays;
-        this.maxBatch = maxBatch;
     }
 
-    public override WeightHandle Upload(ReadOnlySpan<float> values)
+    protected override WeightHandle UploadCore(ReadOnlySpan<float> values)
     {
-        ThrowIfDisposed();
         float[] copy = GC.AllocateUninitializedArray<float>(values.Length, pinned: true);
         values.CopyTo(copy);
         weights.Add(new WeightEntry { Raw = copy });
@@ -125,58 +116,38 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     }
 
     /// <summary>Packs the matrix into panels right away (the kernels read nothing else); <paramref name="values"/> is not kept.</summary>
-    public override WeightHandle UploadMatrix(float[] values, int rows, int columns)
+    protected override WeightHandle UploadMatrixCore(float[] values, int rows, int columns)
     {
-        ThrowIfDisposed();
-        CheckMatrix(values, rows, columns);
         weights.Add(new WeightEntry { Packed = PackedPanels.Pack(values, rows, columns) });
         return new WeightHandle(weights.Count - 1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void WriteInput(int slot, ReadOnlySpan<float> values)
-    {
-        float[] buffer = Slot(slot);
-        if (values.Length > buffer.Length)
-        {
-            throw new ArgumentException($"Slot {slot} holds {buffer.Length} floats; got {values.Length}.", nameof(values));
-        }
-
-        values.CopyTo(buffer);
-    }
+    protected override void WriteInputCore(int slot, ReadOnlySpan<float> values) => values.CopyTo(slots[slot]);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void ReadOutput(int slot, Span<float> values)
-    {
-        float[] buffer = Slot(slot);
-        if (values.Length > buffer.Length)
-        {
-            throw new ArgumentException($"Slot {slot} holds {buffer.Length} floats; {values.Length} were asked for.", nameof(values));
-        }
-
-        buffer.AsSpan(0, values.Length).CopyTo(values);
-    }
+    protected override void ReadOutputCore(int slot, Span<float> values) => slots[slot].AsSpan(0, values.Length).CopyTo(values);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void Conv2D(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
+    protected override void Conv2DCore(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
     {
         convolution.SetGeometry(new RuntimeGeometry(shape));
         RunConvolution(convolution, batch, source, destination, residual, WeightHandle.None, kernel, bias);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void Conv2D<TStep>(int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias) =>
+    protected override void Conv2DCore<TStep>(int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias) =>
         RunConvolution(Specialized<Conv2DGeometry<TStep>>(), batch, source, destination, residual, WeightHandle.None, kernel, bias);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void SeparableConv(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)
+    protected override void SeparableConvCore(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)
     {
         convolution.SetGeometry(new RuntimeGeometry(shape));
         RunConvolution(convolution, batch, source, destination, residual, depthwise, pointwise, bias);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void SeparableConv<TStep>(int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias) =>
+    protected override void SeparableConvCore<TStep>(int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias) =>
         RunConvolution(Specialized<SeparableGeometry<TStep>>(), batch, source, destination, residual, depthwise, pointwise, bias);
 
     /// <summary>The cached job whose code the JIT specialized for one step type (created on the step's first run).</summary>
@@ -184,7 +155,6 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     private ConvolutionJob<TGeometry> Specialized<TGeometry>()
         where TGeometry : struct, IConvolutionGeometry
     {
-        ThrowIfDisposed();
         if (!specializedJobs.TryGetValue(typeof(TGeometry), out IParallelJob? job))
         {
             var created = new ConvolutionJob<TGeometry>(this);
@@ -200,35 +170,30 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     private void RunConvolution<TGeometry>(ConvolutionJob<TGeometry> job, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle kernel, WeightHandle bias)
         where TGeometry : struct, IConvolutionGeometry
     {
-        CheckStep(batch, source, destination, job.HasResidual ? 1 : 0, residual, job.InputPerImage, job.OutputPerImage);
         job.Run(batch, slots[source], slots[destination], residual >= 0 ? slots[residual] : null,
-            job.DepthwiseFloats > 0 ? Raw(depthwise, job.DepthwiseFloats) : null,
-            Packed(kernel, job.K, job.OutChannels), BiasOrNull(bias, job.OutChannels));
+            job.DepthwiseFloats > 0 ? Raw(depthwise) : null,
+            Packed(kernel, job.K, job.OutChannels), BiasOrNull(bias));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void DepthwiseConv(in DepthwiseConvShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
+    protected override void DepthwiseConvCore(in DepthwiseConvShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
     {
         DepthwiseConvShape s = shape;
-        CheckStep(batch, source, destination, s.HasResidual, residual,
-            (long)s.InHeight * s.InWidth * s.Channels, (long)s.OutHeight * s.OutWidth * s.Channels);
         depthwiseJob.Shape = s;
         depthwiseJob.Input = slots[source];
         depthwiseJob.Output = slots[destination];
         depthwiseJob.Residual = residual >= 0 ? slots[residual] : null;
-        depthwiseJob.Kernel = Raw(kernel, s.KernelHeight * s.KernelWidth * s.Channels);
-        depthwiseJob.Bias = BiasOrNull(bias, s.Channels);
+        depthwiseJob.Kernel = Raw(kernel);
+        depthwiseJob.Bias = BiasOrNull(bias);
         ReserveScratch(2 * s.KernelHeight * s.KernelWidth);
         Pool.Run(depthwiseJob, batch * s.OutHeight);
         depthwiseJob.Clear();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void MaxPool(in MaxPoolShape shape, int batch, int source, int destination, int residual)
+    protected override void MaxPoolCore(in MaxPoolShape shape, int batch, int source, int destination, int residual)
     {
         MaxPoolShape s = shape;
-        CheckStep(batch, source, destination, s.HasResidual, residual,
-            (long)s.InHeight * s.InWidth * s.Channels, (long)s.OutHeight * s.OutWidth * s.Channels);
         maxPoolJob.Shape = s;
         maxPoolJob.Input = slots[source];
         maxPoolJob.Output = slots[destination];
@@ -239,31 +204,24 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void Elementwise(in ElementwiseShape shape, int batch, int source, int destination, int residual, WeightHandle scale, WeightHandle shift)
+    protected override void ElementwiseCore(in ElementwiseShape shape, int batch, int source, int destination, int residual, WeightHandle scale, WeightHandle shift)
     {
         ElementwiseShape s = shape;
-        if (s.Channels < 1 || s.Length % s.Channels != 0)
-        {
-            throw new ArgumentException($"Length {s.Length} is not a multiple of Channels {s.Channels}.", nameof(shape));
-        }
-
-        CheckStep(batch, source, destination, s.HasResidual, residual, s.Length, s.Length, distinct: false);
         elementwiseJob.Shape = s;
         elementwiseJob.Pixels = batch * (s.Length / s.Channels);
         elementwiseJob.Input = slots[source];
         elementwiseJob.Output = slots[destination];
         elementwiseJob.Residual = residual >= 0 ? slots[residual] : null;
-        elementwiseJob.Scale = s.HasScaleShift != 0 ? Raw(scale, s.Channels) : null;
-        elementwiseJob.Shift = s.HasScaleShift != 0 ? Raw(shift, s.Channels) : null;
+        elementwiseJob.Scale = s.HasScaleShift != 0 ? Raw(scale) : null;
+        elementwiseJob.Shift = s.HasScaleShift != 0 ? Raw(shift) : null;
         Pool.Run(elementwiseJob, (elementwiseJob.Pixels + ElementwiseJob.PixelsPerTask - 1) / ElementwiseJob.PixelsPerTask);
         elementwiseJob.Clear();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void GlobalPool(in GlobalPoolShape shape, int batch, int source, int destination)
+    protected override void GlobalPoolCore(in GlobalPoolShape shape, int batch, int source, int destination)
     {
         GlobalPoolShape s = shape;
-        CheckStep(batch, source, destination, 0, -1, (long)s.Height * s.Width * s.Channels, s.Channels);
         globalPoolJob.Shape = s;
         globalPoolJob.Input = slots[source];
         globalPoolJob.Output = slots[destination];
@@ -272,16 +230,15 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void Dense(in DenseShape shape, int batch, int source, int destination, WeightHandle kernel, WeightHandle bias)
+    protected override void DenseCore(in DenseShape shape, int batch, int source, int destination, WeightHandle kernel, WeightHandle bias)
     {
         DenseShape s = shape;
-        CheckStep(batch, source, destination, 0, -1, s.InFeatures, s.OutFeatures);
         denseJob.Shape = s;
         denseJob.Batch = batch;
         denseJob.Input = slots[source];
         denseJob.Output = slots[destination];
         denseJob.Kernel = Packed(kernel, s.InFeatures, s.OutFeatures);
-        denseJob.Bias = BiasOrNull(bias, s.OutFeatures);
+        denseJob.Bias = BiasOrNull(bias);
         denseJob.Groups = Math.Min(Threads, denseJob.Kernel.Panels);
         ReserveScratch(denseJob.ScratchFloats);
         Pool.Run(denseJob, denseJob.Groups);
@@ -289,13 +246,10 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void Softmax(in SoftmaxShape shape, int batch, int source, int destination)
+    protected override void SoftmaxCore(in SoftmaxShape shape, int batch, int source, int destination)
     {
-        CheckBatch(batch);
-        float[] input = Slot(source), output = Slot(destination);
+        float[] input = slots[source], output = slots[destination];
         int length = shape.Length;
-        CheckSlotLength(source, (long)batch * length);
-        CheckSlotLength(destination, (long)batch * length);
         for (int n = 0; n < batch; n++)
         {
             ReadOnlySpan<float> x = input.AsSpan(n * length, length);
@@ -324,7 +278,6 @@ public sealed unsafe class CpuBackend : ExecutionBackend
 
     protected override void Dispose(bool disposing)
     {
-        disposed = true;
         Pool.Dispose();
         slots = Array.Empty<float[]>();
         weights.Clear();
@@ -332,22 +285,17 @@ public sealed unsafe class CpuBackend : ExecutionBackend
 
     // ---- weights, slots, scratch --------------------------------------------------------------
 
-    /// <summary>A handle's tensor as a K×N matrix in panels, packed on first use and cached.</summary>
+    /// <summary>A handle's tensor as a K×N matrix in panels, packed on first use and cached (the size was checked by the caller).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private PackedPanels Packed(WeightHandle handle, int k, int n)
     {
-        WeightEntry entry = Entry(handle);
+        WeightEntry entry = weights[handle.Index];
         if (entry.Packed is { } packed && packed.K == k && packed.N == n)
         {
             return packed;
         }
 
-        float[] raw = Raw(handle, (long)k * n);
-        if (raw.Length != (long)k * n)
-        {
-            throw new ArgumentException($"Weight handle {handle.Index} holds {raw.Length} floats; a {k}×{n} kernel needs {(long)k * n}.", nameof(handle));
-        }
-
+        float[] raw = Raw(handle);
         bool wasPacked = entry.Packed is not null;
         entry.Packed = PackedPanels.Pack(raw, k, n);
         if (!wasPacked)
@@ -358,34 +306,16 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         return entry.Packed;
     }
 
-    /// <summary>A handle's tensor as uploaded, at least <paramref name="length"/> floats.</summary>
+    /// <summary>A handle's tensor as uploaded (the length was checked by the caller).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private float[] Raw(WeightHandle handle, long length)
+    private float[] Raw(WeightHandle handle)
     {
-        WeightEntry entry = Entry(handle);
-        entry.Raw ??= entry.Packed!.Unpack();
-        if (entry.Raw.Length < length)
-        {
-            throw new ArgumentException($"Weight handle {handle.Index} holds {entry.Raw.Length} floats; the step needs {length}.", nameof(handle));
-        }
-
-        return entry.Raw;
+        WeightEntry entry = weights[handle.Index];
+        return entry.Raw ??= entry.Packed!.Unpack();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private float[]? BiasOrNull(WeightHandle bias, int length) => bias.IsNone ? null : Raw(bias, length);
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private WeightEntry Entry(WeightHandle handle)
-    {
-        ThrowIfDisposed();
-        if (handle.IsNone || handle.Index >= weights.Count)
-        {
-            throw new ArgumentException($"Weight handle {handle.Index} was not uploaded to this backend ({weights.Count} tensors).", nameof(handle));
-        }
-
-        return weights[handle.Index];
-    }
+    private float[]? BiasOrNull(WeightHandle bias) => bias.IsNone ? null : Raw(bias);
 
     /// <summary>
     /// Grows every worker's scratch to <paramref name="floats"/> before a step's tasks are handed out: which
@@ -413,58 +343,4 @@ public sealed unsafe class CpuBackend : ExecutionBackend
 
         return Pointer(buffer);
     }
-
-    // ---- argument checks ------------------------------------------------------------------------
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void CheckStep(int batch, int source, int destination, int hasResidual, int residual, long inputPerImage, long outputPerImage, bool distinct = true)
-    {
-        CheckBatch(batch);
-        StepChecks.Residual(hasResidual, residual);
-        CheckSlotLength(source, batch * inputPerImage);
-        CheckSlotLength(destination, batch * outputPerImage);
-        if (residual >= 0)
-        {
-            CheckSlotLength(residual, batch * outputPerImage);
-        }
-
-        if (distinct && source == destination)
-        {
-            throw new ArgumentException($"Step reads and writes slot {source}; this step needs distinct slots.", nameof(destination));
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void CheckSlotLength(int slot, long floats)
-    {
-        float[] buffer = Slot(slot);
-        if (buffer.Length < floats)
-        {
-            throw new ArgumentException($"Slot {slot} holds {buffer.Length} floats; the step needs {floats}.", nameof(slot));
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void CheckBatch(int batch)
-    {
-        ThrowIfDisposed();
-        if (batch < 1 || batch > maxBatch)
-        {
-            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be between 1 and MaxBatch ({maxBatch}).");
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private float[] Slot(int slot)
-    {
-        ThrowIfDisposed();
-        if ((uint)slot >= (uint)slots.Length)
-        {
-            throw new ArgumentOutOfRangeException(nameof(slot), slot, $"There are {slots.Length} slots (AllocateBuffers allocates them).");
-        }
-
-        return slots[slot];
-    }
-
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
 }
