@@ -18,7 +18,8 @@ namespace Xception.Compiler.Runtime.Execution;
 /// after the first call of each step a Predict allocates nothing. The per-call path (the step methods,
 /// the jobs' Run, the pool) is marked AggressiveOptimization and reads its sizes from fields, so it is
 /// compiled fully optimized on first use and never re-JITted by tiering: with tiering, background
-/// re-JITs during Predict calls 5–40 of a process made some of them up to 2× slower.
+/// re-JITs competed with the workers for the cores and made some of the early Predict calls much slower
+/// (Benchmarks/RESULTS.md, "Tiering").
 /// </summary>
 public sealed unsafe class CpuBackend : ExecutionBackend
 {
@@ -82,8 +83,8 @@ public sealed unsafe class CpuBackend : ExecutionBackend
 
     /// <summary>
     /// One image at a time: each step's activations then stay in cache for the next, and the weights
-    /// stream once per image either way. Measured on a 2-core AVX-512 machine: 8 images as eight chunks
-    /// of one took 0.88–0.90× the time of one chunk of eight (same bits), and the buffers shrink 8×.
+    /// stream once per image either way. Eight chunks of one image beat one chunk of eight, with the same
+    /// bits (Benchmarks/RESULTS.md), and the buffers shrink by the batch.
     /// </summary>
     public override int ChunkSize(int maxBatch) => 1;
 

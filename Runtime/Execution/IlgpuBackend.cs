@@ -15,7 +15,7 @@ namespace Xception.Compiler.Runtime.Execution;
 /// Separable blocks and Conv2D run as shared-memory tiled GEMMs (<see cref="PointwiseConvKernels"/>)
 /// unless the backend's <see cref="Family"/> is <see cref="KernelFamily.Simple"/>, the default on ILGPU's
 /// CPU accelerator: there a group barrier is a rendezvous of 256 OS threads and the tiled kernels run the
-/// mini fixture models 5–10× slower. Which kernel a step gets is decided in
+/// mini fixture models several times slower (Benchmarks/RESULTS.md). Which kernel a step gets is decided in
 /// <see cref="KernelCatalog"/> (<see cref="KernelCatalog.ForStep"/> lists the same ones for PTX checks).
 /// </summary>
 public sealed class IlgpuBackend : ExecutionBackend
@@ -39,13 +39,21 @@ public sealed class IlgpuBackend : ExecutionBackend
 
     /// <summary>Creates a backend on the first device of the given kind (Cuda, OpenCL or IlgpuCpu).</summary>
     /// <param name="kind">Cuda, OpenCL or IlgpuCpu.</param>
+    /// <exception cref="BackendUnavailableException">No such device.</exception>
+    public IlgpuBackend(Backend kind)
+        : this(kind, null)
+    {
+    }
+
+    /// <summary>Creates a backend that runs the given convolution kernels (tests run the GPU's on the CPU accelerator).</summary>
+    /// <param name="kind">Cuda, OpenCL or IlgpuCpu.</param>
     /// <param name="family">
     /// The convolution kernels; by default <see cref="KernelFamily.Tiled"/> on GPUs and
     /// <see cref="KernelFamily.Simple"/> on ILGPU's CPU accelerator, where group barriers are thread
     /// rendezvous and the tiled kernels are many times slower (they are tested there on small shapes).
     /// </param>
     /// <exception cref="BackendUnavailableException">No such device.</exception>
-    public IlgpuBackend(Backend kind, KernelFamily? family = null)
+    internal IlgpuBackend(Backend kind, KernelFamily? family)
     {
         Family = family ?? DefaultFamily(kind);
         // ILGPU's default CPU device runs groups of at most 16 threads; the tiled kernels need 256.
@@ -57,10 +65,10 @@ public sealed class IlgpuBackend : ExecutionBackend
     public Backend Kind { get; }
 
     /// <summary>Which convolution kernels this backend launches (see <see cref="KernelCatalog.ForStep"/>).</summary>
-    public KernelFamily Family { get; }
+    internal KernelFamily Family { get; }
 
     /// <summary>The kernel family a backend of this kind uses unless told otherwise.</summary>
-    public static KernelFamily DefaultFamily(Backend kind) =>
+    internal static KernelFamily DefaultFamily(Backend kind) =>
         kind == Backend.IlgpuCpu ? KernelFamily.Simple : KernelFamily.Tiled;
 
     /// <summary>The accelerator's device name, for logs and benchmarks.</summary>

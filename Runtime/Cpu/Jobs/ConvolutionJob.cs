@@ -101,7 +101,7 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
 
         // A convolution with no padding and no input ReLU reads its A rows in place: a pixel's taps are kh
         // runs of kw·inC contiguous input floats, one input row apart, so nothing is gathered (conv1, conv2 and
-        // the 1×1 shortcuts of Xception; in-process A/B: the model 0.991x the time with it).
+        // the 1×1 shortcuts of Xception; the in-process A/B is in Benchmarks/RESULTS.md).
         bool inPlace = !separable && !reluIn && padTop == 0 && padLeft == 0
             && (outH - 1) * sh + kh <= inH && (outW - 1) * sw + kw <= inW;
         ARows aRows = inPlace ? new ARows(rowTable, kh, kw * inC, (nint)inW * inC) : new ARows(a, lda, K);
@@ -191,7 +191,7 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
         }
 
         // Each worker starts at a different panel: on a step's first tiles the weights come from DRAM, and
-        // threads fetching different panels at once overlap those misses (measured ~1.5% of a batch-1 run).
+        // threads fetching different panels at once overlap those misses.
         Gemm.Multiply(isa, aRows, count, kernel, panelStart, panelEnd,
             Pointer(output) + (long)q0 * outC, outC, Pointer(bias),
             g.HasResidual ? Pointer(residual) + (long)q0 * outC : null, reluOut, microTile,
