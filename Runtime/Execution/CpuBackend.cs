@@ -132,7 +132,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Conv2DCore(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
     {
-        convolution.SetGeometry(new RuntimeGeometry(shape));
+        convolution.SetGeometry(new ConvolutionGeometry(shape));
         RunConvolution(convolution, batch, source, destination, residual, WeightHandle.None, kernel, bias);
     }
 
@@ -143,7 +143,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void SeparableConvCore(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)
     {
-        convolution.SetGeometry(new RuntimeGeometry(shape));
+        convolution.SetGeometry(new ConvolutionGeometry(shape));
         RunConvolution(convolution, batch, source, destination, residual, depthwise, pointwise, bias);
     }
 
@@ -154,12 +154,12 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     /// <summary>The cached job whose code the JIT specialized for one step type (created on the step's first run).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private ConvolutionJob<TGeometry> Specialized<TGeometry>()
-        where TGeometry : struct, IConvolutionGeometry
+        where TGeometry : struct, IGeometrySource
     {
         if (!specializedJobs.TryGetValue(typeof(TGeometry), out IParallelJob? job))
         {
             var created = new ConvolutionJob<TGeometry>(this);
-            created.SetGeometry(default);
+            created.SetGeometry(TGeometry.Geometry);
             job = created;
             specializedJobs.Add(typeof(TGeometry), job);
         }
@@ -169,7 +169,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private void RunConvolution<TGeometry>(ConvolutionJob<TGeometry> job, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle kernel, WeightHandle bias)
-        where TGeometry : struct, IConvolutionGeometry
+        where TGeometry : struct, IGeometrySource
     {
         job.Run(batch, slots[source], slots[destination], residual >= 0 ? slots[residual] : null,
             job.DepthwiseFloats > 0 ? Raw(depthwise) : null,

@@ -9,11 +9,11 @@ namespace Xception.Compiler.Runtime.Cpu.Jobs;
 /// Conv2D and SeparableConv: for a tile of output pixels, build A (gathered taps, or the depthwise
 /// outputs) in scratch, or point at its rows in the input, then GEMM it with the packed kernel. Small layers also split the output panels
 /// into groups so both cores get work (the depthwise tile is then recomputed per group: it is cheap).
-/// Generic over the step's geometry: for a generated step type every dimension and flag below is a
-/// JIT constant (one compiled copy per step shape); for <see cref="RuntimeGeometry"/> they are fields.
+/// Generic over where the step's geometry comes from: for a generated step type every dimension and flag
+/// below is a JIT constant (one compiled copy per step shape); for <see cref="RuntimeGeometry"/> they are fields.
 /// </summary>
 internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
-    where TGeometry : struct, IConvolutionGeometry
+    where TGeometry : struct, IGeometrySource
 {
     private readonly CpuBackend owner;
     private float[]? input, output, residual, depthwise, bias;
@@ -22,8 +22,8 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
 
     public ConvolutionJob(CpuBackend owner) => this.owner = owner;
 
-    /// <summary>The step's shape (set per call for <see cref="RuntimeGeometry"/>; empty for generated step types).</summary>
-    private TGeometry Geometry;
+    /// <summary>The step's shape (set per call for <see cref="RuntimeGeometry"/>; unused for generated step types).</summary>
+    private ConvolutionGeometry Geometry;
 
     /// <summary>
     /// The sizes the per-call code needs, computed once when the geometry is set: the code around the
@@ -36,7 +36,7 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
 
     public bool HasResidual;
 
-    public void SetGeometry(TGeometry g)
+    public void SetGeometry(in ConvolutionGeometry g)
     {
         Geometry = g;
         Taps = g.KernelHeight * g.KernelWidth;
@@ -74,7 +74,7 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int task, int worker)
     {
-        TGeometry g = Geometry;
+        ConvolutionGeometry g = TGeometry.IsConstant ? TGeometry.Geometry : Geometry;
         int inH = g.InHeight, inW = g.InWidth, inC = g.InChannels, outH = g.OutHeight, outW = g.OutWidth, outC = g.OutChannels;
         int kh = g.KernelHeight, kw = g.KernelWidth, sh = g.StrideHeight, sw = g.StrideWidth, padTop = g.PadTop, padLeft = g.PadLeft;
         bool separable = g.Separable, reluIn = g.ReluInput, reluOut = g.ReluOutput;
