@@ -321,8 +321,7 @@ internal static unsafe class ChannelMath
     /// A run of <paramref name="count"/> output pixels of a 3×3 depthwise convolution whose taps all lie inside
     /// the input row (no left/right padding): the 9 weight vectors of a channel block stay in registers while
     /// the run passes, and at stride 1 so do the two input columns the next output shares with this one (one
-    /// load and ReLU per input vector instead of three: the depthwise pass of a 37×37×728 step alone went from
-    /// 0.175 to 0.113 ms, the model ~1.5% faster in-process A/B). rowK points at input pixel (iy0 + K, ix of the first output) or is null for a padded row;
+    /// load and ReLU per input vector instead of three; measured in Benchmarks/RESULTS.md). rowK points at input pixel (iy0 + K, ix of the first output) or is null for a padded row;
     /// consecutive outputs are <paramref name="xStep"/> floats apart in the input and <paramref name="lda"/> in dst.
     /// Weights (3, 3, n). Taps are summed in (ky, kx) order, as <see cref="DepthwisePixel"/> does.
     /// </summary>

@@ -8,8 +8,7 @@ internal static class ConvolutionTiling
     /// <summary>
     /// An A tile (pixels × K floats) is kept under this many floats (768 KB) so it stays in L2 (1 MB per core
     /// here) while every panel passes over it. Larger tiles mean fewer passes over the weights: at batch 1 a
-    /// 19×19×728 step becomes one tile per core, and the run got ~4% faster than with 256 KB tiles
-    /// (4 alternating pairs, 2026-11-28); batch 8 unchanged.
+    /// 19×19×728 step becomes one tile per core (the gain over smaller tiles is in Benchmarks/RESULTS.md).
     /// </summary>
     public const int TileBudgetFloats = 192 * 1024;
 

@@ -1,7 +1,4 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
-
-[assembly: InternalsVisibleTo("Xception.Compiler.Tests")]
 
 namespace Xception.Compiler.Runtime.Cpu;
 

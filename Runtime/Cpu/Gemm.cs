@@ -72,7 +72,7 @@ internal static unsafe class Gemm
 
                 // While a panel is multiplied, micro-tile m prefetches the m-th slice of the next panel into L2.
                 // At batch 1 each step's weights are read once and come from DRAM: without this, every panel's
-                // first micro-tile waited on them (measured in-process: whole model ~3% faster with it).
+                // first micro-tile waited on them (the gain is in Benchmarks/RESULTS.md).
                 long prefetchAt = (long)m * (k / PrefetchEvery) * (64 / sizeof(float));
                 // (The last slice may run past the panel's end: a prefetch never faults.)
                 float* prefetch = next != null && prefetchAt < panelFloats ? next + prefetchAt : null;

@@ -17,12 +17,12 @@ internal interface IParallelJob
 /// Persistent worker threads that run one job at a time together with the calling thread. Unlike
 /// Parallel.For, a run allocates nothing: the job is a cached object, tasks are handed out by an
 /// interlocked counter, and the threads spin briefly, then park on semaphores between steps (a step of
-/// Xception lasts 0.1–3 ms, so waking a sleeping thread would cost a noticeable share). SemaphoreSlim,
+/// Xception is short, so waking a sleeping thread would cost a noticeable share of it). SemaphoreSlim,
 /// not ManualResetEventSlim: the latter's blocking path allocates now and then on .NET 10.
 /// </summary>
 internal sealed class WorkerPool : IDisposable
 {
-    /// <summary>SpinOnce calls before a wait blocks (with backoff: on the order of 50–100 µs).</summary>
+    /// <summary>SpinOnce calls before a wait blocks (with backoff; how long that spins is in Benchmarks/RESULTS.md).</summary>
     private const int SpinCount = 200;
 
     private readonly Thread[] threads;

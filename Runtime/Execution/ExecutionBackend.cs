@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace Xception.Compiler.Runtime.Execution;
 
@@ -17,7 +18,13 @@ public readonly record struct WeightHandle(int Index)
 /// order; <see cref="ReadOutput"/> waits for them. A slot index of -1 means "none" (no residual).
 /// Implementations: <c>CpuBackend</c> (managed C#), <c>IlgpuBackend</c> (Cuda, OpenCL, IlgpuCpu).
 /// </summary>
-public abstract class ExecutionBackend : IDisposable
+/// <remarks>
+/// The public methods check their arguments here, against the slot sizes and the chunk given to
+/// <see cref="AllocateBuffers"/> and the uploads seen so far, then call the implementation's
+/// <c>…Core</c> method; so every backend rejects the same bad call with the same message, and an
+/// implementation can index its slots and weights without checking again.
+/// </remarks>
+public abstract partial class ExecutionBackend : IDisposable
 {
     /// <summary>The backend's name as the command line spells it (cpu, cuda, ilgpu-cpu, opencl).</summary>
     public abstract string Name { get; }
@@ -29,85 +36,222 @@ public abstract class ExecutionBackend : IDisposable
     /// </summary>
     public virtual int ChunkSize(int maxBatch) => maxBatch;
 
-    /// <summary>Allocates slot i with <paramref name="floatsPerImage"/>[i] × <paramref name="maxBatch"/> floats.</summary>
-    public abstract void AllocateBuffers(ReadOnlySpan<long> floatsPerImage, int maxBatch);
+    /// <summary>
+    /// Allocates slot i with <paramref name="floatsPerImage"/>[i] × <paramref name="maxBatch"/> floats;
+    /// steps then run on 1 to <paramref name="maxBatch"/> images (the chunk).
+    /// </summary>
+    public void AllocateBuffers(ReadOnlySpan<long> floatsPerImage, int maxBatch)
+    {
+        long[] sizes = SlotSizes(floatsPerImage, maxBatch);
+        ForgetSlots();
+        AllocateBuffersCore(floatsPerImage, maxBatch);
+        RememberSlots(sizes, maxBatch);
+    }
 
     /// <summary>Copies a weight tensor to the backend and returns its handle.</summary>
-    public abstract WeightHandle Upload(ReadOnlySpan<float> values);
+    public WeightHandle Upload(ReadOnlySpan<float> values)
+    {
+        ThrowIfDisposed();
+        return Register(UploadCore(values), values.Length);
+    }
 
     /// <summary>
     /// Hands over a rows × columns weight matrix (row-major: a convolution kernel flattened to
     /// (KH·KW·In) × Out, a pointwise or dense kernel In × Out). The backend may keep the array or
     /// repack it right away instead of copying it, so the caller must not use it afterwards; this is
-    /// what keeps a single copy of the weights alive during load. By default: <see cref="Upload"/>.
+    /// what keeps a single copy of the weights alive during load.
     /// </summary>
-    public virtual WeightHandle UploadMatrix(float[] values, int rows, int columns)
+    public WeightHandle UploadMatrix(float[] values, int rows, int columns)
     {
+        ThrowIfDisposed();
         CheckMatrix(values, rows, columns);
-        return Upload(values);
-    }
-
-    /// <summary>Throws unless <paramref name="values"/> holds a rows × columns matrix with both at least 1.</summary>
-    protected static void CheckMatrix(float[] values, int rows, int columns)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        if (rows < 1 || columns < 1 || (long)rows * columns != values.Length)
-        {
-            throw new ArgumentException($"Expected a {rows}×{columns} matrix ({(long)rows * columns} floats), but found {values.Length} floats.", nameof(values));
-        }
+        return Register(UploadMatrixCore(values, rows, columns), values.Length);
     }
 
     /// <summary>Writes <paramref name="values"/> (batch × per-image length) to the start of a slot.</summary>
-    public abstract void WriteInput(int slot, ReadOnlySpan<float> values);
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void WriteInput(int slot, ReadOnlySpan<float> values)
+    {
+        CheckTransfer(slot, values.Length, reading: false);
+        WriteInputCore(slot, values);
+    }
 
     /// <summary>Waits for the queued steps and copies the first <c>values.Length</c> floats of a slot.</summary>
-    public abstract void ReadOutput(int slot, Span<float> values);
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void ReadOutput(int slot, Span<float> values)
+    {
+        CheckTransfer(slot, values.Length, reading: true);
+        ReadOutputCore(slot, values);
+    }
 
     /// <summary>Waits until the queued steps have finished (a no-op where steps run synchronously).</summary>
     public virtual void Synchronize()
     {
     }
 
-    public abstract void Conv2D(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias);
-
-    public abstract void SeparableConv(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias);
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Conv2D(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
+    {
+        CheckConvolution(ConvolutionFootprint.Of(shape), batch, source, destination, residual, WeightHandle.None, kernel, bias);
+        Conv2DCore(shape, batch, source, destination, residual, kernel, bias);
+    }
 
     /// <summary>
     /// <see cref="Conv2D(in Conv2DShape, int, int, int, int, WeightHandle, WeightHandle)"/> with the shape
-    /// as a type: generated code declares one struct per step shape, so a backend that overrides this
-    /// (the CPU backend) runs code the JIT specialized for it, every dimension a constant.
+    /// as a type: generated code declares one struct per step shape, so a backend that overrides
+    /// <see cref="Conv2DCore{TStep}"/> (the CPU backend) runs code the JIT specialized for it, every dimension a constant.
     /// </summary>
-    public virtual void Conv2D<TStep>(int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
-        where TStep : struct, IConv2DStep =>
-        Conv2D(TStep.Shape, batch, source, destination, residual, kernel, bias);
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Conv2D<TStep>(int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
+        where TStep : struct, IConv2DStep
+    {
+        CheckConvolution(Conv2DFootprint<TStep>.Value, batch, source, destination, residual, WeightHandle.None, kernel, bias);
+        Conv2DCore<TStep>(batch, source, destination, residual, kernel, bias);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void SeparableConv(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)
+    {
+        CheckConvolution(ConvolutionFootprint.Of(shape), batch, source, destination, residual, depthwise, pointwise, bias);
+        SeparableConvCore(shape, batch, source, destination, residual, depthwise, pointwise, bias);
+    }
 
     /// <summary>
     /// <see cref="SeparableConv(in SeparableConvShape, int, int, int, int, WeightHandle, WeightHandle, WeightHandle)"/>
     /// with the shape as a type (see <see cref="Conv2D{TStep}"/>).
     /// </summary>
-    public virtual void SeparableConv<TStep>(int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)
-        where TStep : struct, ISeparableConvStep =>
-        SeparableConv(TStep.Shape, batch, source, destination, residual, depthwise, pointwise, bias);
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void SeparableConv<TStep>(int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)
+        where TStep : struct, ISeparableConvStep
+    {
+        CheckConvolution(SeparableFootprint<TStep>.Value, batch, source, destination, residual, depthwise, pointwise, bias);
+        SeparableConvCore<TStep>(batch, source, destination, residual, depthwise, pointwise, bias);
+    }
 
-    public abstract void DepthwiseConv(in DepthwiseConvShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias);
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void DepthwiseConv(in DepthwiseConvShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
+    {
+        DepthwiseConvShape s = shape;
+        CheckStep(batch, source, destination, s.HasResidual, residual,
+            (long)s.InHeight * s.InWidth * s.Channels, (long)s.OutHeight * s.OutWidth * s.Channels);
+        CheckWeight(kernel, (long)s.KernelHeight * s.KernelWidth * s.Channels);
+        CheckOptionalWeight(bias, s.Channels);
+        DepthwiseConvCore(shape, batch, source, destination, residual, kernel, bias);
+    }
 
-    public abstract void MaxPool(in MaxPoolShape shape, int batch, int source, int destination, int residual);
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void MaxPool(in MaxPoolShape shape, int batch, int source, int destination, int residual)
+    {
+        MaxPoolShape s = shape;
+        CheckStep(batch, source, destination, s.HasResidual, residual,
+            (long)s.InHeight * s.InWidth * s.Channels, (long)s.OutHeight * s.OutWidth * s.Channels);
+        MaxPoolCore(shape, batch, source, destination, residual);
+    }
 
-    /// <summary><paramref name="scale"/> and <paramref name="shift"/> are None unless <c>HasScaleShift</c> is 1.</summary>
-    public abstract void Elementwise(in ElementwiseShape shape, int batch, int source, int destination, int residual, WeightHandle scale, WeightHandle shift);
+    /// <summary>
+    /// <paramref name="scale"/> and <paramref name="shift"/> are None unless <c>HasScaleShift</c> is 1.
+    /// The only step that may run in place (<paramref name="source"/> = <paramref name="destination"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Elementwise(in ElementwiseShape shape, int batch, int source, int destination, int residual, WeightHandle scale, WeightHandle shift)
+    {
+        ElementwiseShape s = shape;
+        if (s.Channels < 1 || s.Length % s.Channels != 0)
+        {
+            throw new ArgumentException($"Length {s.Length} is not a multiple of Channels {s.Channels}.", nameof(shape));
+        }
 
-    public abstract void GlobalPool(in GlobalPoolShape shape, int batch, int source, int destination);
+        CheckStep(batch, source, destination, s.HasResidual, residual, s.Length, s.Length, distinct: false);
+        if (s.HasScaleShift != 0)
+        {
+            CheckWeight(scale, s.Channels);
+            CheckWeight(shift, s.Channels);
+        }
 
-    public abstract void Dense(in DenseShape shape, int batch, int source, int destination, WeightHandle kernel, WeightHandle bias);
+        ElementwiseCore(shape, batch, source, destination, residual, scale, shift);
+    }
 
-    public abstract void Softmax(in SoftmaxShape shape, int batch, int source, int destination);
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void GlobalPool(in GlobalPoolShape shape, int batch, int source, int destination)
+    {
+        GlobalPoolShape s = shape;
+        CheckStep(batch, source, destination, 0, -1, (long)s.Height * s.Width * s.Channels, s.Channels);
+        GlobalPoolCore(shape, batch, source, destination);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Dense(in DenseShape shape, int batch, int source, int destination, WeightHandle kernel, WeightHandle bias)
+    {
+        DenseShape s = shape;
+        CheckStep(batch, source, destination, 0, -1, s.InFeatures, s.OutFeatures);
+        CheckMatrixWeight(kernel, s.InFeatures, s.OutFeatures);
+        CheckOptionalWeight(bias, s.OutFeatures);
+        DenseCore(shape, batch, source, destination, kernel, bias);
+    }
+
+    /// <summary>May run in place (<paramref name="source"/> = <paramref name="destination"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Softmax(in SoftmaxShape shape, int batch, int source, int destination)
+    {
+        CheckStep(batch, source, destination, 0, -1, shape.Length, shape.Length, distinct: false);
+        SoftmaxCore(shape, batch, source, destination);
+    }
 
     public void Dispose()
     {
+        if (IsDisposed)
+        {
+            return;
+        }
+
+        IsDisposed = true;
+        ForgetSlots();
         Dispose(disposing: true);
         GC.SuppressFinalize(this);
     }
 
+    // ---- what an implementation provides (arguments already checked) ----------------------------
+
+    /// <summary>Allocates the slots (sizes checked: none negative, <paramref name="maxBatch"/> at least 1).</summary>
+    protected abstract void AllocateBuffersCore(ReadOnlySpan<long> floatsPerImage, int maxBatch);
+
+    /// <summary>Stores a tensor; the handle must be the next in upload order (0, 1, 2, ...).</summary>
+    protected abstract WeightHandle UploadCore(ReadOnlySpan<float> values);
+
+    /// <summary>Stores a rows × columns matrix (checked); by default <see cref="UploadCore"/>.</summary>
+    protected virtual WeightHandle UploadMatrixCore(float[] values, int rows, int columns) => UploadCore(values);
+
+    protected abstract void WriteInputCore(int slot, ReadOnlySpan<float> values);
+
+    protected abstract void ReadOutputCore(int slot, Span<float> values);
+
+    protected abstract void Conv2DCore(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias);
+
+    /// <summary>By default the shape as a value (<see cref="Conv2DCore(in Conv2DShape, int, int, int, int, WeightHandle, WeightHandle)"/>).</summary>
+    protected virtual void Conv2DCore<TStep>(int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
+        where TStep : struct, IConv2DStep =>
+        Conv2DCore(TStep.Shape, batch, source, destination, residual, kernel, bias);
+
+    protected abstract void SeparableConvCore(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias);
+
+    /// <summary>By default the shape as a value (<see cref="SeparableConvCore(in SeparableConvShape, int, int, int, int, WeightHandle, WeightHandle, WeightHandle)"/>).</summary>
+    protected virtual void SeparableConvCore<TStep>(int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)
+        where TStep : struct, ISeparableConvStep =>
+        SeparableConvCore(TStep.Shape, batch, source, destination, residual, depthwise, pointwise, bias);
+
+    protected abstract void DepthwiseConvCore(in DepthwiseConvShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias);
+
+    protected abstract void MaxPoolCore(in MaxPoolShape shape, int batch, int source, int destination, int residual);
+
+    protected abstract void ElementwiseCore(in ElementwiseShape shape, int batch, int source, int destination, int residual, WeightHandle scale, WeightHandle shift);
+
+    protected abstract void GlobalPoolCore(in GlobalPoolShape shape, int batch, int source, int destination);
+
+    protected abstract void DenseCore(in DenseShape shape, int batch, int source, int destination, WeightHandle kernel, WeightHandle bias);
+
+    protected abstract void SoftmaxCore(in SoftmaxShape shape, int batch, int source, int destination);
+
+    /// <summary>Frees what the backend holds; called once, by <see cref="Dispose()"/>.</summary>
     protected virtual void Dispose(bool disposing)
     {
     }

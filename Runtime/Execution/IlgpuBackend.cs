@@ -15,7 +15,7 @@ namespace Xception.Compiler.Runtime.Execution;
 /// Separable blocks and Conv2D run as shared-memory tiled GEMMs (<see cref="PointwiseConvKernels"/>)
 /// unless the backend's <see cref="Family"/> is <see cref="KernelFamily.Simple"/>, the default on ILGPU's
 /// CPU accelerator: there a group barrier is a rendezvous of 256 OS threads and the tiled kernels run the
-/// mini fixture models 5–10× slower. Which kernel a step gets is decided in
+/// mini fixture models several times slower (Benchmarks/RESULTS.md). Which kernel a step gets is decided in
 /// <see cref="KernelCatalog"/> (<see cref="KernelCatalog.ForStep"/> lists the same ones for PTX checks).
 /// </summary>
 public sealed class IlgpuBackend : ExecutionBackend
@@ -24,9 +24,7 @@ public sealed class IlgpuBackend : ExecutionBackend
     private readonly Accelerator accelerator;
     private readonly List<MemoryBuffer1D<float, Stride1D.Dense>> weights = new();
     private MemoryBuffer1D<float, Stride1D.Dense>[] slots = Array.Empty<MemoryBuffer1D<float, Stride1D.Dense>>();
-    private int maxBatch;
     private MemoryBuffer1D<float, Stride1D.Dense>? zeros;
-    private bool disposed;
 
     private Action<Index1D, SpecializedValue<Conv2DShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? conv2D;
     private Action<Index1D, SpecializedValue<SeparableConvShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? separableConv;
@@ -41,13 +39,21 @@ public sealed class IlgpuBackend : ExecutionBackend
 
     /// <summary>Creates a backend on the first device of the given kind (Cuda, OpenCL or IlgpuCpu).</summary>
     /// <param name="kind">Cuda, OpenCL or IlgpuCpu.</param>
+    /// <exception cref="BackendUnavailableException">No such device.</exception>
+    public IlgpuBackend(Backend kind)
+        : this(kind, null)
+    {
+    }
+
+    /// <summary>Creates a backend that runs the given convolution kernels (tests run the GPU's on the CPU accelerator).</summary>
+    /// <param name="kind">Cuda, OpenCL or IlgpuCpu.</param>
     /// <param name="family">
     /// The convolution kernels; by default <see cref="KernelFamily.Tiled"/> on GPUs and
     /// <see cref="KernelFamily.Simple"/> on ILGPU's CPU accelerator, where group barriers are thread
     /// rendezvous and the tiled kernels are many times slower (they are tested there on small shapes).
     /// </param>
     /// <exception cref="BackendUnavailableException">No such device.</exception>
-    public IlgpuBackend(Backend kind, KernelFamily? family = null)
+    internal IlgpuBackend(Backend kind, KernelFamily? family)
     {
         Family = family ?? DefaultFamily(kind);
         // ILGPU's default CPU device runs groups of at most 16 threads; the tiled kernels need 256.
@@ -59,10 +65,10 @@ public sealed class IlgpuBackend : ExecutionBackend
     public Backend Kind { get; }
 
     /// <summary>Which convolution kernels this backend launches (see <see cref="KernelCatalog.ForStep"/>).</summary>
-    public KernelFamily Family { get; }
+    internal KernelFamily Family { get; }
 
     /// <summary>The kernel family a backend of this kind uses unless told otherwise.</summary>
-    public static KernelFamily DefaultFamily(Backend kind) =>
+    internal static KernelFamily DefaultFamily(Backend kind) =>
         kind == Backend.IlgpuCpu ? KernelFamily.Simple : KernelFamily.Tiled;
 
     /// <summary>The accelerator's device name, for logs and benchmarks.</summary>
@@ -75,21 +81,15 @@ public sealed class IlgpuBackend : ExecutionBackend
         _ => "ilgpu-cpu",
     };
 
-    public override void AllocateBuffers(ReadOnlySpan<long> floatsPerImage, int maxBatch)
+    protected override void AllocateBuffersCore(ReadOnlySpan<long> floatsPerImage, int maxBatch)
     {
-        ThrowIfDisposed();
-        if (maxBatch < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be at least 1.");
-        }
-
         FreeSlots();
         var buffers = new MemoryBuffer1D<float, Stride1D.Dense>[floatsPerImage.Length];
         for (int i = 0; i < floatsPerImage.Length; i++)
         {
             long length = floatsPerImage[i] * maxBatch;
             // Kernels index with int: a slot must stay below 2^31 floats (batch 64 at 299×299 does).
-            if (floatsPerImage[i] < 0 || length > int.MaxValue)
+            if (length > int.MaxValue)
             {
                 throw new NotSupportedException(
                     $"Slot {i} needs {floatsPerImage[i]} floats per image × {maxBatch} images = {length} floats; " +
@@ -100,12 +100,10 @@ public sealed class IlgpuBackend : ExecutionBackend
         }
 
         slots = buffers;
-        this.maxBatch = maxBatch;
     }
 
-    public override WeightHandle Upload(ReadOnlySpan<float> values)
+    protected override WeightHandle UploadCore(ReadOnlySpan<float> values)
     {
-        ThrowIfDisposed();
         var buffer = accelerator.Allocate1D<float>(Math.Max(values.Length, 1));
         if (values.Length > 0)
         {
@@ -116,17 +114,11 @@ public sealed class IlgpuBackend : ExecutionBackend
         return new WeightHandle(weights.Count - 1);
     }
 
-    public override void WriteInput(int slot, ReadOnlySpan<float> values)
+    protected override void WriteInputCore(int slot, ReadOnlySpan<float> values)
     {
-        var buffer = Slot(slot);
-        if (values.Length > buffer.Length)
-        {
-            throw new ArgumentException($"Slot {slot} holds {buffer.Length} floats; got {values.Length}.", nameof(values));
-        }
-
         if (values.Length > 0)
         {
-            ((ArrayView<float>)buffer.View).SubView(0, values.Length).CopyFromCPU(values);
+            SlotView(slot).SubView(0, values.Length).CopyFromCPU(values);
         }
     }
 
@@ -136,25 +128,17 @@ public sealed class IlgpuBackend : ExecutionBackend
         accelerator.Synchronize();
     }
 
-    public override void ReadOutput(int slot, Span<float> values)
+    protected override void ReadOutputCore(int slot, Span<float> values)
     {
-        var buffer = Slot(slot);
-        if (values.Length > buffer.Length)
-        {
-            throw new ArgumentException($"Slot {slot} holds {buffer.Length} floats; {values.Length} were asked for.", nameof(values));
-        }
-
         accelerator.Synchronize();
         if (values.Length > 0)
         {
-            ((ArrayView<float>)buffer.View).SubView(0, values.Length).CopyToCPU(values);
+            SlotView(slot).SubView(0, values.Length).CopyToCPU(values);
         }
     }
 
-    public override void Conv2D(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
+    protected override void Conv2DCore(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
     {
-        CheckBatch(batch);
-        StepChecks.Residual(shape.HasResidual, residual);
         var output = SlotView(destination);
         if (KernelCatalog.ForConv2D(Family) == KernelCatalog.TiledConv2D)
         {
@@ -174,10 +158,8 @@ public sealed class IlgpuBackend : ExecutionBackend
             SlotView(source), Weight(kernel), BiasOrZeros(bias, shape.OutChannels), ResidualOr(residual, output), output);
     }
 
-    public override void SeparableConv(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)
+    protected override void SeparableConvCore(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)
     {
-        CheckBatch(batch);
-        StepChecks.Residual(shape.HasResidual, residual);
         var output = SlotView(destination);
         if (KernelCatalog.ForSeparableConv(Family) == KernelCatalog.TiledSeparableConv)
         {
@@ -197,10 +179,8 @@ public sealed class IlgpuBackend : ExecutionBackend
             SlotView(source), Weight(depthwise), Weight(pointwise), BiasOrZeros(bias, shape.OutChannels), ResidualOr(residual, output), output);
     }
 
-    public override void DepthwiseConv(in DepthwiseConvShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
+    protected override void DepthwiseConvCore(in DepthwiseConvShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
     {
-        CheckBatch(batch);
-        StepChecks.Residual(shape.HasResidual, residual);
         depthwiseConv ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<DepthwiseConvShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(DepthwiseConvKernels.Depthwise);
         var output = SlotView(destination);
         depthwiseConv(
@@ -209,10 +189,8 @@ public sealed class IlgpuBackend : ExecutionBackend
             SlotView(source), Weight(kernel), BiasOrZeros(bias, shape.Channels), ResidualOr(residual, output), output);
     }
 
-    public override void MaxPool(in MaxPoolShape shape, int batch, int source, int destination, int residual)
+    protected override void MaxPoolCore(in MaxPoolShape shape, int batch, int source, int destination, int residual)
     {
-        CheckBatch(batch);
-        StepChecks.Residual(shape.HasResidual, residual);
         maxPool ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<MaxPoolShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(PoolKernels.MaxPool);
         var output = SlotView(destination);
         maxPool(
@@ -221,15 +199,8 @@ public sealed class IlgpuBackend : ExecutionBackend
             SlotView(source), ResidualOr(residual, output), output);
     }
 
-    public override void Elementwise(in ElementwiseShape shape, int batch, int source, int destination, int residual, WeightHandle scale, WeightHandle shift)
+    protected override void ElementwiseCore(in ElementwiseShape shape, int batch, int source, int destination, int residual, WeightHandle scale, WeightHandle shift)
     {
-        CheckBatch(batch);
-        StepChecks.Residual(shape.HasResidual, residual);
-        if (shape.HasScaleShift != 0 && (scale.IsNone || shift.IsNone))
-        {
-            throw new ArgumentException("HasScaleShift is 1 but the scale or shift handle is None.");
-        }
-
         elementwise ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<ElementwiseShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Elementwise);
         var output = SlotView(destination);
         var zero = Zeros(1);
@@ -243,16 +214,14 @@ public sealed class IlgpuBackend : ExecutionBackend
             output);
     }
 
-    public override void GlobalPool(in GlobalPoolShape shape, int batch, int source, int destination)
+    protected override void GlobalPoolCore(in GlobalPoolShape shape, int batch, int source, int destination)
     {
-        CheckBatch(batch);
         globalPool ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<GlobalPoolShape>, ArrayView<float>, ArrayView<float>>(PoolKernels.GlobalPool);
         globalPool(Extent(batch, shape.Channels), SpecializedValue.New(shape), SlotView(source), SlotView(destination));
     }
 
-    public override void Dense(in DenseShape shape, int batch, int source, int destination, WeightHandle kernel, WeightHandle bias)
+    protected override void DenseCore(in DenseShape shape, int batch, int source, int destination, WeightHandle kernel, WeightHandle bias)
     {
-        CheckBatch(batch);
         dense ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<DenseShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(DenseKernels.Dense);
         dense(
             Extent(batch, shape.OutFeatures),
@@ -260,21 +229,14 @@ public sealed class IlgpuBackend : ExecutionBackend
             SlotView(source), Weight(kernel), BiasOrZeros(bias, shape.OutFeatures), SlotView(destination));
     }
 
-    public override void Softmax(in SoftmaxShape shape, int batch, int source, int destination)
+    protected override void SoftmaxCore(in SoftmaxShape shape, int batch, int source, int destination)
     {
-        CheckBatch(batch);
         softmax ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<SoftmaxShape>, ArrayView<float>, ArrayView<float>>(SoftmaxKernels.Softmax);
         softmax(new Index1D(batch), SpecializedValue.New(shape), SlotView(source), SlotView(destination));
     }
 
     protected override void Dispose(bool disposing)
     {
-        if (disposed)
-        {
-            return;
-        }
-
-        disposed = true;
         if (disposing)
         {
             FreeSlots();
@@ -315,40 +277,14 @@ public sealed class IlgpuBackend : ExecutionBackend
         return new Index1D((int)total);
     }
 
-    private void CheckBatch(int batch)
-    {
-        ThrowIfDisposed();
-        if (batch < 1 || batch > maxBatch)
-        {
-            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be between 1 and MaxBatch ({maxBatch}).");
-        }
-    }
-
-    private MemoryBuffer1D<float, Stride1D.Dense> Slot(int slot)
-    {
-        ThrowIfDisposed();
-        if ((uint)slot >= (uint)slots.Length)
-        {
-            throw new ArgumentOutOfRangeException(nameof(slot), slot, $"There are {slots.Length} slots (AllocateBuffers allocates them).");
-        }
-
-        return slots[slot];
-    }
-
-    private ArrayView<float> SlotView(int slot) => Slot(slot).View;
+    /// <summary>A slot the caller has checked (<see cref="ExecutionBackend"/> does, before every step).</summary>
+    private ArrayView<float> SlotView(int slot) => slots[slot].View;
 
     private ArrayView<float> ResidualOr(int residual, ArrayView<float> unused) =>
         residual >= 0 ? SlotView(residual) : unused; // never read when HasResidual is 0
 
-    private ArrayView<float> Weight(WeightHandle handle)
-    {
-        if (handle.IsNone || handle.Index >= weights.Count)
-        {
-            throw new ArgumentException($"Weight handle {handle.Index} was not uploaded to this backend ({weights.Count} tensors).", nameof(handle));
-        }
-
-        return weights[handle.Index].View;
-    }
+    /// <summary>A handle the caller has checked.</summary>
+    private ArrayView<float> Weight(WeightHandle handle) => weights[handle.Index].View;
 
     private ArrayView<float> BiasOrZeros(WeightHandle bias, int channels) =>
         bias.IsNone ? Zeros(channels) : Weight(bias);
@@ -379,6 +315,4 @@ public sealed class IlgpuBackend : ExecutionBackend
 
         slots = Array.Empty<MemoryBuffer1D<float, Stride1D.Dense>>();
     }
-
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
 }

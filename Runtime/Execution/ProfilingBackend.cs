@@ -8,6 +8,7 @@ namespace Xception.Compiler.Runtime.Execution;
 /// Wraps a backend and times each step into a <see cref="StepProfiler"/> (see
 /// <see cref="InferenceOptions.Profiler"/>): the step is queued on the inner backend, which is then
 /// synchronized, so the time is the step's own. Shape strings are made once per step position and kept.
+/// Arguments are checked twice, by this backend and by the inner one: a few compares per step.
 /// </summary>
 internal sealed class ProfilingBackend : ExecutionBackend
 {
@@ -24,52 +25,52 @@ internal sealed class ProfilingBackend : ExecutionBackend
 
     public override int ChunkSize(int maxBatch) => inner.ChunkSize(maxBatch);
 
-    public override void AllocateBuffers(ReadOnlySpan<long> floatsPerImage, int maxBatch) => inner.AllocateBuffers(floatsPerImage, maxBatch);
+    protected override void AllocateBuffersCore(ReadOnlySpan<long> floatsPerImage, int maxBatch) => inner.AllocateBuffers(floatsPerImage, maxBatch);
 
-    public override WeightHandle Upload(ReadOnlySpan<float> values) => inner.Upload(values);
+    protected override WeightHandle UploadCore(ReadOnlySpan<float> values) => inner.Upload(values);
 
-    public override WeightHandle UploadMatrix(float[] values, int rows, int columns) => inner.UploadMatrix(values, rows, columns);
+    protected override WeightHandle UploadMatrixCore(float[] values, int rows, int columns) => inner.UploadMatrix(values, rows, columns);
 
-    public override void WriteInput(int slot, ReadOnlySpan<float> values)
+    protected override void WriteInputCore(int slot, ReadOnlySpan<float> values)
     {
         inner.WriteInput(slot, values);
         inner.Synchronize();
         profiler.BeginRun();
     }
 
-    public override void ReadOutput(int slot, Span<float> values) => inner.ReadOutput(slot, values);
+    protected override void ReadOutputCore(int slot, Span<float> values) => inner.ReadOutput(slot, values);
 
     public override void Synchronize() => inner.Synchronize();
 
-    public override void Conv2D(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
+    protected override void Conv2DCore(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
     {
         long start = Stopwatch.GetTimestamp();
         inner.Conv2D(shape, batch, source, destination, residual, kernel, bias);
         Record(shape, batch, start);
     }
 
-    public override void Conv2D<TStep>(int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
+    protected override void Conv2DCore<TStep>(int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
     {
         long start = Stopwatch.GetTimestamp();
         inner.Conv2D<TStep>(batch, source, destination, residual, kernel, bias);
         Record(TStep.Shape, batch, start);
     }
 
-    public override void SeparableConv(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)
+    protected override void SeparableConvCore(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)
     {
         long start = Stopwatch.GetTimestamp();
         inner.SeparableConv(shape, batch, source, destination, residual, depthwise, pointwise, bias);
         Record(shape, batch, start);
     }
 
-    public override void SeparableConv<TStep>(int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)
+    protected override void SeparableConvCore<TStep>(int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)
     {
         long start = Stopwatch.GetTimestamp();
         inner.SeparableConv<TStep>(batch, source, destination, residual, depthwise, pointwise, bias);
         Record(TStep.Shape, batch, start);
     }
 
-    public override void DepthwiseConv(in DepthwiseConvShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
+    protected override void DepthwiseConvCore(in DepthwiseConvShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
     {
         long start = Stopwatch.GetTimestamp();
         inner.DepthwiseConv(shape, batch, source, destination, residual, kernel, bias);
@@ -78,7 +79,7 @@ internal sealed class ProfilingBackend : ExecutionBackend
             2L * batch * s.OutHeight * s.OutWidth * s.Channels * s.KernelHeight * s.KernelWidth, 0);
     }
 
-    public override void MaxPool(in MaxPoolShape shape, int batch, int source, int destination, int residual)
+    protected override void MaxPoolCore(in MaxPoolShape shape, int batch, int source, int destination, int residual)
     {
         long start = Stopwatch.GetTimestamp();
         inner.MaxPool(shape, batch, source, destination, residual);
@@ -87,7 +88,7 @@ internal sealed class ProfilingBackend : ExecutionBackend
             (long)batch * s.OutHeight * s.OutWidth * s.Channels * s.PoolHeight * s.PoolWidth, 0);
     }
 
-    public override void Elementwise(in ElementwiseShape shape, int batch, int source, int destination, int residual, WeightHandle scale, WeightHandle shift)
+    protected override void ElementwiseCore(in ElementwiseShape shape, int batch, int source, int destination, int residual, WeightHandle scale, WeightHandle shift)
     {
         long start = Stopwatch.GetTimestamp();
         inner.Elementwise(shape, batch, source, destination, residual, scale, shift);
@@ -96,7 +97,7 @@ internal sealed class ProfilingBackend : ExecutionBackend
             2L * batch * s.Length, 0);
     }
 
-    public override void GlobalPool(in GlobalPoolShape shape, int batch, int source, int destination)
+    protected override void GlobalPoolCore(in GlobalPoolShape shape, int batch, int source, int destination)
     {
         long start = Stopwatch.GetTimestamp();
         inner.GlobalPool(shape, batch, source, destination);
@@ -105,7 +106,7 @@ internal sealed class ProfilingBackend : ExecutionBackend
             (long)batch * s.Height * s.Width * s.Channels, 0);
     }
 
-    public override void Dense(in DenseShape shape, int batch, int source, int destination, WeightHandle kernel, WeightHandle bias)
+    protected override void DenseCore(in DenseShape shape, int batch, int source, int destination, WeightHandle kernel, WeightHandle bias)
     {
         long start = Stopwatch.GetTimestamp();
         inner.Dense(shape, batch, source, destination, kernel, bias);
@@ -113,7 +114,7 @@ internal sealed class ProfilingBackend : ExecutionBackend
         Finish(start, "dense", s, static s => Invariant($"{s.InFeatures} → {s.OutFeatures}"), 2L * batch * s.InFeatures * s.OutFeatures, 0);
     }
 
-    public override void Softmax(in SoftmaxShape shape, int batch, int source, int destination)
+    protected override void SoftmaxCore(in SoftmaxShape shape, int batch, int source, int destination)
     {
         long start = Stopwatch.GetTimestamp();
         inner.Softmax(shape, batch, source, destination);

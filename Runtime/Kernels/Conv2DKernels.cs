@@ -6,7 +6,7 @@ using static Xception.Compiler.Runtime.Kernels.KernelMath;
 namespace Xception.Compiler.Runtime.Kernels;
 
 /// <summary>A dense 2-D convolution, kernel HWIO.</summary>
-public static class Conv2DKernels
+internal static class Conv2DKernels
 {
     /// <summary>
     /// One thread per (image, output pixel, block of 8 output channels), eight scalar accumulators.

@@ -6,7 +6,7 @@ using static Xception.Compiler.Runtime.Kernels.KernelMath;
 namespace Xception.Compiler.Runtime.Kernels;
 
 /// <summary>A fully connected layer, kernel (In, Out).</summary>
-public static class DenseKernels
+internal static class DenseKernels
 {
     /// <summary>One thread per (image, output feature). Index space: batch × Out.</summary>
     public static void Dense(

@@ -6,7 +6,7 @@ using static Xception.Compiler.Runtime.Kernels.KernelMath;
 namespace Xception.Compiler.Runtime.Kernels;
 
 /// <summary>A depthwise convolution alone (multiplier 1).</summary>
-public static class DepthwiseConvKernels
+internal static class DepthwiseConvKernels
 {
     /// <summary>One thread per output element. Index space: batch × OutH × OutW × C.</summary>
     public static void Depthwise(

@@ -6,7 +6,7 @@ using static Xception.Compiler.Runtime.Kernels.KernelMath;
 namespace Xception.Compiler.Runtime.Kernels;
 
 /// <summary>Per-channel affine map, ReLU and residual add.</summary>
-public static class ElementwiseKernels
+internal static class ElementwiseKernels
 {
     /// <summary>
     /// out = reluOut(reluIn(x)·scale[c] + shift[c] + residual), scale/shift only when HasScaleShift.

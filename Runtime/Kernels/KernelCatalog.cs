@@ -9,10 +9,10 @@ namespace Xception.Compiler.Runtime.Kernels;
 /// <param name="Name">A readable name, for example "SeparableConv 37x37x728->728 k3 s1".</param>
 /// <param name="Kernel">A static kernel method whose second parameter is SpecializedValue&lt;shape&gt;.</param>
 /// <param name="Shape">The shape value (a step shape record struct).</param>
-public sealed record KernelInstance(string Name, MethodInfo Kernel, object Shape);
+internal sealed record KernelInstance(string Name, MethodInfo Kernel, object Shape);
 
 /// <summary>Which kernels an <see cref="IlgpuBackend"/> launches for the convolutions.</summary>
-public enum KernelFamily
+internal enum KernelFamily
 {
     /// <summary>
     /// Separable blocks and Conv2D as shared-memory tiled GEMMs (<see cref="PointwiseConvKernels"/>):
@@ -29,7 +29,7 @@ public enum KernelFamily
 }
 
 /// <summary>Every ILGPU kernel of the runtime, and the steps of Keras Xception at 299×299 as representative shapes.</summary>
-public static class KernelCatalog
+internal static class KernelCatalog
 {
     public static MethodInfo Conv2D => Method(typeof(Conv2DKernels), nameof(Conv2DKernels.Conv2D));
 

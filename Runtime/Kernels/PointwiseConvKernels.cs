@@ -22,7 +22,7 @@ namespace Xception.Compiler.Runtime.Kernels;
 /// N and K are zero-filled on load and masked on store. Epilogue: reluOut(acc + bias + residual).
 /// Launch: grid (ceil(M/64), ceil(N/64)), group (256); see <see cref="Config"/>.
 /// </summary>
-public static class PointwiseConvKernels
+internal static class PointwiseConvKernels
 {
     public const int TileM = 64;
     public const int TileN = 64;

@@ -6,7 +6,7 @@ using static Xception.Compiler.Runtime.Kernels.KernelMath;
 namespace Xception.Compiler.Runtime.Kernels;
 
 /// <summary>Max pooling and global pooling.</summary>
-public static class PoolKernels
+internal static class PoolKernels
 {
     /// <summary>
     /// One thread per output element; padded cells are never selected. Index space: batch × OutH × OutW × C.

@@ -18,7 +18,7 @@ namespace Xception.Compiler.Runtime.Kernels;
 /// <see cref="SpecializedValue{T}"/>: a wrapper passes the shape as an IR constant and the optimizer
 /// folds it, so the PTX is the one a GPU would run.
 /// </summary>
-public static class PtxCompiler
+internal static class PtxCompiler
 {
     /// <summary>Hopper (H100/H200).</summary>
     public static CudaArchitecture DefaultArchitecture => CudaArchitecture.SM_90;

@@ -6,7 +6,7 @@ using static Xception.Compiler.Runtime.Kernels.KernelMath;
 namespace Xception.Compiler.Runtime.Kernels;
 
 /// <summary>A separable convolution block (depthwise KH×KW, then pointwise 1×1) in one dispatch.</summary>
-public static class SeparableConvKernels
+internal static class SeparableConvKernels
 {
     /// <summary>
     /// One thread per (image, output pixel, block of 8 output channels). For each input channel the

@@ -6,7 +6,7 @@ using Xception.Compiler.Runtime.Execution;
 namespace Xception.Compiler.Runtime.Kernels;
 
 /// <summary>Softmax over each image's values.</summary>
-public static class SoftmaxKernels
+internal static class SoftmaxKernels
 {
     /// <summary>One thread per image (Length is small: 1000 classes). Subtracts the max before exp.</summary>
     public static void Softmax(

@@ -9,7 +9,7 @@ namespace Xception.Compiler.Runtime.Weights;
 /// Writes deterministic random weights for a <see cref="WeightTable"/> as a Keras 2 <c>save_weights</c>
 /// file, for tests and benchmarks that must not depend on the real (large, downloaded) weights.
 /// </summary>
-public static class SyntheticWeights
+internal static class SyntheticWeights
 {
     /// <summary>
     /// Writes a Keras-2-layout <c>.h5</c>: root attributes <c>layer_names</c> (the table's layer names, only the

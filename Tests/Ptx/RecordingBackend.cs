@@ -76,42 +76,42 @@ internal sealed class RecordingBackend : ExecutionBackend
     /// <summary>What <see cref="ChunkSize"/> answers; null: the default (the whole MaxBatch).</summary>
     public int? Chunk { get; init; }
 
-    /// <summary>The image counts <see cref="AllocateBuffers"/> was called with.</summary>
+    /// <summary>The image counts <see cref="ExecutionBackend.AllocateBuffers"/> was called with.</summary>
     public List<int> Allocations { get; } = new();
 
     public override int ChunkSize(int maxBatch) => Chunk ?? base.ChunkSize(maxBatch);
 
-    public override void AllocateBuffers(ReadOnlySpan<long> floatsPerImage, int maxBatch) => Allocations.Add(maxBatch);
+    protected override void AllocateBuffersCore(ReadOnlySpan<long> floatsPerImage, int maxBatch) => Allocations.Add(maxBatch);
 
-    public override WeightHandle Upload(ReadOnlySpan<float> values) => new(_uploads++);
+    protected override WeightHandle UploadCore(ReadOnlySpan<float> values) => new(_uploads++);
 
-    public override void WriteInput(int slot, ReadOnlySpan<float> values)
+    protected override void WriteInputCore(int slot, ReadOnlySpan<float> values)
     {
     }
 
-    public override void ReadOutput(int slot, Span<float> values) => values.Clear();
+    protected override void ReadOutputCore(int slot, Span<float> values) => values.Clear();
 
-    public override void Conv2D(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias) =>
+    protected override void Conv2DCore(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias) =>
         Steps.Add(shape);
 
-    public override void SeparableConv(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias) =>
+    protected override void SeparableConvCore(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias) =>
         Steps.Add(shape);
 
-    public override void DepthwiseConv(in DepthwiseConvShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias) =>
+    protected override void DepthwiseConvCore(in DepthwiseConvShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias) =>
         Steps.Add(shape);
 
-    public override void MaxPool(in MaxPoolShape shape, int batch, int source, int destination, int residual) =>
+    protected override void MaxPoolCore(in MaxPoolShape shape, int batch, int source, int destination, int residual) =>
         Steps.Add(shape);
 
-    public override void Elementwise(in ElementwiseShape shape, int batch, int source, int destination, int residual, WeightHandle scale, WeightHandle shift) =>
+    protected override void ElementwiseCore(in ElementwiseShape shape, int batch, int source, int destination, int residual, WeightHandle scale, WeightHandle shift) =>
         Steps.Add(shape);
 
-    public override void GlobalPool(in GlobalPoolShape shape, int batch, int source, int destination) =>
+    protected override void GlobalPoolCore(in GlobalPoolShape shape, int batch, int source, int destination) =>
         Steps.Add(shape);
 
-    public override void Dense(in DenseShape shape, int batch, int source, int destination, WeightHandle kernel, WeightHandle bias) =>
+    protected override void DenseCore(in DenseShape shape, int batch, int source, int destination, WeightHandle kernel, WeightHandle bias) =>
         Steps.Add(shape);
 
-    public override void Softmax(in SoftmaxShape shape, int batch, int source, int destination) =>
+    protected override void SoftmaxCore(in SoftmaxShape shape, int batch, int source, int destination) =>
         Steps.Add(shape);
 }

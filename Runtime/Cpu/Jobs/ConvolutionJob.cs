@@ -1,0 +1,200 @@
+using System;
+using System.Runtime.CompilerServices;
+using Xception.Compiler.Runtime.Execution;
+using static Xception.Compiler.Runtime.Cpu.PinnedArray;
+
+namespace Xception.Compiler.Runtime.Cpu.Jobs;
+
+/// <summary>
+/// Conv2D and SeparableConv: for a tile of output pixels, build A (gathered taps, or the depthwise
+/// outputs) in scratch, or point at its rows in the input, then GEMM it with the packed kernel. Small layers also split the output panels
+/// into groups so both cores get work (the depthwise tile is then recomputed per group: it is cheap).
+/// Generic over where the step's geometry comes from: for a generated step type every dimension and flag
+/// below is a JIT constant (one compiled copy per step shape); for <see cref="RuntimeGeometry"/> they are fields.
+/// </summary>
+internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
+    where TGeometry : struct, IGeometrySource
+{
+    private readonly CpuBackend owner;
+    private float[]? input, output, residual, depthwise, bias;
+    private PackedPanels? kernel;
+    private int pixels, tiles, groups;
+
+    public ConvolutionJob(CpuBackend owner) => this.owner = owner;
+
+    /// <summary>The step's shape (set per call for <see cref="RuntimeGeometry"/>; unused for generated step types).</summary>
+    private ConvolutionGeometry Geometry;
+
+    /// <summary>
+    /// The sizes the per-call code needs, computed once when the geometry is set: the code around the
+    /// kernel then reads fields instead of inlining the geometry's members (the JIT's inline budget runs
+    /// out in the callers, and members left as calls would be re-JITted by tiering during the first Predicts).
+    /// </summary>
+    public int K, Lda, OutChannels, PixelsPerImage, Taps;
+
+    public long InputPerImage, OutputPerImage, DepthwiseFloats;
+
+    public bool HasResidual;
+
+    public void SetGeometry(in ConvolutionGeometry g)
+    {
+        Geometry = g;
+        Taps = g.KernelHeight * g.KernelWidth;
+
+        // The GEMM's inner dimension: the depthwise outputs (separable) or the taps (conv) of a pixel;
+        // rows of A are K rounded up for aligned loads.
+        K = g.Separable ? g.InChannels : Taps * g.InChannels;
+        Lda = ChannelMath.RoundUp(K, 16);
+        OutChannels = g.OutChannels;
+        PixelsPerImage = g.OutHeight * g.OutWidth;
+        InputPerImage = (long)g.InHeight * g.InWidth * g.InChannels;
+        OutputPerImage = (long)PixelsPerImage * g.OutChannels;
+        DepthwiseFloats = g.Separable ? (long)Taps * g.InChannels : 0;
+        HasResidual = g.HasResidual;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Run(int batch, float[] input, float[] output, float[]? residual, float[]? depthwise, PackedPanels kernel, float[]? bias)
+    {
+        (this.input, this.output, this.residual, this.depthwise, this.kernel, this.bias) = (input, output, residual, depthwise, kernel, bias);
+        pixels = batch * PixelsPerImage;
+        int tile;
+        (tile, tiles, groups) = ConvolutionTiling.Plan(pixels, Lda, kernel.Panels, owner.Threads);
+        owner.ReserveScratch(ScratchFloats(tile));
+        owner.Pool.Run(this, tiles * groups);
+        this.input = this.output = this.residual = this.depthwise = this.bias = null;
+        this.kernel = null;
+    }
+
+    /// <summary>A tile's A rows (whole micro-tiles), one raw micro-tile, the tap offsets, and a row pointer per pixel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private long ScratchFloats(int pixelsInTile) =>
+        (long)ChannelMath.RoundUp(pixelsInTile, Gemm.Rows) * (Lda + sizeof(nint) / sizeof(float)) + Gemm.TileFloats + 2 * Taps;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Execute(int task, int worker)
+    {
+        ConvolutionGeometry g = TGeometry.IsConstant ? TGeometry.Geometry : Geometry;
+        int inH = g.InHeight, inW = g.InWidth, inC = g.InChannels, outH = g.OutHeight, outW = g.OutWidth, outC = g.OutChannels;
+        int kh = g.KernelHeight, kw = g.KernelWidth, sh = g.StrideHeight, sw = g.StrideWidth, padTop = g.PadTop, padLeft = g.PadLeft;
+        bool separable = g.Separable, reluIn = g.ReluInput, reluOut = g.ReluOutput;
+        int lda = ChannelMath.RoundUp(separable ? inC : kh * kw * inC, 16);   // = Lda, but a constant here
+        int tileIndex = task / groups, group = task % groups;
+
+        // Tiles split the micro-tiles evenly (sizes differ by at most one micro-tile, none larger than
+        // the planned tile), so the threads finish together instead of one waiting on a full tile.
+        int microTiles = (pixels + Gemm.Rows - 1) / Gemm.Rows;
+        int q0 = (int)((long)tileIndex * microTiles / tiles) * Gemm.Rows;
+        int count = Math.Min((int)((long)(tileIndex + 1) * microTiles / tiles) * Gemm.Rows, pixels) - q0;
+        int panels = kernel!.Panels;
+        int panelStart = group * panels / groups, panelEnd = (group + 1) * panels / groups;
+        int taps = kh * kw;
+        CpuIsa isa = owner.Isa;
+
+        float* a = owner.Scratch(worker, ScratchFloats(count));
+        float* microTile = a + (long)ChannelMath.RoundUp(count, Gemm.Rows) * lda;
+        int* tapX = (int*)(microTile + Gemm.TileFloats), tapW = tapX + taps;
+        float** rowTable = (float**)(tapW + taps);
+        float* x = Pointer(input), w = Pointer(depthwise);
+        int imagePixels = outH * outW;
+        long inImage = (long)inH * inW * inC;
+
+        // A convolution with no padding and no input ReLU reads its A rows in place: a pixel's taps are kh
+        // runs of kw·inC contiguous input floats, one input row apart, so nothing is gathered (conv1, conv2 and
+        // the 1×1 shortcuts of Xception; the in-process A/B is in Benchmarks/RESULTS.md).
+        bool inPlace = !separable && !reluIn && padTop == 0 && padLeft == 0
+            && (outH - 1) * sh + kh <= inH && (outW - 1) * sw + kw <= inW;
+        ARows aRows = inPlace ? new ARows(rowTable, kh, kw * inC, (nint)inW * inC) : new ARows(a, lda, K);
+        for (int row = 0; inPlace && row < count; row++)
+        {
+            int q = q0 + row;
+            int n = q / imagePixels, rem = q % imagePixels;
+            rowTable[row] = x + n * inImage + ((long)(rem / outW) * sh * inW + (long)(rem % outW) * sw) * inC;
+        }
+
+        bool runs = separable && kh == 3 && kw == 3;
+        int lastInteriorX = (inW - kw + padLeft) / sw;
+        for (int row = 0; !inPlace && row < count; row++)
+        {
+            int q = q0 + row;
+            int n = q / imagePixels, rem = q % imagePixels;
+            int oy = rem / outW, ox = rem % outW;
+            float* image = x + n * inImage;
+            float* dst = a + (long)row * lda;
+            if (runs && ox * sw - padLeft >= 0 && ox <= lastInteriorX)
+            {
+                // The pixels of this output row whose taps need no left/right padding, in one pass.
+                int length = Math.Min(Math.Min(outW, lastInteriorX + 1) - ox, count - row);
+                float* first = image + (ox * sw - padLeft) * inC;
+                int iy0 = oy * sh - padTop;
+                ChannelMath.Depthwise3x3Run(isa,
+                    (uint)iy0 < (uint)inH ? first + (long)iy0 * inW * inC : null,
+                    (uint)(iy0 + 1) < (uint)inH ? first + (long)(iy0 + 1) * inW * inC : null,
+                    (uint)(iy0 + 2) < (uint)inH ? first + (long)(iy0 + 2) * inW * inC : null,
+                    w, inC, length, sw * inC, lda, dst, reluIn);
+                row += length - 1;
+            }
+            else if (separable)
+            {
+                int valid = 0;
+                for (int ky = 0; ky < kh; ky++)
+                {
+                    int iy = oy * sh - padTop + ky;
+                    if ((uint)iy >= (uint)inH)
+                    {
+                        continue;
+                    }
+
+                    for (int kx = 0; kx < kw; kx++)
+                    {
+                        int ix = ox * sw - padLeft + kx;
+                        if ((uint)ix < (uint)inW)
+                        {
+                            tapX[valid] = (iy * inW + ix) * inC;
+                            tapW[valid] = (ky * kw + kx) * inC;
+                            valid++;
+                        }
+                    }
+                }
+
+                ChannelMath.DepthwisePixel(isa, image, tapX, tapW, valid, w, dst, inC, reluIn);
+            }
+            else
+            {
+                int ix0 = ox * sw - padLeft;
+                bool rowInside = ix0 >= 0 && ix0 + kw <= inW;
+                for (int ky = 0; ky < kh; ky++)
+                {
+                    int iy = oy * sh - padTop + ky;
+                    if (rowInside && (uint)iy < (uint)inH)
+                    {
+                        // NHWC: a kernel row's taps are kw·inC contiguous floats, in the order A's columns take.
+                        ChannelMath.Copy(isa, dst + ky * kw * inC, image + (iy * inW + ix0) * inC, kw * inC, reluIn);
+                        continue;
+                    }
+
+                    for (int kx = 0; kx < kw; kx++)
+                    {
+                        int ix = ox * sw - padLeft + kx;
+                        float* column = dst + (ky * kw + kx) * inC;
+                        if ((uint)iy < (uint)inH && (uint)ix < (uint)inW)
+                        {
+                            ChannelMath.Copy(isa, column, image + (iy * inW + ix) * inC, inC, reluIn);
+                        }
+                        else
+                        {
+                            new Span<float>(column, inC).Clear();
+                        }
+                    }
+                }
+            }
+        }
+
+        // Each worker starts at a different panel: on a step's first tiles the weights come from DRAM, and
+        // threads fetching different panels at once overlap those misses.
+        Gemm.Multiply(isa, aRows, count, kernel, panelStart, panelEnd,
+            Pointer(output) + (long)q0 * outC, outC, Pointer(bias),
+            g.HasResidual ? Pointer(residual) + (long)q0 * outC : null, reluOut, microTile,
+            rotate: worker * (panelEnd - panelStart) / owner.Threads);
+    }
+}
