@@ -53,7 +53,9 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
     /// <summary>
     /// The trap a user fell into: a second pack with different generator bits, after a consumer had restored the
     /// first (so the first sits in the global packages folder). Following the README (the script's printed
-    /// <c>dotnet add package</c> line, then build) must give the consumer the second pack's generator.
+    /// <c>dotnet add package</c> line, then build) must give the consumer the second pack's generator, and its
+    /// runtime in bin/ (with fixed zip entry times an equal-size runtime DLL was never copied there: see
+    /// Directory.Build.props).
     /// </summary>
     [Fact]
     public void SecondPack_ConsumerFollowingTheReadme_GetsTheSecondGenerator()
