@@ -30,7 +30,7 @@ internal static class CompiledModels
             Xception.InputHeight, Xception.InputWidth, Xception.InputChannels, Xception.OutputLength,
             IsImageNet: true, Xception.WeightTable,
             (path, options) => Xception.Load(path, options)),
-        new("mini", "The fixtures' mini Xception (filters ×0.125), 299×299×3 → 10 classes (Sample/Models/MiniXception.xcs.json)",
+        new("mini", "The examples' mini Xception (filters ×0.125), 299×299×3 → 10 classes (Sample/Models/MiniXception.xcs.json)",
             MiniXception.InputHeight, MiniXception.InputWidth, MiniXception.InputChannels, MiniXception.OutputLength,
             IsImageNet: false, MiniXception.WeightTable,
             (path, options) => MiniXception.Load(path, options)),

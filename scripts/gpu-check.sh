@@ -45,7 +45,7 @@ prepare() {
       || { cat "$stage/publish.log" >&2; exit 1; }
     rm -f "$stage"/bin/*.pdb
     echo "== self-test of the published binary (PTX for sm_90, mini fixtures on ILGPU's CPU accelerator)"
-    if "$stage/bin/xcs-gpucheck" run --backend ilgpu-cpu --checks ptx,mini --fixtures Tests/Fixtures --out "$stage/selftest"; then
+    if "$stage/bin/xcs-gpucheck" run --backend ilgpu-cpu --checks ptx,mini --fixtures Tests/Fixtures --examples Sample/Examples --out "$stage/selftest"; then
       mode=$attempt
       break
     fi
@@ -60,7 +60,7 @@ prepare() {
 
   echo "== sizes"
   echo "published binary ($mode): $(du -b "$stage/bin/xcs-gpucheck" | cut -f1) bytes; tar.xz: $(stat -c %s "$artifacts/xcs-gpucheck.tar.xz") bytes"
-  echo "artifacts/gpu-check: $(du -sb "$artifacts" | cut -f1) bytes (carry it); fixtures used from the tree: $(du -cb Tests/Fixtures/mini_xception_w0125_top10.h5 Tests/Fixtures/mini_input_299x299_seed5.npy Tests/Fixtures/mini_expected_299x299_seed5.npy Tests/Fixtures/mini_input_71x71_seed2.npy Tests/Fixtures/mini_expected_71x71_seed2.npy | tail -1 | cut -f1) bytes"
+  echo "artifacts/gpu-check: $(du -sb "$artifacts" | cut -f1) bytes (carry it); fixtures used from the tree: $(du -cb Sample/Examples/mini_xception_w0125_top10.h5 Sample/Examples/mini_input_299x299_seed5.npy Tests/Fixtures/mini_expected_299x299_seed5.npy Tests/Fixtures/mini_input_71x71_seed2.npy Tests/Fixtures/mini_expected_71x71_seed2.npy | tail -1 | cut -f1) bytes"
   echo "prepare took $(( $(date +%s) - start )) s"
   echo "next, on the GPU machine: bash scripts/gpu-check.sh run   (carry artifacts/gpu-check)"
 }
@@ -88,13 +88,13 @@ run() {
 
   echo "== xcs checker (Cuda)"
   timeout "${XCS_TIMEOUT_S:-240}" "$work/bin/xcs-gpucheck" run --backend "${XCS_BACKEND:-cuda}" --checks ptx,mini,full \
-      --data "$artifacts/data" --fixtures Tests/Fixtures --work "$work" --out "$out" \
+      --data "$artifacts/data" --fixtures Tests/Fixtures --examples Sample/Examples --work "$work" --out "$out" \
       --batches "${BATCHES:-1,32}" --runs "${RUNS:-100}" --warmup "${WARMUP:-20}" --tolerance "${TOLERANCE:-1e-5}" 2>&1 | tee "$out/xcs.log"
   [ "${PIPESTATUS[0]}" = 0 ] || status=1
 
   echo "== PyTorch port on the mini fixture (GPU)"
   timeout 60 "$py" scripts/gpu/torch_xception.py --description Sample/Models/MiniXception.xcs.json \
-      --weights Tests/Fixtures/mini_xception_w0125_top10.h5 --images Tests/Fixtures/mini_input_299x299_seed5.npy \
+      --weights Sample/Examples/mini_xception_w0125_top10.h5 --images Sample/Examples/mini_input_299x299_seed5.npy \
       --expected Tests/Fixtures/mini_expected_299x299_seed5.npy --device "${TORCH_DEVICE:-cuda}" --compile "" --label mini299 --out "$out/torch_mini.json" 2>&1 | tee "$out/torch_mini.log"
 
   echo "== PyTorch on the synthetic model"

@@ -9,4 +9,4 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 dotnet build Tests/Reliability/Soak/Soak.csproj -c Release -nologo -v quiet
-exec dotnet "Tests/Reliability/Soak/bin/Release/net10.0/xcs-soak.dll" --fixtures "$root/Tests/Fixtures" "$@"
+exec dotnet "Tests/Reliability/Soak/bin/Release/net10.0/xcs-soak.dll" --fixtures "$root/Tests/Fixtures" --weights "$root/Sample/Examples/mini_xception_w0125_top10.h5" "$@"

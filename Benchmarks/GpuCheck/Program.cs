@@ -17,7 +17,7 @@ namespace Xception.Compiler.GpuCheck;
 /// <c>xcs-gpucheck prepare --data DIR</c> (on a build machine): writes the full-size synthetic weights,
 /// random images and the reference outputs of IlgpuCpu and Cpu for them into DIR (the weights are deleted
 /// again: 92 MB is too much to carry; their SHA-256 is kept).
-/// <c>xcs-gpucheck run --data DIR --fixtures DIR --work DIR --out DIR</c> (on the GPU machine): compiles PTX,
+/// <c>xcs-gpucheck run --data DIR --fixtures DIR --examples DIR --work DIR --out DIR</c> (on the GPU machine): compiles PTX,
 /// checks the backend (Cuda by default) against the mini fixtures and the prepared outputs (regenerating the
 /// synthetic weights in --work), and times Predict.
 /// Exit codes: 0 all checks passed, 1 a check failed, 2 usage, 3 the backend is not available.
@@ -46,7 +46,7 @@ internal static class Program
             Console.Error.WriteLine("usage error: " + e.Message);
             Console.Error.WriteLine("  xcs-gpucheck prepare --data DIR [--seed 3] [--image-seed 7] [--images 2] [--references ilgpu-cpu,cpu]");
             Console.Error.WriteLine("  xcs-gpucheck run --out DIR [--checks ptx,mini,full] [--backend cuda|ilgpu-cpu|cpu|opencl] [--tolerance 1e-5]");
-            Console.Error.WriteLine("                   [--fixtures DIR] (mini) [--data DIR --work DIR --batches 1,32 --runs 100 --warmup 20] (full)");
+            Console.Error.WriteLine("                   [--fixtures DIR --examples DIR] (mini) [--data DIR --work DIR --batches 1,32 --runs 100 --warmup 20] (full)");
             return 2;
         }
         catch (BackendUnavailableException e)
@@ -267,12 +267,15 @@ internal static class Check
         // (a) The mini fixtures: 299x299 (one image) and 71x71 (batch 2).
         if (checks.Contains("mini"))
         {
+            // The weights and the 299x299 input are the Sample's examples (their one copy); the rest are test fixtures.
             string fixtures = options.Path("fixtures");
+            string examples = options.Path("examples");
+            string weights = System.IO.Path.Combine(examples, "mini_xception_w0125_top10.h5");
             run.Mini<MiniXception>(
-                "mini 299x299 vs fixture", fixtures, "mini_input_299x299_seed5.npy", "mini_expected_299x299_seed5.npy",
+                "mini 299x299 vs fixture", weights, System.IO.Path.Combine(examples, "mini_input_299x299_seed5.npy"), System.IO.Path.Combine(fixtures, "mini_expected_299x299_seed5.npy"),
                 (path, o) => MiniXception.Load(path, o), (m, i) => m.Predict(i), m => m.BackendName);
             run.Mini<global::Xception.Compiler.Tests.Models.MiniXception71>(
-                "mini 71x71 batch 2 vs fixture", fixtures, "mini_input_71x71_seed2.npy", "mini_expected_71x71_seed2.npy",
+                "mini 71x71 batch 2 vs fixture", weights, System.IO.Path.Combine(fixtures, "mini_input_71x71_seed2.npy"), System.IO.Path.Combine(fixtures, "mini_expected_71x71_seed2.npy"),
                 (path, o) => global::Xception.Compiler.Tests.Models.MiniXception71.Load(path, o), (m, i) => m.Predict(i), m => m.BackendName);
         }
 
@@ -328,20 +331,20 @@ internal static class Check
         }
 
         public void Mini<TModel>(
-            string name, string fixtures, string inputFile, string expectedFile,
+            string name, string weights, string inputPath, string expectedPath,
             Func<string, InferenceOptions, TModel> load, Func<TModel, float[], float[]> predict, Func<TModel, string> backendName)
             where TModel : IDisposable
         {
             try
             {
-                NpyArray input = NpyFile.Read(System.IO.Path.Combine(fixtures, inputFile));
-                NpyArray expected = NpyFile.Read(System.IO.Path.Combine(fixtures, expectedFile));
+                NpyArray input = NpyFile.Read(inputPath);
+                NpyArray expected = NpyFile.Read(expectedPath);
                 var clock = Stopwatch.StartNew();
-                using TModel model = load(System.IO.Path.Combine(fixtures, "mini_xception_w0125_top10.h5"), new InferenceOptions { Backend = backend, MaxBatch = input.Shape[0] });
+                using TModel model = load(weights, new InferenceOptions { Backend = backend, MaxBatch = input.Shape[0] });
                 BackendName = backendName(model);
                 float[] output = predict(model, input.Data);
                 Console.WriteLine(FormattableString.Invariant($"{name}: load + predict {clock.Elapsed.TotalSeconds:0.0} s"));
-                Add(new Result(name, Data.MaxAbsDifference(output, expected.Data), tolerance, $"{inputFile} -> {expectedFile} (float64 reference)"));
+                Add(new Result(name, Data.MaxAbsDifference(output, expected.Data), tolerance, $"{System.IO.Path.GetFileName(inputPath)} -> {System.IO.Path.GetFileName(expectedPath)} (float64 reference)"));
             }
             catch (Exception e)
             {

@@ -5,7 +5,6 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
-using System.Threading.Tasks;
 using Xception.Compiler.Runtime.Tensors;
 using Xception.Compiler.Tests.Support;
 
@@ -13,8 +12,9 @@ namespace Xception.Compiler.Tests.Packaging;
 
 /// <summary>
 /// The user's path through NuGet: pack Xception.Compiler and Xception.Compiler.Runtime into a local
-/// folder feed, then build a throwaway console project that references only Xception.Compiler and
-/// adds a description and its shape table (no csproj lines for them), offline.
+/// folder feed with the README's script (scripts/pack-local.sh), then build a throwaway console project
+/// that references only Xception.Compiler and adds a description and its shape table (no csproj lines
+/// for them), offline.
 /// </summary>
 public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
 {
@@ -29,7 +29,7 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
     public void PackedPackages_BuildAConsumerThatPredictsTheFixture()
     {
         using var work = new TempDirectory();
-        string app = CreateConsumer(work.Path, DescriptionText(), listDescriptionExplicitly: false);
+        string app = CreateConsumer(work.Path, DescriptionText(), listDescriptionExplicitly: false, _feed.First.Version);
 
         // Both files become AdditionalFiles by the package's props alone, once each, nothing from bin/obj.
         ChildProcess.Run(_feed.Dotnet, ["restore", app, ..ChildProcess.OfflineBuildArgs], work.Path).AssertSucceeded("restore");
@@ -44,22 +44,31 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
              TestPaths.Fixture("mini_xception_w0125_top10.h5"), TestPaths.Fixture("mini_input_71x71_seed2.npy")],
             work.Path);
         run.AssertSucceeded("run");
-
-        float[] expected = NpyFile.Read(TestPaths.Fixture("mini_expected_71x71_seed2.npy")).Data;
-        float[] actual = run.Output
-            .Split('\n')
-            .Select(line => line.Trim())
-            .Where(line => line.StartsWith("OUT ", StringComparison.Ordinal))
-            .Select(line => float.Parse(line.AsSpan(4), NumberStyles.Float, CultureInfo.InvariantCulture))
-            .ToArray();
-        Assert.True(expected.Length == actual.Length, $"Expected {expected.Length} outputs, got {actual.Length}.\n{run.Output}");
-        for (int i = 0; i < expected.Length; i++)
-        {
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5, $"Output {i}: expected {expected[i]}, got {actual[i]}.\n{run.Output}");
-        }
+        AssertOutputsMatch(run, "mini_expected_71x71_seed2.npy");
 
         // The class landed in the consumer's root namespace (the description has no "namespace").
         Assert.Contains("MODEL PackageConsumer.MiniXception71", run.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The trap a user fell into: a second pack with different generator bits, after a consumer had restored the
+    /// first (so the first sits in the global packages folder). Following the README (the script's printed
+    /// <c>dotnet add package</c> line, then build) must give the consumer the second pack's generator, and its
+    /// runtime in bin/ (with fixed zip entry times an equal-size runtime DLL was never copied there: see
+    /// Directory.Build.props).
+    /// </summary>
+    [Fact]
+    public void SecondPack_ConsumerFollowingTheReadme_GetsTheSecondGenerator()
+    {
+        using var work = new TempDirectory();
+        string app = CreateConsumer(work.Path, DescriptionText(), listDescriptionExplicitly: false, packageVersion: null);
+        string appFolder = Path.GetDirectoryName(app)!;
+
+        Assert.Equal(PackedFeed.FirstGeneratorVersion, AddPackageBuildAndRun(_feed.First, appFolder, app));
+
+        PackedFeed.Pack second = _feed.PackAgain(PackedFeed.SecondGeneratorVersion);
+        Assert.NotEqual(_feed.First.Version, second.Version);
+        Assert.Equal(PackedFeed.SecondGeneratorVersion, AddPackageBuildAndRun(second, appFolder, app));
     }
 
     [Fact]
@@ -75,7 +84,7 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
 
         using var work = new TempDirectory();
         // This project also lists the description itself: the package's glob must not add it twice.
-        string app = CreateConsumer(work.Path, text, listDescriptionExplicitly: true);
+        string app = CreateConsumer(work.Path, text, listDescriptionExplicitly: true, _feed.First.Version);
         ChildProcess.Run(_feed.Dotnet, ["restore", app, ..ChildProcess.OfflineBuildArgs], work.Path).AssertSucceeded("restore");
         AssertAdditionalFiles(app, DescriptionName, ShapesName);
 
@@ -85,6 +94,48 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
         string located = $"{DescriptionName}({line},{column}): error XCS0002";
         Assert.True(build.Output.Contains(located, StringComparison.Ordinal), $"Expected '{located}' in the build output.\n{build.Output}");
         Assert.Contains("gelu", build.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Runs the pack's printed <c>dotnet add package</c> line in the consumer's folder, builds, runs, checks the
+    /// outputs against the fixture and returns the generator version stamped on the generated class.
+    /// </summary>
+    private string AddPackageBuildAndRun(PackedFeed.Pack pack, string appFolder, string app)
+    {
+        string[] line = pack.AddPackageLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(line.Length > 1 && line[0] == "dotnet", $"Not a dotnet command line: '{pack.AddPackageLine}'.");
+        ChildProcess.Run(_feed.Dotnet, line[1..], appFolder).AssertSucceeded(pack.AddPackageLine);
+        Assert.Contains($"Version=\"{pack.Version}\"", File.ReadAllText(app), StringComparison.Ordinal);
+
+        ChildProcess.Run(_feed.Dotnet, ["build", app, "-c", "Release", ..ChildProcess.OfflineBuildArgs], appFolder).AssertSucceeded("build");
+        ChildProcess.Result run = ChildProcess.Run(
+            _feed.Dotnet,
+            ["run", "--project", app, "-c", "Release", "--no-build", "--",
+             TestPaths.Fixture("mini_xception_w0125_top10.h5"), TestPaths.Fixture("mini_input_71x71_seed2.npy")],
+            appFolder);
+        run.AssertSucceeded("run");
+        AssertOutputsMatch(run, "mini_expected_71x71_seed2.npy");
+
+        const string Prefix = "GENERATOR ";
+        string? generator = run.Output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith(Prefix, StringComparison.Ordinal));
+        Assert.True(generator is not null, "The consumer printed no generator version.\n" + run.Output);
+        return generator[Prefix.Length..];
+    }
+
+    private static void AssertOutputsMatch(ChildProcess.Result run, string expectedFixture)
+    {
+        float[] expected = NpyFile.Read(TestPaths.Fixture(expectedFixture)).Data;
+        float[] actual = run.Output
+            .Split('\n')
+            .Select(line => line.Trim())
+            .Where(line => line.StartsWith("OUT ", StringComparison.Ordinal))
+            .Select(line => float.Parse(line.AsSpan(4), NumberStyles.Float, CultureInfo.InvariantCulture))
+            .ToArray();
+        Assert.True(expected.Length == actual.Length, $"Expected {expected.Length} outputs, got {actual.Length}.\n{run.Output}");
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5, $"Output {i}: expected {expected[i]}, got {actual[i]}.\n{run.Output}");
+        }
     }
 
     /// <summary>Tests/Models/MiniXception71.xcs.json, made to sit beside its shape table and schema, in no namespace.</summary>
@@ -105,7 +156,8 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
         }
     }
 
-    private string CreateConsumer(string root, string description, bool listDescriptionExplicitly)
+    /// <summary>The consumer project; without <paramref name="packageVersion"/> it has no package yet (the README adds it).</summary>
+    private string CreateConsumer(string root, string description, bool listDescriptionExplicitly, string? packageVersion)
     {
         string app = Path.Combine(root, "Consumer");
         string models = Path.Combine(app, "Models");
@@ -117,6 +169,9 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
         File.WriteAllText(Path.Combine(root, "Directory.Packages.props"), "<Project />\n");
         File.WriteAllText(Path.Combine(root, "nuget.config"), _feed.NuGetConfig);
 
+        string packageItem = packageVersion is null
+            ? string.Empty
+            : "  <ItemGroup>\n    <PackageReference Include=\"Xception.Compiler\" Version=\"" + packageVersion + "\" />\n  </ItemGroup>\n";
         string explicitItem = listDescriptionExplicitly
             ? "  <ItemGroup>\n    <AdditionalFiles Include=\"Models/" + DescriptionName + "\" />\n  </ItemGroup>\n"
             : string.Empty;
@@ -131,15 +186,14 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
                 <!-- Offline: no vulnerability data to fetch. -->
                 <NuGetAudit>false</NuGetAudit>
               </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="Xception.Compiler" Version="{_feed.Version}" />
-              </ItemGroup>
-            {explicitItem}</Project>
+            {packageItem}{explicitItem}</Project>
 
             """);
         File.WriteAllText(Path.Combine(app, "Program.cs"), """
             using System;
+            using System.CodeDom.Compiler;
             using System.Globalization;
+            using System.Reflection;
             using Xception.Compiler.Runtime;
             using Xception.Compiler.Runtime.Tensors;
 
@@ -153,6 +207,7 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
                     using MiniXception71 model = MiniXception71.Load(args[0], new InferenceOptions { Backend = Backend.Cpu });
                     float[] output = model.Predict(input.Data);
                     Console.WriteLine("MODEL " + typeof(MiniXception71).FullName);
+                    Console.WriteLine("GENERATOR " + typeof(MiniXception71).GetCustomAttribute<GeneratedCodeAttribute>()?.Version);
                     foreach (float value in output)
                     {
                         Console.WriteLine("OUT " + value.ToString("R", CultureInfo.InvariantCulture));
@@ -187,43 +242,28 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
             $"AdditionalFiles: expected [{string.Join(", ", names)}], got [{string.Join(", ", listed)}].\n{items.Output}");
     }
 
-    /// <summary>Both packages, packed once per test run into a local feed at a unique prerelease version.</summary>
+    /// <summary>
+    /// Both packages, packed by scripts/pack-local.sh into a local feed once per test run (and again by the test
+    /// that repacks). The script makes a version no earlier pack used; each pack stamps its own generator
+    /// version (AssemblyVersion), which the generated class carries in its [GeneratedCode].
+    /// </summary>
     public sealed class PackedFeed : IDisposable
     {
+        public const string FirstGeneratorVersion = "0.1.0.1";
+        public const string SecondGeneratorVersion = "0.1.0.2";
+
         private readonly TempDirectory _root = new();
         private readonly string _globalPackages;
+        private readonly List<string> _versions = [];
 
         public PackedFeed()
         {
-            // A version no earlier run used, so no stale copy in the global packages folder can be picked up.
-            Version = "0.1.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + "." + Random.Shared.Next(1000, 9999);
             Dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
             _globalPackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
                 ? configured
                 : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
             Feed = Path.Combine(_root.Path, "feed");
-            Directory.CreateDirectory(Feed);
-
-            string repo = TestPaths.RepositoryRoot;
-            // Built under the temp folder (--artifacts-path), so the repository's bin/obj stay as they are.
-            Task<ChildProcess.Result>[] packs = new[] { "Generator/Generator.csproj", "Runtime/Runtime.csproj" }
-                .Select(project => Task.Run(() => ChildProcess.Run(
-                    Dotnet,
-                    ["pack", Path.Combine(repo, project), "-c", "Release", "-o", Feed, "-p:Version=" + Version,
-                     "--artifacts-path", Path.Combine(_root.Path, "artifacts", Path.GetFileNameWithoutExtension(project)),
-                     ..ChildProcess.OfflineBuildArgs],
-                    repo)))
-                .ToArray();
-            foreach (Task<ChildProcess.Result> pack in packs)
-            {
-                pack.Result.AssertSucceeded("pack");
-            }
-
-            foreach (string id in new[] { "Xception.Compiler", "Xception.Compiler.Runtime" })
-            {
-                string nupkg = Path.Combine(Feed, id + "." + Version + ".nupkg");
-                Assert.True(File.Exists(nupkg), $"{nupkg} was not produced.");
-            }
+            First = PackAgain(FirstGeneratorVersion);
 
             // Sources: the local feed and the global packages folder itself (a valid folder feed): no network.
             NuGetConfig = $"""
@@ -239,7 +279,10 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
                 """;
         }
 
-        public string Version { get; }
+        /// <summary>The package version the script made and the <c>dotnet add package</c> line it printed for it.</summary>
+        public sealed record Pack(string Version, string AddPackageLine);
+
+        public Pack First { get; }
 
         public string Dotnet { get; }
 
@@ -247,18 +290,58 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
 
         public string NuGetConfig { get; }
 
+        /// <summary>Runs the README's pack script into <see cref="Feed"/>, the generator stamped with <paramref name="generatorVersion"/>.</summary>
+        public Pack PackAgain(string generatorVersion)
+        {
+            string repo = TestPaths.RepositoryRoot;
+            // Built under the temp folder (--artifacts-path, shared by the packs so a repack is incremental),
+            // so the repository's bin/obj stay as they are.
+            ChildProcess.Result pack = ChildProcess.Run(
+                "bash",
+                [Path.Combine(repo, "scripts", "pack-local.sh"), Feed, "-p:AssemblyVersion=" + generatorVersion,
+                 "--artifacts-path", Path.Combine(_root.Path, "artifacts"), ..ChildProcess.OfflineBuildArgs],
+                repo);
+            pack.AssertSucceeded("scripts/pack-local.sh");
+
+            const string Prefix = "dotnet add package Xception.Compiler --version ";
+            string? line = pack.Output.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith(Prefix, StringComparison.Ordinal));
+            Assert.True(line is not null, "scripts/pack-local.sh printed no 'dotnet add package' line.\n" + pack.Output);
+            string version = line[Prefix.Length..].Split(' ')[0];
+            lock (_versions)
+            {
+                _versions.Add(version);
+            }
+
+            foreach (string id in new[] { "Xception.Compiler", "Xception.Compiler.Runtime" })
+            {
+                string nupkg = Path.Combine(Feed, id + "." + version + ".nupkg");
+                Assert.True(File.Exists(nupkg), $"{nupkg} was not produced.\n{pack.Output}");
+            }
+
+            return new Pack(version, line);
+        }
+
         public void Dispose()
         {
-            // The unique test versions extracted into the global packages folder are removed again.
+            // The versions this run made, extracted into the global packages folder, are removed again.
+            string[] versions;
+            lock (_versions)
+            {
+                versions = [.. _versions];
+            }
+
             foreach (string id in new[] { "xception.compiler", "xception.compiler.runtime" })
             {
                 string folder = Path.Combine(_globalPackages, id);
-                string extracted = Path.Combine(folder, Version.ToLowerInvariant());
                 try
                 {
-                    if (Directory.Exists(extracted))
+                    foreach (string version in versions)
                     {
-                        Directory.Delete(extracted, recursive: true);
+                        string extracted = Path.Combine(folder, version.ToLowerInvariant());
+                        if (Directory.Exists(extracted))
+                        {
+                            Directory.Delete(extracted, recursive: true);
+                        }
                     }
 
                     if (Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any())

@@ -25,7 +25,8 @@ internal static class Program
         int predictions = int.Parse(Option(args, "--predictions", "10000"), CultureInfo.InvariantCulture);
         int loads = int.Parse(Option(args, "--loads", "200"), CultureInfo.InvariantCulture);
         int ilgpuLoads = int.Parse(Option(args, "--ilgpu-loads", "20"), CultureInfo.InvariantCulture);
-        string weights = Path.Combine(fixtures, "mini_xception_w0125_top10.h5");
+        // The weights' one copy is the Sample's example (Sample/Examples/README.md).
+        string weights = Option(args, "--weights", Path.Combine("Sample", "Examples", "mini_xception_w0125_top10.h5"));
         float[] image = NpyFile.Read(Path.Combine(fixtures, "mini_input_71x71_seed2.npy")).Data.AsSpan(0, MiniXception71.InputLength).ToArray();
 
         Console.WriteLine($"soak: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {predictions} predictions, {loads} Cpu loads, {ilgpuLoads} IlgpuCpu loads");
