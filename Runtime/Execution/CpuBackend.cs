@@ -301,18 +301,18 @@ public sealed unsafe class CpuBackend : ExecutionBackend
                 max = Math.Max(max, v);
             }
 
+            // In float64 and rounded once (the exponentials twice over rather than a scratch buffer: 1,000 of them
+            // cost microseconds), so that the probabilities add no error of their own to the logits'.
             double sum = 0;
             for (int i = 0; i < length; i++)
             {
-                float e = MathF.Exp(x[i] - max);
-                y[i] = e;
-                sum += e;
+                sum += Math.Exp((double)x[i] - max);
             }
 
-            float inverse = (float)(1.0 / sum);
+            double inverse = 1.0 / sum;
             for (int i = 0; i < length; i++)
             {
-                y[i] *= inverse;
+                y[i] = (float)(Math.Exp((double)x[i] - max) * inverse);
             }
         }
     }
@@ -807,32 +807,23 @@ public sealed unsafe class CpuBackend : ExecutionBackend
             int pixels = s.Height * s.Width;
             float* result = Pointer(Output) + (long)task * s.Channels;
             float* image = Pointer(Input) + (long)task * pixels * s.Channels;
-            new Span<float>(result, s.Channels).Fill(s.IsMax != 0 ? float.NegativeInfinity : 0f);
-            for (int p = 0; p < pixels; p++)
+            if (s.IsMax == 0)
             {
-                float* x = image + (long)p * s.Channels;
-                if (s.IsMax != 0)
-                {
-                    ChannelMath.Max(isa, result, x, s.Channels);
-                }
-                else
-                {
-                    ChannelMath.Add(isa, result, x, s.Channels, s.ReluInput != 0);
-                }
+                WideSums.GlobalAverage(isa, image, pixels, s.Channels, s.ReluInput != 0, result);
+                return;
             }
 
-            if (s.IsMax != 0)
+            new Span<float>(result, s.Channels).Fill(float.NegativeInfinity);
+            for (int p = 0; p < pixels; p++)
             {
-                ChannelMath.Copy(isa, result, result, s.Channels, s.ReluInput != 0);
+                ChannelMath.Max(isa, result, image + (long)p * s.Channels, s.Channels);
             }
-            else
-            {
-                ChannelMath.Multiply(isa, result, null, 1f / pixels, s.Channels);
-            }
+
+            ChannelMath.Copy(isa, result, result, s.Channels, s.ReluInput != 0);
         }
     }
 
-    /// <summary>A fully connected layer as a GEMM of the batch (rows) by the packed kernel; tasks are groups of panels.</summary>
+    /// <summary>A fully connected layer: the batch's rows by the packed kernel, summed in float64; tasks are groups of panels.</summary>
     private sealed class DenseJob : IParallelJob
     {
         private readonly CpuBackend owner;
@@ -843,12 +834,8 @@ public sealed unsafe class CpuBackend : ExecutionBackend
 
         public DenseJob(CpuBackend owner) => this.owner = owner;
 
-        /// <summary>The batch's input rows (whole micro-tiles) and one raw micro-tile.</summary>
-        public long ScratchFloats
-        {
-            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-            get => (long)ChannelMath.RoundUp(Batch, Gemm.Rows) * ChannelMath.RoundUp(Shape.InFeatures, 16) + Gemm.TileFloats;
-        }
+        /// <summary>None: <see cref="WideSums.Dense"/> reads the input rows in place.</summary>
+        public long ScratchFloats => 0;
 
         public void Clear()
         {
@@ -860,19 +847,10 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         public void Execute(int task, int worker)
         {
             DenseShape s = Shape;
-            CpuIsa isa = owner.Isa;
-            int lda = ChannelMath.RoundUp(s.InFeatures, 16);
-            int rows = ChannelMath.RoundUp(Batch, Gemm.Rows);
-            float* a = owner.Scratch(worker, ScratchFloats);
-            for (int n = 0; n < Batch; n++)
-            {
-                ChannelMath.Copy(isa, a + (long)n * lda, Pointer(Input) + (long)n * s.InFeatures, s.InFeatures, s.ReluInput != 0);
-            }
-
             int panels = Kernel!.Panels;
-            Gemm.Multiply(isa, a, lda, Batch, Kernel,
+            WideSums.Dense(owner.Isa, Pointer(Input), Batch, Kernel,
                 task * panels / Groups, (task + 1) * panels / Groups,
-                Pointer(Output), s.OutFeatures, Pointer(Bias), null, s.ReluOutput != 0, a + (long)rows * lda);
+                Pointer(Output), s.OutFeatures, Pointer(Bias), s.ReluInput != 0, s.ReluOutput != 0);
         }
     }
 }
