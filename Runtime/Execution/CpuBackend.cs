@@ -301,8 +301,8 @@ public sealed unsafe class CpuBackend : ExecutionBackend
                 max = Math.Max(max, v);
             }
 
-            // In float64 and rounded once (the exponentials twice over rather than a scratch buffer: 1,000 of them
-            // cost microseconds), so that the probabilities add no error of their own to the logits'.
+            // In float64 and rounded once, so that the probabilities add no error of their own to the logits'; the
+            // exponentials are computed twice rather than stored, which needs no float64 scratch.
             double sum = 0;
             for (int i = 0; i < length; i++)
             {
