@@ -13,6 +13,8 @@ using Model = Xception.Compiler.Benchmarks.Xception;
 //   check [--weights W.h5] [--batch 2]   max |ONNX Runtime − Cpu| on the same input
 //   bench --engine ort|cpu [--weights W.h5] [--batch 1] [--runs 30] [--warmup 3] [--threads 2] [--verbose]
 //          the ONNX Runtime counterpart of `Sample bench`: ends with the same median_ms=… line
+//   accuracy [--weights W.h5 | --seed 3] [--input-seed 11] [--out DIR] [--backends ort,cpu,ilgpucpu]
+//          one image's outputs (and Cpu's every step) as .npy for scripts/accuracy_report.py
 string command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "run";
 string[] rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
 try
@@ -47,8 +49,11 @@ try
             return Bench(o);
         }
 
+        case "accuracy":
+            return AccuracyRun.Run(Options.Parse(rest));
+
         default:
-            Console.Error.WriteLine($"error: unknown command '{command}' (run, prepare, check, bench)");
+            Console.Error.WriteLine($"error: unknown command '{command}' (run, prepare, check, bench, accuracy)");
             return 2;
     }
 }

@@ -261,18 +261,18 @@ public sealed unsafe class CpuBackend : ExecutionBackend
                 max = Math.Max(max, v);
             }
 
+            // In float64 and rounded once, so that the probabilities add no error of their own to the logits'; the
+            // exponentials are computed twice rather than stored, which needs no float64 scratch.
             double sum = 0;
             for (int i = 0; i < length; i++)
             {
-                float e = MathF.Exp(x[i] - max);
-                y[i] = e;
-                sum += e;
+                sum += Math.Exp((double)x[i] - max);
             }
 
-            float inverse = (float)(1.0 / sum);
+            double inverse = 1.0 / sum;
             for (int i = 0; i < length; i++)
             {
-                y[i] *= inverse;
+                y[i] = (float)(Math.Exp((double)x[i] - max) * inverse);
             }
         }
     }

@@ -66,7 +66,9 @@ internal static class PoolKernels
         int n = index / s.Channels;
         int pixels = s.Height * s.Width;
         int at = n * pixels * s.Channels + c;
-        float result = s.IsMax != 0 ? float.NegativeInfinity : 0f;
+        // The average's sum in float64, rounded once, as the Cpu backend sums it.
+        float result = float.NegativeInfinity;
+        double sum = 0.0;
         for (int p = 0; p < pixels; p++)
         {
             float x = Relu(input[at], s.ReluInput);
@@ -76,12 +78,12 @@ internal static class PoolKernels
             }
             else
             {
-                result += x;
+                sum += x;
             }
 
             at += s.Channels;
         }
 
-        output[index] = s.IsMax != 0 ? result : result / pixels;
+        output[index] = s.IsMax != 0 ? result : (float)(sum / pixels);
     }
 }

@@ -8,7 +8,8 @@ namespace Xception.Compiler.Runtime.Kernels;
 /// <summary>Softmax over each image's values.</summary>
 internal static class SoftmaxKernels
 {
-    /// <summary>One thread per image (Length is small: 1000 classes). Subtracts the max before exp.</summary>
+    /// <summary>One thread per image (Length is small: 1000 classes). Subtracts the max before exp; the exponentials
+    /// are computed twice rather than kept, so the kernel needs no scratch.</summary>
     public static void Softmax(
         Index1D index,
         SpecializedValue<SoftmaxShape> shapeValue,
@@ -24,18 +25,17 @@ internal static class SoftmaxKernels
             max = x > max ? x : max;
         }
 
-        float sum = 0f;
+        // In float64 and rounded once, as on the Cpu backend: the probabilities add no error of their own.
+        double sum = 0.0;
         for (int i = 0; i < length; i++)
         {
-            float e = XMath.Exp(input[start + i] - max);
-            output[start + i] = e;
-            sum += e;
+            sum += XMath.Exp((double)input[start + i] - max);
         }
 
-        float inverse = 1f / sum;
+        double inverse = 1.0 / sum;
         for (int i = 0; i < length; i++)
         {
-            output[start + i] *= inverse;
+            output[start + i] = (float)(XMath.Exp((double)input[start + i] - max) * inverse);
         }
     }
 }

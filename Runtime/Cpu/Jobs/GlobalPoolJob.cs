@@ -23,27 +23,18 @@ internal sealed unsafe class GlobalPoolJob : IParallelJob
         int pixels = s.Height * s.Width;
         float* result = Pointer(Output) + (long)task * s.Channels;
         float* image = Pointer(Input) + (long)task * pixels * s.Channels;
-        new Span<float>(result, s.Channels).Fill(s.IsMax != 0 ? float.NegativeInfinity : 0f);
-        for (int p = 0; p < pixels; p++)
+        if (s.IsMax == 0)
         {
-            float* x = image + (long)p * s.Channels;
-            if (s.IsMax != 0)
-            {
-                ChannelMath.Max(isa, result, x, s.Channels);
-            }
-            else
-            {
-                ChannelMath.Add(isa, result, x, s.Channels, s.ReluInput != 0);
-            }
+            WideSums.GlobalAverage(isa, image, pixels, s.Channels, s.ReluInput != 0, result);
+            return;
         }
 
-        if (s.IsMax != 0)
+        new Span<float>(result, s.Channels).Fill(float.NegativeInfinity);
+        for (int p = 0; p < pixels; p++)
         {
-            ChannelMath.Copy(isa, result, result, s.Channels, s.ReluInput != 0);
+            ChannelMath.Max(isa, result, image + (long)p * s.Channels, s.Channels);
         }
-        else
-        {
-            ChannelMath.Multiply(isa, result, null, 1f / pixels, s.Channels);
-        }
+
+        ChannelMath.Copy(isa, result, result, s.Channels, s.ReluInput != 0);
     }
 }
