@@ -18,6 +18,9 @@ internal static class ModelEmitter
     public const string Execution = Runtime + ".Execution";
     public const string Weights = Runtime + ".Weights";
 
+    /// <summary>The types only generated code uses (hidden from IntelliSense in the runtime).</summary>
+    public const string CompilerServices = Runtime + ".CompilerServices";
+
     public static readonly string GeneratorVersion = typeof(ModelEmitter).Assembly.GetName().Version?.ToString() ?? "0.0.0.0";
 
     public static string Emit(ExecutionPlan plan)
@@ -176,10 +179,10 @@ internal static class ModelEmitter
             sizes.Add(Int(slot.FloatsPerImage));
         }
 
-        w.WriteLine("private " + plan.ClassName + "(" + Execution + ".ExecutionBackend backend, " + Weights + ".LoadedWeights weights, int maxBatch)");
+        w.WriteLine("private " + plan.ClassName + "(" + Execution + ".ExecutionBackend backend, " + CompilerServices + ".LoadedWeights weights, int maxBatch)");
         using (w.Indented())
         {
-            w.WriteLine(": base(backend, maxBatch, new " + Runtime + ".CompiledModelLayout");
+            w.WriteLine(": base(backend, maxBatch, new " + CompilerServices + ".CompiledModelLayout");
             w.WriteLine("{");
             using (w.Indented())
             {

@@ -10,7 +10,7 @@ namespace Xception.Compiler.Generator.Emitting;
 /// </summary>
 internal static class StepSequenceEmitter
 {
-    private const string Execution = ModelEmitter.Execution;
+    private const string CompilerServices = ModelEmitter.CompilerServices;
     private const string Backend = GeneratedMembers.Backend;
 
     /// <summary>
@@ -116,9 +116,9 @@ internal static class StepSequenceEmitter
             }
 
             w.WriteLine("/// <summary>The shape of step" + (numbers.Count > 1 ? "s " : " ") + string.Join(", ", numbers) + " as JIT-time constants.</summary>");
-            using (w.Block("private readonly struct " + type.Name + " : " + Execution + ".I" + kind + "Step"))
+            using (w.Block("private readonly struct " + type.Name + " : " + CompilerServices + ".I" + kind + "Step"))
             {
-                using (w.Block("public static " + Execution + "." + kind + "Shape Shape"))
+                using (w.Block("public static " + CompilerServices + "." + kind + "Shape Shape"))
                 {
                     w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
                     w.WriteLine("get => new(" + ConvolutionShapeArguments(s) + ");");
@@ -156,31 +156,31 @@ internal static class StepSequenceEmitter
                 string method = s.Kind == StepKind.Conv2D ? "Conv2D" : "SeparableConv";
                 return Backend + "." + method + "<" + stepTypes[StepTypeKey(s)].Name + ">(" + slots + residual + ", " + weights + ");";
             case StepKind.DepthwiseConv:
-                return Backend + ".DepthwiseConv(new " + Execution + ".DepthwiseConvShape(InHeight: " + Int(s.Input.Height) + ", InWidth: " + Int(s.Input.Width)
+                return Backend + ".DepthwiseConv(new " + CompilerServices + ".DepthwiseConvShape(InHeight: " + Int(s.Input.Height) + ", InWidth: " + Int(s.Input.Width)
                     + ", Channels: " + Int(s.Input.Channels) + ", OutHeight: " + Int(s.Output.Height) + ", OutWidth: " + Int(s.Output.Width)
                     + ", KernelHeight: " + Int(s.Window.KernelHeight) + ", KernelWidth: " + Int(s.Window.KernelWidth)
                     + ", StrideHeight: " + Int(s.Window.StrideHeight) + ", StrideWidth: " + Int(s.Window.StrideWidth) + ", PadTop: " + Int(s.Window.PadTop) + ", PadLeft: " + Int(s.Window.PadLeft)
                     + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + ", HasResidual: " + hasResidual + "), " + slots + residual + ", " + weights + ");";
             case StepKind.MaxPool:
-                return Backend + ".MaxPool(new " + Execution + ".MaxPoolShape(InHeight: " + Int(s.Input.Height) + ", InWidth: " + Int(s.Input.Width)
+                return Backend + ".MaxPool(new " + CompilerServices + ".MaxPoolShape(InHeight: " + Int(s.Input.Height) + ", InWidth: " + Int(s.Input.Width)
                     + ", Channels: " + Int(s.Input.Channels) + ", OutHeight: " + Int(s.Output.Height) + ", OutWidth: " + Int(s.Output.Width)
                     + ", PoolHeight: " + Int(s.Window.KernelHeight) + ", PoolWidth: " + Int(s.Window.KernelWidth)
                     + ", StrideHeight: " + Int(s.Window.StrideHeight) + ", StrideWidth: " + Int(s.Window.StrideWidth) + ", PadTop: " + Int(s.Window.PadTop) + ", PadLeft: " + Int(s.Window.PadLeft)
                     + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + ", HasResidual: " + hasResidual + "), " + slots + residual + ");";
             case StepKind.Elementwise:
                 bool scaleShift = s.Weights.ScaleField is not null;
-                string handles = scaleShift ? weights : Execution + ".WeightHandle.None, " + Execution + ".WeightHandle.None";
-                return Backend + ".Elementwise(new " + Execution + ".ElementwiseShape(Length: " + Int(s.Output.Length) + ", Channels: " + Int(s.Output.Channels)
+                string handles = scaleShift ? weights : CompilerServices + ".WeightHandle.None, " + CompilerServices + ".WeightHandle.None";
+                return Backend + ".Elementwise(new " + CompilerServices + ".ElementwiseShape(Length: " + Int(s.Output.Length) + ", Channels: " + Int(s.Output.Channels)
                     + ", HasScaleShift: " + Flag(scaleShift) + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + ", HasResidual: " + hasResidual + "), "
                     + slots + residual + ", " + handles + ");";
             case StepKind.GlobalPool:
-                return Backend + ".GlobalPool(new " + Execution + ".GlobalPoolShape(Height: " + Int(s.Input.Height) + ", Width: " + Int(s.Input.Width)
+                return Backend + ".GlobalPool(new " + CompilerServices + ".GlobalPoolShape(Height: " + Int(s.Input.Height) + ", Width: " + Int(s.Input.Width)
                     + ", Channels: " + Int(s.Input.Channels) + ", IsMax: " + Flag(s.IsMax) + ", ReluInput: " + reluIn + "), " + slots + ");";
             case StepKind.Dense:
-                return Backend + ".Dense(new " + Execution + ".DenseShape(InFeatures: " + Int(s.Input.Channels) + ", OutFeatures: " + Int(s.Output.Channels)
+                return Backend + ".Dense(new " + CompilerServices + ".DenseShape(InFeatures: " + Int(s.Input.Channels) + ", OutFeatures: " + Int(s.Output.Channels)
                     + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + "), " + slots + ", " + weights + ");";
             default:
-                return Backend + ".Softmax(new " + Execution + ".SoftmaxShape(Length: " + Int(s.Output.Length) + "), " + slots + ");";
+                return Backend + ".Softmax(new " + CompilerServices + ".SoftmaxShape(Length: " + Int(s.Output.Length) + "), " + slots + ");";
         }
     }
 

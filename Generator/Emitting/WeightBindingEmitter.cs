@@ -11,8 +11,8 @@ namespace Xception.Compiler.Generator.Emitting;
 /// </summary>
 internal static class WeightBindingEmitter
 {
-    private const string Execution = ModelEmitter.Execution;
-    private const string Folding = ModelEmitter.Weights + ".WeightFolding";
+    private const string CompilerServices = ModelEmitter.CompilerServices;
+    private const string Folding = ModelEmitter.CompilerServices + ".WeightFolding";
 
     public static void WriteFields(SourceWriter w, ExecutionPlan plan)
     {
@@ -22,7 +22,7 @@ internal static class WeightBindingEmitter
             List<string> fields = step.Weights.Fields;
             if (fields.Count > 0)
             {
-                w.WriteLine("private readonly " + Execution + ".WeightHandle " + string.Join(", ", fields) + ";");
+                w.WriteLine("private readonly " + CompilerServices + ".WeightHandle " + string.Join(", ", fields) + ";");
             }
         }
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Execution;
 
 namespace Xception.Compiler.Runtime.Cpu;

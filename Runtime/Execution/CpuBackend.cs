@@ -1,8 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
-using Xception.Compiler.Runtime.Cpu;
+using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Cpu.Jobs;
+using Xception.Compiler.Runtime.Cpu;
 using static Xception.Compiler.Runtime.Cpu.PinnedArray;
 
 namespace Xception.Compiler.Runtime.Execution;

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
+using Xception.Compiler.Runtime.CompilerServices;
 
 namespace Xception.Compiler.Runtime.Execution;
 

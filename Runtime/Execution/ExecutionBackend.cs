@@ -1,16 +1,8 @@
 using System;
 using System.Runtime.CompilerServices;
+using Xception.Compiler.Runtime.CompilerServices;
 
 namespace Xception.Compiler.Runtime.Execution;
-
-/// <summary>A weight tensor uploaded to a backend (after BN folding and packing).</summary>
-public readonly record struct WeightHandle(int Index)
-{
-    /// <summary>No tensor (for example: no bias).</summary>
-    public static WeightHandle None => new(-1);
-
-    public bool IsNone => Index < 0;
-}
 
 /// <summary>
 /// What generated code calls to run a model: an activation arena of numbered slots (sized by the

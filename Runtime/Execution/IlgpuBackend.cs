@@ -1,7 +1,8 @@
 using System;
 using System.Collections.Generic;
-using ILGPU;
 using ILGPU.Runtime;
+using ILGPU;
+using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Kernels;
 
 namespace Xception.Compiler.Runtime.Execution;

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.Globalization;
+using Xception.Compiler.Runtime.CompilerServices;
 
 namespace Xception.Compiler.Runtime.Execution;
 

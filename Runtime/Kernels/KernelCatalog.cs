@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Reflection;
+using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Execution;
 
 namespace Xception.Compiler.Runtime.Kernels;

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
-using ILGPU;
 using ILGPU.Runtime;
+using ILGPU;
+using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Execution;
 using static Xception.Compiler.Runtime.Kernels.KernelMath;
 

@@ -1,5 +1,6 @@
-using ILGPU;
 using ILGPU.Runtime;
+using ILGPU;
+using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Execution;
 using static Xception.Compiler.Runtime.Kernels.KernelMath;
 

@@ -1,6 +1,7 @@
-using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
+using ILGPU;
+using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Execution;
 
 namespace Xception.Compiler.Runtime.Kernels;

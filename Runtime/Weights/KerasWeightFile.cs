@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using PureHDF;
+using Xception.Compiler.Runtime.CompilerServices;
 
 namespace Xception.Compiler.Runtime.Weights;
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Cpu;
 using Xception.Compiler.Runtime.Execution;
 using Xception.Compiler.Tests.Kernels;

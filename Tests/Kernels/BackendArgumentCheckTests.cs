@@ -1,8 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using Xception.Compiler.Runtime;
+using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Execution;
+using Xception.Compiler.Runtime;
 
 namespace Xception.Compiler.Tests.Kernels;
 

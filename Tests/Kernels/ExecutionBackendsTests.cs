@@ -1,7 +1,8 @@
 using System;
-using Xception.Compiler.Runtime;
+using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Execution;
 using Xception.Compiler.Runtime.Kernels;
+using Xception.Compiler.Runtime;
 
 namespace Xception.Compiler.Tests.Kernels;
 

@@ -1,4 +1,5 @@
 using System;
+using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Execution;
 
 namespace Xception.Compiler.Tests.Kernels;

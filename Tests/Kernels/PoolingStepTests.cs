@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Execution;
 
 namespace Xception.Compiler.Tests.Kernels;

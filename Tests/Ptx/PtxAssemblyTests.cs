@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Threading.Tasks;
+using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Execution;
 using Xception.Compiler.Runtime.Kernels;
 using Xception.Compiler.Tests.Generator.Infrastructure;

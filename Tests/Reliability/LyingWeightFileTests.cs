@@ -8,6 +8,7 @@ using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
 using PureHDF;
+using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Weights;
 using Xception.Compiler.Tests.Weights;
 using Xunit.Abstractions;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using PureHDF;
+using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Weights;
 
 namespace Xception.Compiler.Tests.Weights;

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using PureHDF;
+using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Weights;
 
 namespace Xception.Compiler.Tests.Weights;

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using PureHDF;
+using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Weights;
 
 namespace Xception.Compiler.Tests.Weights;

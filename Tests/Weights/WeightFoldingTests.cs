@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Weights;
 
 namespace Xception.Compiler.Tests.Weights;

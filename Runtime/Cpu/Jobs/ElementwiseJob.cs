@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Execution;
 using static Xception.Compiler.Runtime.Cpu.PinnedArray;
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Execution;
 using static Xception.Compiler.Runtime.Cpu.PinnedArray;
 

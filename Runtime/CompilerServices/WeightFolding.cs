@@ -1,11 +1,13 @@
 using System;
+using System.ComponentModel;
 
-namespace Xception.Compiler.Runtime.Weights;
+namespace Xception.Compiler.Runtime.CompilerServices;
 
 /// <summary>
 /// Folds inference-mode BatchNormalization (<c>gamma·(x − mean)/√(var + ε) + beta</c>) into the
 /// preceding convolution or dense layer. Scales are computed in double and rounded once to float.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class WeightFolding
 {
     /// <summary>

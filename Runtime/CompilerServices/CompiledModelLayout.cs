@@ -1,10 +1,13 @@
-namespace Xception.Compiler.Runtime;
+using System.ComponentModel;
+
+namespace Xception.Compiler.Runtime.CompilerServices;
 
 /// <summary>
 /// The static facts about a compiled model that its <see cref="CompiledModel"/> base needs to check inputs
 /// and run chunks: the input image shape, the output length, and the buffer plan's slots. Generated code
 /// fills it from its own constants.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class CompiledModelLayout
 {
     /// <summary>Input height in pixels.</summary>

@@ -1,6 +1,7 @@
 using System;
+using System.ComponentModel;
 
-namespace Xception.Compiler.Runtime.Execution;
+namespace Xception.Compiler.Runtime.CompilerServices;
 
 // Step descriptions passed from generated code to a backend. Every field is a compile-time
 // constant in the generated file; the ILGPU backend turns each shape into a specialized kernel
@@ -11,6 +12,7 @@ namespace Xception.Compiler.Runtime.Execution;
 // Fusion order of every step: out = reluOut( op(reluIn(x)) + bias + residual ).
 
 /// <summary>A dense 2-D convolution (Keras Conv2D), kernel HWIO, BN folded into weights and bias.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct Conv2DShape(
     int InHeight, int InWidth, int InChannels,
     int OutHeight, int OutWidth, int OutChannels,
@@ -24,6 +26,7 @@ public readonly record struct Conv2DShape(
 /// pass so the depthwise result never leaves registers. BN after it is folded into the pointwise
 /// weights and bias. Depthwise kernel layout (KH, KW, C); pointwise (C, OutChannels).
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct SeparableConvShape(
     int InHeight, int InWidth, int InChannels,
     int OutHeight, int OutWidth, int OutChannels,
@@ -37,18 +40,21 @@ public readonly record struct SeparableConvShape(
 /// <see cref="Shape"/> returns constants; generic backend methods (<see cref="ExecutionBackend.Conv2D{TStep}"/>)
 /// are compiled by the JIT once per such struct, with every dimension folded to a constant.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public interface IConv2DStep
 {
     static abstract Conv2DShape Shape { get; }
 }
 
 /// <summary>A separable step's shape as a type (see <see cref="IConv2DStep"/>).</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public interface ISeparableConvStep
 {
     static abstract SeparableConvShape Shape { get; }
 }
 
 /// <summary>A depthwise convolution alone (Keras DepthwiseConv2D, multiplier 1), kernel (KH, KW, C), with bias.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct DepthwiseConvShape(
     int InHeight, int InWidth, int Channels,
     int OutHeight, int OutWidth,
@@ -58,6 +64,7 @@ public readonly record struct DepthwiseConvShape(
     int ReluInput, int ReluOutput, int HasResidual);
 
 /// <summary>Max pooling; padded cells are never selected (TF 'same').</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct MaxPoolShape(
     int InHeight, int InWidth, int Channels,
     int OutHeight, int OutWidth,
@@ -71,15 +78,19 @@ public readonly record struct MaxPoolShape(
 /// a BatchNormalization that could not be folded into a convolution (scale and shift computed at load),
 /// or, with no scale/shift, a plain ReLU or residual add (Scale = 0: identity).
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct ElementwiseShape(
     int Length, int Channels, int HasScaleShift,
     int ReluInput, int ReluOutput, int HasResidual);
 
 /// <summary>Global average or max pooling over Height×Width, per channel.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct GlobalPoolShape(int Height, int Width, int Channels, int IsMax, int ReluInput);
 
 /// <summary>A fully connected layer, kernel (In, Out), with bias; Activation 0 none, 1 ReLU.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct DenseShape(int InFeatures, int OutFeatures, int ReluInput, int ReluOutput);
 
 /// <summary>Softmax over each image's Length values.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct SoftmaxShape(int Length);

@@ -1,12 +1,15 @@
 using System;
 using System.Collections.Generic;
+using System.ComponentModel;
+using Xception.Compiler.Runtime.Weights;
 
-namespace Xception.Compiler.Runtime.Weights;
+namespace Xception.Compiler.Runtime.CompilerServices;
 
 /// <summary>
 /// The weights read from a Keras file by <see cref="KerasWeightFile.Load"/>: for the k-th layer of the
 /// <see cref="WeightTable"/> and its d-th dataset, the values in row-major order as stored (float32).
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class LoadedWeights
 {
     private readonly float[][][] _data;
