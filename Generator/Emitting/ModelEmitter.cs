@@ -108,7 +108,7 @@ internal static class ModelEmitter
 
     private static void WriteBufferPlan(SourceWriter w, ExecutionPlan plan)
     {
-        w.WriteLine("// Buffer plan (per image; each slot is allocated × MaxBatch). Slot: floats, bytes: the tensors it holds in turn.");
+        w.WriteLine("// Buffer plan (per image; each slot is allocated × the images of one chunk, which the backend chooses). Slot: floats, bytes: the tensors it holds in turn.");
         long floats = 0;
         foreach (BufferSlot slot in plan.Slots)
         {
