@@ -8,6 +8,7 @@ var root = new RootCommand("Xception.Compiler sample: run compiled Keras models 
     ClassifyCommand.Create(),
     PredictCommand.Create(),
     ShapesCommand.Create(),
+    ImportCommand.Create(),
     BenchCommand.Create(),
 };
 

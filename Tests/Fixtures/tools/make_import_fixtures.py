@@ -1,0 +1,456 @@
+#!/usr/bin/python3
+"""Writes the fixtures of `xception import` (Tests/Fixtures/import/): Keras model files in the layouts
+Keras itself writes, built with h5py, json and zipfile because Keras cannot be installed here, and a
+float64 reference output for each.
+
+    make_import_fixtures.py [--arch-dir DIR]
+
+DIR holds the team's xception_arch.py (default /work/shared/fixtures/tools). Inputs: the mini Xception
+base (width x0.125, no top) of Tests/Fixtures/mini_xception_w0125_notop.h5 and the 71x71 input
+Tests/Fixtures/mini_input_71x71_seed2.npy. Outputs:
+
+  transfer_tfkeras215.h5       (a) tf.keras 2.15 `model.save("x.h5")` of a transfer-learning model:
+                               Input -> xception (the base, NESTED as one layer, called with
+                               training=False, frozen) -> GlobalAveragePooling2D -> Dropout ->
+                               Dense(5, softmax, with an L2 regularizer).
+                               Layout: tf_keras/saving/legacy/hdf5_format.py save_model_to_hdf5 +
+                               save_weights_to_hdf5_group (root attribute model_config, group
+                               model_weights, layer_names in model.layers order, the nested model's
+                               weight_names carrying the inner scopes, frozen base => layer order);
+                               config: tf_keras/engine/functional.py get_network_config (list-form
+                               inbound_nodes, node index 1 for the nested model's output,
+                               batch_input_shape, Functional class name).
+  transfer_tojson.json         (b') the same model's tf-keras 2.15 `model.to_json()`: adds module /
+                               registered_name / build_config per layer (tf_keras/engine/training.py
+                               _updated_config, base_layer.py get_config), nodes stay lists.
+  transfer_keras3.keras        (b) the same model saved by Keras 3.6: a stored zip of metadata.json,
+                               config.json and model.weights.h5 (keras/src/saving/saving_lib.py
+                               _save_model_to_fileobj). config.json follows
+                               keras/src/saving/serialization_lib.py serialize_keras_object (module,
+                               class_name, registered_name, DTypePolicy dicts) and
+                               keras/src/models/functional.py get_config / serialize_node (dict-form
+                               inbound nodes with keras_history, the nested base's output referenced
+                               as node 0, input/output_layers as bare triples, batch_shape). The
+                               weights follow saving_lib._save_container_state:
+                               layers/<snake class>[_N]/vars/<i>, nested model under
+                               layers/functional/layers/..., ordinals per container.
+  transfer_flat_weights.h5     the same weights as a flat Keras 2 `save_weights` file (one group per
+                               inner layer, Keras 2 names: keras/engine/topology.py
+                               save_weights_to_hdf5_group), in the flattened layer order: what the
+                               current ShapeTable and weight loader read.
+  transfer_expected.npy        float64 probabilities (2, 5) for Tests/Fixtures/mini_input_71x71_seed2.npy
+  sequential_keras208.h5       (c) a Keras 2.0.8 `Sequential.save`: model_config whose config is a
+                               BARE LIST (keras/models.py Sequential.get_config before 2.2.3), the
+                               first layer carrying batch_input_shape, no InputLayer entry; weights
+                               in model_weights, layer_names without the input (keras/models.py
+                               save_model, keras/engine/topology.py save_weights_to_hdf5_group).
+                               Conv2D(8, 3x3, stride 2, relu, bias) -> BatchNormalization ->
+                               SeparableConv2D(16, same, bias) -> Activation(relu) ->
+                               MaxPooling2D(3, 2, same) -> GlobalAveragePooling2D -> Dropout ->
+                               Dense(5) -> Activation(softmax).
+  sequential_input.npy         (2, 32, 32, 3) float32
+  sequential_expected.npy      float64 probabilities (2, 5)
+
+The references: the base through scripts/xception_reference.py (float64, validated against the mini
+fixtures), the heads and the Sequential model in float64 numpy below.
+"""
+
+import argparse
+import io
+import json
+import os
+import sys
+import zipfile
+
+import h5py
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
+FIXTURES = os.path.join(REPO, "Tests", "Fixtures")
+OUT = os.path.join(FIXTURES, "import")
+sys.path.insert(0, os.path.join(REPO, "scripts"))
+import xception_reference as ref  # noqa: E402
+
+CLASSES = 5
+INITIALIZER = {"class_name": "GlorotUniform", "config": {"seed": None}}
+
+
+def s(x):
+    return x.decode("utf8") if isinstance(x, bytes) else str(x)
+
+
+# ---------------------------------------------------------------- the base (tf.keras 2.15 layer configs)
+
+def tfkeras_layer_config(layer, name):
+    """get_config() of each class as tf-keras 2.15 writes it (tf_keras/layers/...)."""
+    c = layer.cfg
+    common = {"name": name, "trainable": False, "dtype": "float32"}
+    if layer.cls == "InputLayer":
+        return None
+    if layer.cls in ("Conv2D", "SeparableConv2D"):
+        cfg = dict(common, filters=c["filters"], kernel_size=list(c["kernel"]), strides=list(c["strides"]),
+                   padding=c["padding"], data_format="channels_last", dilation_rate=[1, 1],
+                   activation="linear", use_bias=c["use_bias"], bias_initializer={"class_name": "Zeros", "config": {}},
+                   bias_regularizer=None, activity_regularizer=None, bias_constraint=None)
+        if layer.cls == "Conv2D":
+            cfg.update(groups=1, kernel_initializer=INITIALIZER, kernel_regularizer=None, kernel_constraint=None)
+        else:
+            cfg.update(depth_multiplier=1, depthwise_initializer=INITIALIZER, pointwise_initializer=INITIALIZER,
+                       depthwise_regularizer=None, pointwise_regularizer=None,
+                       depthwise_constraint=None, pointwise_constraint=None)
+        return cfg
+    if layer.cls == "BatchNormalization":
+        return dict(common, axis=[3], momentum=0.99, epsilon=c["epsilon"], center=True, scale=True,
+                    beta_initializer={"class_name": "Zeros", "config": {}},
+                    gamma_initializer={"class_name": "Ones", "config": {}},
+                    moving_mean_initializer={"class_name": "Zeros", "config": {}},
+                    moving_variance_initializer={"class_name": "Ones", "config": {}},
+                    beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None)
+    if layer.cls == "Activation":
+        return dict(common, activation=c["activation"])
+    if layer.cls == "MaxPooling2D":
+        return dict(common, pool_size=list(c["pool_size"]), padding=c["padding"], strides=list(c["strides"]),
+                    data_format="channels_last")
+    if layer.cls == "Add":
+        return dict(common)
+    raise ValueError(layer.cls)
+
+
+def base_graph(arch):
+    layers, output = arch.build_xception(include_top=False, width_multiplier=0.125)
+    order = arch.keras_layer_order(layers, output)
+    with h5py.File(os.path.join(FIXTURES, "mini_xception_w0125_notop.h5"), "r") as f:
+        file_order = [s(n) for n in f.attrs["layer_names"]]
+        weights = {}
+        for name in file_order:
+            names = [s(w) for w in np.asarray(f[name].attrs["weight_names"]).reshape(-1)]
+            weights[name] = [(w, np.asarray(f[name][w])) for w in names]
+    assert order == file_order, "xception_arch's layer order differs from the fixture's layer_names"
+    return layers, order, output, weights
+
+
+def tfkeras_base_config(layers, order, output):
+    entries = []
+    for name in order:
+        layer = layers[name]
+        if layer.cls == "InputLayer":
+            entries.append({"class_name": "InputLayer", "config": {
+                "batch_input_shape": [None, None, None, 3], "dtype": "float32", "sparse": False, "ragged": False,
+                "name": name}, "name": name, "inbound_nodes": []})
+            continue
+        nodes = [[[inbound, 0, 0, {}] for inbound in layer.inbound]]
+        entries.append({"class_name": layer.cls, "config": tfkeras_layer_config(layer, name), "name": name,
+                        "inbound_nodes": nodes})
+    return {"name": "xception", "trainable": False, "layers": entries,
+            "input_layers": [[order[0], 0, 0]], "output_layers": [[output, 0, 0]]}
+
+
+# ---------------------------------------------------------------- (a) tf.keras 2.15 full model .h5
+
+def head_configs(dense_name):
+    gap = {"name": "global_average_pooling2d", "trainable": True, "dtype": "float32",
+           "data_format": "channels_last", "keepdims": False}
+    dropout = {"name": "dropout", "trainable": True, "dtype": "float32", "rate": 0.2, "noise_shape": None, "seed": None}
+    dense = {"name": dense_name, "trainable": True, "dtype": "float32", "units": CLASSES, "activation": "softmax",
+             "use_bias": True, "kernel_initializer": INITIALIZER, "bias_initializer": {"class_name": "Zeros", "config": {}},
+             "kernel_regularizer": {"class_name": "L2", "config": {"l2": 0.01}}, "bias_regularizer": None,
+             "activity_regularizer": None, "kernel_constraint": None, "bias_constraint": None}
+    return gap, dropout, dense
+
+
+def tfkeras_model_config(base_config, new_style):
+    gap, dropout, dense = head_configs("dense")
+    entries = [
+        {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 71, 71, 3], "dtype": "float32",
+                                                "sparse": False, "ragged": False, "name": "input_2"},
+         "name": "input_2", "inbound_nodes": []},
+        {"class_name": "Functional", "config": base_config, "name": "xception",
+         "inbound_nodes": [[["input_2", 0, 0, {"training": False}]]]},
+        {"class_name": "GlobalAveragePooling2D", "config": gap, "name": "global_average_pooling2d",
+         "inbound_nodes": [[["xception", 1, 0, {}]]]},
+        {"class_name": "Dropout", "config": dropout, "name": "dropout",
+         "inbound_nodes": [[["global_average_pooling2d", 0, 0, {}]]]},
+        {"class_name": "Dense", "config": dense, "name": "dense", "inbound_nodes": [[["dropout", 0, 0, {}]]]},
+    ]
+    if new_style:
+        # tf-keras >= 2.13 to_json(): module / registered_name (/ build_config) on every layer entry.
+        for entry in entries:
+            module = "keras.engine.functional" if entry["class_name"] == "Functional" else "keras.layers"
+            entry.update(module=module, registered_name=None if module == "keras.layers" else "Functional")
+        for entry in base_config["layers"]:
+            entry.update(module="keras.layers", registered_name=None)
+    return {"class_name": "Functional", "config": {"name": "model", "trainable": True, "layers": entries,
+                                                   "input_layers": [["input_2", 0, 0]],
+                                                   "output_layers": [["dense", 0, 0]]}}
+
+
+def write_string_list(group, name, values):
+    group.attrs[name] = np.array([v.encode("utf8") for v in values]) if values else np.zeros((0,), dtype=np.float64)
+
+
+def write_tfkeras_h5(path, model_config, order, base_weights, dense):
+    with h5py.File(path, "w") as f:
+        f.attrs["model_config"] = json.dumps(model_config)
+        f.attrs["keras_version"] = "2.15.0"
+        f.attrs["backend"] = "tensorflow"
+        f.attrs["training_config"] = json.dumps({"loss": "categorical_crossentropy"})
+        g = f.create_group("model_weights")
+        outer = ["input_2", "xception", "global_average_pooling2d", "dropout", "dense"]
+        write_string_list(g, "layer_names", outer)
+        g.attrs["keras_version"] = "2.15.0"
+        g.attrs["backend"] = "tensorflow"
+        for name in outer:
+            g.create_group(name)
+        # Frozen base: _legacy_weights = non_trainable_weights in layer order (KERAS_FORMATS.md section 2).
+        inner_names = []
+        for layer in order:
+            for weight_name, value in base_weights[layer]:
+                inner_names.append(weight_name)
+                g["xception"].create_dataset(weight_name, data=value)
+        write_string_list(g["xception"], "weight_names", inner_names)
+        for name in ("input_2", "global_average_pooling2d", "dropout"):
+            write_string_list(g[name], "weight_names", [])
+        write_string_list(g["dense"], "weight_names", ["dense/kernel:0", "dense/bias:0"])
+        g["dense"].create_dataset("dense/kernel:0", data=dense[0])
+        g["dense"].create_dataset("dense/bias:0", data=dense[1])
+        g.create_group("top_level_model_weights")
+        write_string_list(g["top_level_model_weights"], "weight_names", [])
+
+
+def write_flat_weights(path, order, base_weights, dense):
+    """A Keras 2 save_weights file of the flattened model: one group per layer, in description order."""
+    names = list(order) + ["global_average_pooling2d", "dropout", "dense"]
+    with h5py.File(path, "w") as f:
+        write_string_list(f, "layer_names", names)
+        f.attrs["keras_version"] = b"2.0.8"
+        f.attrs["backend"] = b"tensorflow"
+        for name in names:
+            g = f.create_group(name)
+            values = base_weights.get(name, [])
+            if name == "dense":
+                values = [("dense/kernel:0", dense[0]), ("dense/bias:0", dense[1])]
+            write_string_list(g, "weight_names", [w for w, _ in values])
+            for w, v in values:
+                g.create_dataset(w, data=v)
+
+
+# ---------------------------------------------------------------- (b) Keras 3 .keras
+
+def dtype_policy():
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None}
+
+
+def keras_tensor(history):
+    return {"class_name": "__keras_tensor__", "config": {"shape": [None, None, None, None], "dtype": "float32",
+                                                         "keras_history": history}}
+
+
+def keras3_layer(class_name, config, name, nodes, module="keras.layers", registered=None):
+    return {"module": module, "class_name": class_name, "config": config, "registered_name": registered,
+            "name": name, "inbound_nodes": nodes}
+
+
+def keras3_input(name, batch_shape):
+    return keras3_layer("InputLayer", {"batch_shape": batch_shape, "dtype": "float32", "sparse": False,
+                                       "name": name}, name, [])
+
+
+def keras3_config(layers, order, output):
+    inner = []
+    for name in order:
+        layer = layers[name]
+        if layer.cls == "InputLayer":
+            inner.append(keras3_input(name, [None, None, None, 3]))
+            continue
+        config = tfkeras_layer_config(layer, name)
+        config["dtype"] = dtype_policy()
+        if "axis" in config:
+            config["axis"] = -1
+        tensors = [keras_tensor([inbound, 0, 0]) for inbound in layer.inbound]
+        args = [tensors] if layer.cls == "Add" else tensors
+        inner.append(keras3_layer(layer.cls, config, name, [{"args": args, "kwargs": {}}]))
+    base = keras3_layer("Functional", {"name": "xception", "trainable": False, "layers": inner,
+                                       "input_layers": [order[0], 0, 0], "output_layers": [output, 0, 0]},
+                        "xception", [{"args": [keras_tensor(["input_layer", 0, 0])], "kwargs": {"training": False}}],
+                        module="keras.src.models.functional", registered="Functional")
+    gap, dropout, dense = head_configs("dense")
+    for config in (gap, dropout, dense):
+        config["dtype"] = dtype_policy()
+    dense["kernel_regularizer"] = {"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.01},
+                                   "registered_name": None}
+    outer = [
+        keras3_input("input_layer", [None, 71, 71, 3]),
+        base,
+        keras3_layer("GlobalAveragePooling2D", gap, "global_average_pooling2d",
+                     [{"args": [keras_tensor(["xception", 0, 0])], "kwargs": {}}]),
+        keras3_layer("Dropout", dropout, "dropout",
+                     [{"args": [keras_tensor(["global_average_pooling2d", 0, 0])], "kwargs": {"training": False}}]),
+        keras3_layer("Dense", dense, "dense", [{"args": [keras_tensor(["dropout", 0, 0])], "kwargs": {}}]),
+    ]
+    return {"module": "keras.src.models.functional", "class_name": "Functional", "registered_name": "Functional",
+            "config": {"name": "functional", "trainable": True, "layers": outer,
+                       "input_layers": ["input_layer", 0, 0], "output_layers": ["dense", 0, 0]},
+            "build_config": {"input_shape": None}}
+
+
+SNAKE = {"InputLayer": "input_layer", "Conv2D": "conv2d", "SeparableConv2D": "separable_conv2d",
+         "BatchNormalization": "batch_normalization", "Activation": "activation", "MaxPooling2D": "max_pooling2d",
+         "Add": "add", "Functional": "functional", "GlobalAveragePooling2D": "global_average_pooling2d",
+         "Dropout": "dropout", "Dense": "dense"}
+
+
+def keras3_weights_bytes(config, base_weights, dense):
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        f.create_group("vars")
+
+        def container(prefix, entries):
+            counts = {}
+            for entry in entries:
+                snake = SNAKE[entry["class_name"]]
+                n = counts.get(snake, 0)
+                counts[snake] = n + 1
+                path = "%s/layers/%s" % (prefix, snake if n == 0 else "%s_%d" % (snake, n))
+                group = f.create_group(path + "/vars")
+                group.attrs["name"] = entry["name"]
+                if entry["class_name"] == "Functional":
+                    container(path, entry["config"]["layers"])
+                elif entry["name"] == "dense":
+                    group.create_dataset("0", data=dense[0])
+                    group.create_dataset("1", data=dense[1])
+                else:
+                    for i, (_, value) in enumerate(base_weights.get(entry["name"], [])):
+                        group.create_dataset(str(i), data=value)
+
+        container("", config["config"]["layers"])
+    return buffer.getvalue()
+
+
+def write_keras3(path, config, base_weights, dense):
+    members = [("metadata.json", json.dumps({"keras_version": "3.6.0", "date_saved": "2026-12-03@08:30:00"})),
+               ("config.json", json.dumps(config)),
+               ("model.weights.h5", keras3_weights_bytes(config, base_weights, dense))]
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members:
+            # A fixed member date keeps the archive byte-for-byte reproducible; Keras stores (no compression).
+            z.writestr(zipfile.ZipInfo(name, date_time=(2026, 12, 3, 8, 30, 0)), data)
+
+
+# ---------------------------------------------------------------- (c) Keras 2.0.8 Sequential
+
+def sequential_model(rng):
+    weights = {
+        "conv2d_1": [("conv2d_1/kernel:0", rng.normal(0, 0.3, (3, 3, 3, 8))), ("conv2d_1/bias:0", rng.normal(0, 0.1, 8))],
+        "batch_normalization_1": [("batch_normalization_1/gamma:0", rng.uniform(0.5, 1.5, 8)),
+                                  ("batch_normalization_1/beta:0", rng.normal(0, 0.1, 8)),
+                                  ("batch_normalization_1/moving_mean:0", rng.normal(0, 0.1, 8)),
+                                  ("batch_normalization_1/moving_variance:0", rng.uniform(0.5, 1.5, 8))],
+        "separable_conv2d_1": [("separable_conv2d_1/depthwise_kernel:0", rng.normal(0, 0.3, (3, 3, 8, 1))),
+                               ("separable_conv2d_1/pointwise_kernel:0", rng.normal(0, 0.3, (1, 1, 8, 16))),
+                               ("separable_conv2d_1/bias:0", rng.normal(0, 0.1, 16))],
+        "dense_1": [("dense_1/kernel:0", rng.normal(0, 0.5, (16, CLASSES))), ("dense_1/bias:0", rng.normal(0, 0.1, CLASSES))],
+    }
+    weights = {k: [(n, v.astype(np.float32)) for n, v in vs] for k, vs in weights.items()}
+    reg = {"class_name": "L1L2", "config": {"l1": 0.0, "l2": 0.001}}
+    config = [
+        {"class_name": "Conv2D", "config": {"name": "conv2d_1", "trainable": True, "batch_input_shape": [None, 32, 32, 3],
+                                            "dtype": "float32", "filters": 8, "kernel_size": [3, 3], "strides": [2, 2],
+                                            "padding": "valid", "data_format": "channels_last", "dilation_rate": [1, 1],
+                                            "activation": "relu", "use_bias": True, "kernel_initializer": INITIALIZER,
+                                            "kernel_regularizer": reg, "kernel_constraint": None}},
+        {"class_name": "BatchNormalization", "config": {"name": "batch_normalization_1", "trainable": True, "axis": -1,
+                                                        "momentum": 0.99, "epsilon": 0.001, "center": True, "scale": True}},
+        {"class_name": "SeparableConv2D", "config": {"name": "separable_conv2d_1", "trainable": True, "filters": 16,
+                                                     "kernel_size": [3, 3], "strides": [1, 1], "padding": "same",
+                                                     "data_format": "channels_last", "depth_multiplier": 1,
+                                                     "activation": "linear", "use_bias": True}},
+        {"class_name": "Activation", "config": {"name": "activation_1", "trainable": True, "activation": "relu"}},
+        {"class_name": "MaxPooling2D", "config": {"name": "max_pooling2d_1", "trainable": True, "pool_size": [3, 3],
+                                                  "padding": "same", "strides": [2, 2], "data_format": "channels_last"}},
+        {"class_name": "GlobalAveragePooling2D", "config": {"name": "global_average_pooling2d_1", "trainable": True}},
+        {"class_name": "Dropout", "config": {"name": "dropout_1", "trainable": True, "rate": 0.5}},
+        {"class_name": "Dense", "config": {"name": "dense_1", "trainable": True, "units": CLASSES, "activation": "linear",
+                                           "use_bias": True}},
+        {"class_name": "Activation", "config": {"name": "activation_2", "trainable": True, "activation": "softmax"}},
+    ]
+    return config, weights
+
+
+def sequential_reference(weights, x):
+    w = {k: [np.asarray(v, np.float64) for _, v in vs] for k, vs in weights.items()}
+    kernel, bias = w["conv2d_1"]
+    x = ref.relu(ref.conv2d(x, kernel, 2, "valid") + bias)
+    x = ref.batch_norm(x, *w["batch_normalization_1"])
+    dw, pw, bias = w["separable_conv2d_1"]
+    x = ref.relu(np.tensordot(ref.depthwise(x, dw), pw[0, 0], axes=([3], [0])) + bias)
+    x = ref.max_pool(x).mean(axis=(1, 2))
+    kernel, bias = w["dense_1"]
+    return softmax(x @ kernel + bias)
+
+
+def write_sequential(path, config, weights):
+    with h5py.File(path, "w") as f:
+        f.attrs["model_config"] = json.dumps({"class_name": "Sequential", "config": config}).encode("utf8")
+        f.attrs["keras_version"] = b"2.0.8"
+        f.attrs["backend"] = b"tensorflow"
+        g = f.create_group("model_weights")
+        names = [layer["config"]["name"] for layer in config]
+        write_string_list(g, "layer_names", names)
+        g.attrs["keras_version"] = b"2.0.8"
+        g.attrs["backend"] = b"tensorflow"
+        for name in names:
+            group = g.create_group(name)
+            values = weights.get(name, [])
+            write_string_list(group, "weight_names", [n for n, _ in values])
+            for n, v in values:
+                group.create_dataset(n, data=v)
+
+
+def softmax(logits):
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--arch-dir", default="/work/shared/fixtures/tools")
+    a = ap.parse_args()
+    sys.path.insert(0, a.arch_dir)
+    import xception_arch as arch
+
+    os.makedirs(OUT, exist_ok=True)
+    rng = np.random.default_rng(12)
+    layers, order, output, base_weights = base_graph(arch)
+    features = int(base_weights["block14_sepconv2"][1][1].shape[-1])
+    dense = (rng.normal(0, 0.3, (features, CLASSES)).astype(np.float32), rng.normal(0, 0.1, CLASSES).astype(np.float32))
+
+    write_tfkeras_h5(os.path.join(OUT, "transfer_tfkeras215.h5"),
+                     tfkeras_model_config(tfkeras_base_config(layers, order, output), new_style=False),
+                     order, base_weights, dense)
+    to_json = tfkeras_model_config(tfkeras_base_config(layers, order, output), new_style=True)
+    to_json.update(keras_version="2.15.0", backend="tensorflow")
+    with open(os.path.join(OUT, "transfer_tojson.json"), "w") as f:
+        json.dump(to_json, f, indent=1)
+    write_keras3(os.path.join(OUT, "transfer_keras3.keras"), keras3_config(layers, order, output), base_weights, dense)
+    flat = os.path.join(OUT, "transfer_flat_weights.h5")
+    write_flat_weights(flat, order, base_weights, dense)
+
+    x = np.load(os.path.join(FIXTURES, "mini_input_71x71_seed2.npy"))
+    pooled, _, _ = ref.forward(ref.Weights(flat), x.astype(np.float64), include_top=False, pooling="avg")
+    expected = softmax(pooled @ dense[0].astype(np.float64) + dense[1].astype(np.float64))
+    np.save(os.path.join(OUT, "transfer_expected.npy"), expected)
+    print("transfer: top-1", expected.argmax(axis=1), "max p", expected.max(axis=1))
+
+    config, weights = sequential_model(rng)
+    write_sequential(os.path.join(OUT, "sequential_keras208.h5"), config, weights)
+    xs = rng.uniform(-1, 1, (2, 32, 32, 3)).astype(np.float32)
+    expected = sequential_reference(weights, xs.astype(np.float64))
+    np.save(os.path.join(OUT, "sequential_input.npy"), xs)
+    np.save(os.path.join(OUT, "sequential_expected.npy"), expected)
+    print("sequential: top-1", expected.argmax(axis=1), "max p", expected.max(axis=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
