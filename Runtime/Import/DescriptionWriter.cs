@@ -9,13 +9,13 @@ using System.Text.Json;
 namespace Xception.Compiler.Runtime.Import;
 
 /// <summary>The header of a written description: the class name, namespace, a one-line description and the shape table's file name.</summary>
-public sealed record DescriptionHeader(string ClassName, string? Namespace, string Description, string ShapeTableFileName);
+internal sealed record DescriptionHeader(string ClassName, string? Namespace, string Description, string ShapeTableFileName);
 
 /// <summary>
 /// Writes a <c>*.xcs.json</c> the way the hand-written ones read: one layer per line, name and op first,
 /// <c>inputs</c> only where a layer does not read the layer before it (and always on an add), "\n" line ends.
 /// </summary>
-public static class DescriptionWriter
+internal static class DescriptionWriter
 {
     public static string Write(DescriptionHeader header, IReadOnlyList<DescriptionLayer> layers)
     {

@@ -11,7 +11,7 @@ namespace Xception.Compiler.Runtime.Import;
 /// nested layer), layers keep Keras's names and config order, which is the order Keras loads weights in,
 /// and identities at inference disappear.
 /// </summary>
-public sealed class GraphFlattener
+internal sealed class GraphFlattener
 {
     private readonly string _source;
     private readonly List<DescriptionLayer> _layers = new();

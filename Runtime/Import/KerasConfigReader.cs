@@ -10,7 +10,7 @@ namespace Xception.Compiler.Runtime.Import;
 /// with <c>keras_history</c>, Sequential configs as a bare list (Keras 2.0-2.2.2) or a dict with
 /// <c>layers</c>, and models nested as layers. See fixtures/KERAS_FORMATS.md sections 1.4, 2 and 4.2.
 /// </summary>
-public static class KerasConfigReader
+internal static class KerasConfigReader
 {
     /// <exception cref="ModelImportException">The config is not a Functional or Sequential model.</exception>
     public static KerasGraph Read(JsonObject modelConfig, string source)

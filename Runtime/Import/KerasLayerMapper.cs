@@ -12,7 +12,7 @@ namespace Xception.Compiler.Runtime.Import;
 /// convolution with a fused activation. A layer or setting the language cannot express is refused with a
 /// one-line <see cref="ModelImportException"/>; settings that only matter in training are ignored.
 /// </summary>
-public static class KerasLayerMapper
+internal static class KerasLayerMapper
 {
     /// <summary>The Keras classes an import can compile, for the refusal message.</summary>
     public const string SupportedClasses = "Activation (relu, softmax, linear), Add, BatchNormalization, Conv2D, Dense (linear, relu, softmax), DepthwiseConv2D, "
@@ -61,10 +61,14 @@ public static class KerasLayerMapper
             case "Activation":
                 return ActivationLayers(context, inputs, layer.Name, ActivationName(c));
             case "ReLU":
-                context.Require(c["max_value"] is null || c["max_value"]!.GetValueKind() == System.Text.Json.JsonValueKind.Null, "max_value " + Describe(c["max_value"]), "no max_value");
-                context.Require(Double(c, "negative_slope", 0) == 0, "negative_slope " + Describe(c["negative_slope"]), "negative_slope 0");
-                context.Require(Double(c, "threshold", 0) == 0, "threshold " + Describe(c["threshold"]), "threshold 0");
+            {
+                const string plain = "a plain ReLU (no max_value, negative_slope 0, threshold 0)";
+                context.Require(c["max_value"] is null || c["max_value"]!.GetValueKind() == System.Text.Json.JsonValueKind.Null, "max_value " + Describe(c["max_value"]), plain);
+                context.Require(Double(c, "negative_slope", 0) == 0, "negative_slope " + Describe(c["negative_slope"]), plain);
+                context.Require(Double(c, "threshold", 0) == 0, "threshold " + Describe(c["threshold"]), plain);
                 return One(layer, "relu", inputs);
+            }
+
             case "Softmax":
                 context.Require(IsLastAxis(c["axis"]), "axis " + Describe(c["axis"]), "axis -1");
                 return One(layer, "softmax", inputs);

@@ -13,7 +13,7 @@ namespace Xception.Compiler.Runtime.Import;
 /// </summary>
 /// <param name="Format">"h5" (legacy full model), "keras" (Keras 3 archive) or "json" (<c>model.to_json()</c>).</param>
 /// <param name="WeightsPath">The model file itself when it carries its weights; null for a <c>to_json</c> file.</param>
-public sealed record KerasModelSource(string Path, string Format, JsonObject ModelConfig, string? KerasVersion, string? WeightsPath)
+internal sealed record KerasModelSource(string Path, string Format, JsonObject ModelConfig, string? KerasVersion, string? WeightsPath)
 {
     private static readonly byte[] ZipSignature = { (byte)'P', (byte)'K', 3, 4 };
     private static readonly byte[] Hdf5Signature = { 0x89, (byte)'H', (byte)'D', (byte)'F' };

@@ -7,7 +7,7 @@ namespace Xception.Compiler.Runtime.Import;
 /// layer or setting the description language cannot express, or weights that do not fit. The message is one
 /// line that names the file, the layer and its class, and what is supported.
 /// </summary>
-public sealed class ModelImportException : Exception
+internal sealed class ModelImportException : Exception
 {
     public ModelImportException(string message, Exception? innerException = null)
         : base(message, innerException)

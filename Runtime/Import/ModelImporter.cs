@@ -13,10 +13,10 @@ namespace Xception.Compiler.Runtime.Import;
 /// <param name="ClassName">The generated class's name; null: from the model file's name.</param>
 /// <param name="Namespace">The generated class's namespace; null: the project's root namespace.</param>
 /// <param name="WeightsPath">The weight file the shape table is read from; null: the model file itself.</param>
-public sealed record ImportRequest(string ModelPath, string OutputDirectory, string? ClassName = null, string? Namespace = null, string? WeightsPath = null);
+internal sealed record ImportRequest(string ModelPath, string OutputDirectory, string? ClassName = null, string? Namespace = null, string? WeightsPath = null);
 
 /// <summary>The files an import wrote and what it read.</summary>
-public sealed record ImportResult(string DescriptionPath, string ShapeTablePath, KerasModelSource Source, int LayerCount, int WeightedLayerCount);
+internal sealed record ImportResult(string DescriptionPath, string ShapeTablePath, KerasModelSource Source, int LayerCount, int WeightedLayerCount);
 
 /// <summary>
 /// Reads a Keras model file, flattens its graph into a description and writes
@@ -24,7 +24,7 @@ public sealed record ImportResult(string DescriptionPath, string ShapeTablePath,
 /// Both are written to temporary files first and moved into place only when everything succeeded, so a
 /// failed import leaves nothing behind.
 /// </summary>
-public static class ModelImporter
+internal static class ModelImporter
 {
     /// <exception cref="ModelImportException">The model cannot be compiled; the message is one line.</exception>
     /// <exception cref="WeightFileException">The weight file cannot be read.</exception>
