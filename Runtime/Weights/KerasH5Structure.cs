@@ -175,7 +175,7 @@ internal sealed class KerasH5Structure : IDisposable
                 throw WeightFileException.Create(path, "group 'model_weights' has no 'layer_names' attribute; this is not a Keras weight file.");
             }
 
-            string? config = KerasH5Attributes.ReadOptionalScalar(path, file, string.Empty, "model_config") ?? modelConfigJson;
+            string? config = modelConfigJson ?? KerasH5Attributes.ReadOptionalScalar(path, file, string.Empty, "model_config");
             (string[] names, List<KerasH5Layer> weighted) = KerasLegacyLayers.Read(path, group, "model_weights/", config);
             return new KerasH5Structure(path, file, KerasWeightFormat.LegacyFullModel, bytes, names.Length, weighted)
             {
