@@ -20,22 +20,6 @@ internal sealed record KerasH5Dataset(string WeightName, string FullPath, int[] 
     public string DTypeName => IsBFloat16 ? "bfloat16" : KerasH5Structure.DescribeType(Type);
 }
 
-/// <summary>The Keras file formats <see cref="KerasH5Structure.Open"/> tells apart (fixtures/KERAS_FORMATS.md §0).</summary>
-internal enum KerasWeightFormat
-{
-    /// <summary><c>save_weights("x.h5")</c>, Keras 1 and 2: <c>layer_names</c> at the root.</summary>
-    LegacyWeights,
-
-    /// <summary><c>model.save("x.h5")</c>: the same under <c>/model_weights</c>, with <c>model_config</c> at the root.</summary>
-    LegacyFullModel,
-
-    /// <summary>Keras 3 <c>.weights.h5</c>: <c>layers/&lt;class_snake&gt;[_N]/vars/&lt;i&gt;</c>.</summary>
-    Keras3Weights,
-
-    /// <summary>Keras 3 <c>.keras</c> zip: <c>config.json</c> and <c>model.weights.h5</c> in the Keras 3 layout.</summary>
-    KerasArchive,
-}
-
 /// <summary>
 /// The one entry that opens any Keras weight file and lists its weighted layers in Keras's load order:
 /// legacy <c>.h5</c> (weights only or full model, nested models flattened, chunked attributes; see
@@ -245,9 +229,12 @@ internal sealed class KerasH5Structure : IDisposable
             });
 
             // Keras 3 writes a bfloat16 variable as a 2-byte opaque type with attribute dtype="bfloat16"
-            // (saving_lib.py H5Entry.__setitem__); HDF5 has no bfloat16 of its own.
+            // (saving_lib.py H5Entry.__setitem__); HDF5 has no bfloat16 of its own. A writer that leaves the
+            // attribute out (the legacy .h5 writer) may still name the type in the opaque tag.
             bool bfloat16 = type.Class == H5DataTypeClass.Opaque && type.Size == 2
-                && KerasH5Attributes.ReadOptionalScalar(FilePath, dataset, fullPath, "dtype") == "bfloat16";
+                && (KerasH5Attributes.ReadOptionalScalar(FilePath, dataset, fullPath, "dtype") == "bfloat16"
+                    || Guard(FilePath, "the type of dataset '" + fullPath + "'", layer.Name, fullPath, () => type.Opaque.Tag)
+                        .Contains("bfloat16", StringComparison.OrdinalIgnoreCase));
             result[i] = new KerasH5Dataset(layer.WeightNames[i], fullPath, shape, type, dataset, bfloat16);
         }
 

@@ -176,6 +176,40 @@ public sealed class BrokenKerasFormatTests : IDisposable
         Assert.Equal(new[] { -1f, 0f, 1f }, weights[1, 2]);
     }
 
+    [Fact]
+    public void OpaqueTwoByteDataset_IsBFloat16ByItsTag_AndRejectedWithoutAnyMark()
+    {
+        byte[] kernel = { 0x80, 0x3F, 0x00, 0x40, 0x40, 0x40, 0x80, 0x40, 0xA0, 0x40, 0xC0, 0xC0 }; // 1, 2, 3, 4, 5, -6
+        string tagged = _temp.File("tagged.h5");
+        string untagged = _temp.File("untagged.h5");
+        WriteOpaqueKernel(tagged, kernel, "NUMPY:bfloat16");
+        WriteOpaqueKernel(untagged, kernel, "raw");
+        var table = new WeightTable("Conv", new[] { SmallH5.ConvBnTable().Layers[0] });
+
+        LoadedWeights weights = KerasWeightFile.Load(tagged, table);
+        var ex = Assert.Throws<WeightFileException>(() => KerasWeightFile.Load(untagged, table));
+
+        Assert.Equal(new[] { 1f, 2f, 3f, 4f, 5f, -6f }, weights[0, 0]);
+        Assert.Contains("dataset 'conv/conv/kernel:0': stored type opaque is not supported; expected float32 (float64, float16 and bfloat16", ex.Message);
+    }
+
+    private static void WriteOpaqueKernel(string path, byte[] bytes, string tag)
+    {
+        var file = new H5File
+        {
+            ["conv"] = new H5Group
+            {
+                ["conv"] = new H5Group
+                {
+                    ["kernel:0"] = new H5Dataset<byte[]>(bytes, fileDims: new ulong[] { 1, 1, 2, 3 }, opaqueInfo: new H5OpaqueInfo(2, tag)),
+                },
+            },
+        };
+        ((H5Group)file["conv"]).Attributes["weight_names"] = new[] { "conv/kernel:0" };
+        file.Attributes["layer_names"] = new[] { "conv" };
+        file.Write(path);
+    }
+
     private static void WriteChunked(string path, string first, string second)
     {
         // The BN group's weight_names as two chunks, as Keras does for a list over 64 KB.
