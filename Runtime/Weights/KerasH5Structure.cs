@@ -55,14 +55,11 @@ internal sealed class KerasH5Structure : IDisposable
     /// <summary>All layers, with or without weights (nested models counted by their inner layers in Keras 3 files).</summary>
     public int LayerCount { get; }
 
-    /// <summary>
-    /// False for a Keras 3 <c>.weights.h5</c> opened without its model's config: HDF5 keeps no order of the
-    /// layer groups, so only a <see cref="WeightTable"/> can say which group is the k-th layer (<see cref="LayersFor"/>).
-    /// </summary>
-    public bool HasLayerOrder => _weighted is not null;
-
     /// <summary>The layers with weights in Keras's load order.</summary>
-    /// <exception cref="WeightFileException">The file is a Keras 3 weights file opened without its config.</exception>
+    /// <exception cref="WeightFileException">
+    /// The file is a Keras 3 <c>.weights.h5</c> opened without its model's config: HDF5 keeps no order of the
+    /// layer groups, so only a <see cref="WeightTable"/> can say which group is the k-th layer (<see cref="LayersFor"/>).
+    /// </exception>
     public IReadOnlyList<KerasH5Layer> WeightedLayers => _weighted ?? throw WeightFileException.Create(
         FilePath,
         "a Keras 3 weights file does not record the order of its layers (HDF5 keeps groups sorted by name); "
