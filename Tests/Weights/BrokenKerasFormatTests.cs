@@ -60,6 +60,23 @@ public sealed class BrokenKerasFormatTests : IDisposable
     }
 
     [Fact]
+    public void TfKerasArchiveWithCheckpointDependencies_FailsNamingTheLayout()
+    {
+        var file = new H5File { ["_layer_checkpoint_dependencies"] = new H5Group { ["dense"] = new H5Group { ["vars"] = new H5Group() } } };
+        using var h5 = new MemoryStream();
+        file.Write(h5);
+        string path = Archive(
+            "tfkeras.keras",
+            ("metadata.json", """{"keras_version": "2.13.1"}"""u8.ToArray()),
+            ("config.json", DenseConfig()),
+            ("model.weights.h5", h5.ToArray()));
+
+        var ex = Assert.Throws<WeightFileException>(() => ShapeTable.Extract(path));
+
+        Assert.Contains("'_layer_checkpoint_dependencies' (a tf.keras 2.12-2.14 .keras file, keras_version 2.13.1)", ex.Message);
+    }
+
+    [Fact]
     public void VariablesNotNumberedFromZero_FailNamingTheLayerAndTheEntries()
     {
         string path = Archive("gap.keras", ("config.json", DenseConfig()), ("model.weights.h5", DenseWeights("0", "2")));
