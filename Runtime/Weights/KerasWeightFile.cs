@@ -8,19 +8,21 @@ using Xception.Compiler.Runtime.CompilerServices;
 namespace Xception.Compiler.Runtime.Weights;
 
 /// <summary>
-/// Reads Keras <c>.h5</c> weight files (<c>model.save_weights</c>, or the <c>/model_weights</c> group of a
-/// <c>model.save</c> file) the way Keras's <c>load_weights(path)</c> does with <c>by_name=False</c>:
-/// the k-th layer in <c>layer_names</c> whose <c>weight_names</c> is not empty goes to the k-th layer of
-/// the <see cref="WeightTable"/>, and its datasets are read in <c>weight_names</c> order. Names are never
+/// Reads Keras weight files the way Keras's <c>load_weights(path)</c> does with <c>by_name=False</c>:
+/// the k-th layer of the file that has weights goes to the k-th layer of the <see cref="WeightTable"/>.
+/// Every format Keras users have is accepted through one format-detecting entry
+/// (<see cref="KerasH5Structure.Open"/>): legacy <c>.h5</c> from <c>save_weights</c> or <c>model.save</c>
+/// (<c>/model_weights</c>, nested models flattened, chunked <c>layer_names0…</c>), Keras 3 <c>.weights.h5</c>
+/// and <c>.keras</c> archives (read in memory). The README's "Weight files" part gives the order relied on. Names are never
 /// required to match (the official Xception files use Keras-1 names such as <c>convolution2d_3</c>);
 /// counts and shapes are checked exactly, before any data is read.
 /// </summary>
 /// <remarks>
 /// Stored types: float32 is read as is; float64 and float16 datasets are converted to float32 (rounding
-/// to nearest, ties to even; a finite float64 value beyond the float32 range is rejected rather than turned
+/// to nearest, ties to even; bfloat16, the top half of a float32, exactly; a finite float64 value beyond the float32 range is rejected rather than turned
 /// into infinity); any other type is rejected with a <see cref="WeightFileException"/>. An uncompressed
 /// dataset whose declared size exceeds the file is rejected before anything of that size is allocated.
-/// See <c>fixtures/KERAS_H5_LAYOUT.md</c> for the layouts (Keras 1 and Keras 2) this reads.
+/// See <c>fixtures/KERAS_H5_LAYOUT.md</c> and <c>KERAS_FORMATS.md</c> for the layouts this reads.
 /// </remarks>
 public static class KerasWeightFile
 {
@@ -36,15 +38,16 @@ public static class KerasWeightFile
         ArgumentNullException.ThrowIfNull(expected);
 
         using KerasH5Structure file = KerasH5Structure.Open(path);
-        IReadOnlyList<KerasH5Layer> fileLayers = file.WeightedLayers;
+        IReadOnlyList<KerasH5Layer> fileLayers = file.LayersFor(expected);
         int layerCount = expected.Layers.Count;
         if (fileLayers.Count != layerCount)
         {
+            bool legacy = file.Format is KerasWeightFormat.LegacyWeights or KerasWeightFormat.LegacyFullModel;
             throw WeightFileException.Create(
                 path,
                 "expected " + Count(layerCount, "layer") + " with weights (model '" + expected.ModelName + "'), found "
-                + fileLayers.Count.ToString(CultureInfo.InvariantCulture) + " in 'layer_names' ("
-                + Count(file.LayerNames.Count, "layer") + " in all)" + CountHint(expected, fileLayers.Count) + ".");
+                + fileLayers.Count.ToString(CultureInfo.InvariantCulture) + (legacy ? " in 'layer_names' (" : " (")
+                + Count(file.LayerCount, "layer") + " in all)" + CountHint(expected, fileLayers.Count) + ".");
         }
 
         // Check every layer's datasets (count, shape, type) before reading any data, so that a file that
@@ -116,19 +119,19 @@ public static class KerasWeightFile
             }
 
             IH5DataType type = found.Type;
-            if (type.Class != H5DataTypeClass.FloatingPoint || (type.Size != 4 && type.Size != 8 && type.Size != 2))
+            if (!found.IsBFloat16 && (type.Class != H5DataTypeClass.FloatingPoint || (type.Size != 4 && type.Size != 8 && type.Size != 2)))
             {
                 throw WeightFileException.Create(
                     file.FilePath,
                     context + ", dataset '" + found.FullPath + "': stored type " + found.DTypeName
-                    + " is not supported; expected float32 (float64 and float16 are converted to float32).",
+                    + " is not supported; expected float32 (float64, float16 and bfloat16 are converted to float32).",
                     fileLayer.Name,
                     found.FullPath);
             }
 
             // A dataset stored contiguously (uncompressed) must lie inside the file: a dataspace that claims more
             // is rejected before any buffer of the claimed size is allocated.
-            long fileBytes = new System.IO.FileInfo(file.FilePath).Length;
+            long fileBytes = file.Hdf5Bytes;
             H5DataLayoutClass layout = KerasH5Structure.Guard(
                 file.FilePath, "the storage layout of dataset '" + found.FullPath + "' (" + context + ")", fileLayer.Name, found.FullPath, () => found.Handle.Layout.Class);
             if (layout is H5DataLayoutClass.Contiguous or H5DataLayoutClass.Compact
@@ -151,6 +154,11 @@ public static class KerasWeightFile
     {
         float[] values = KerasH5Structure.Guard(path, "the data of dataset '" + dataset.FullPath + "' (" + context + ")", fileLayerName, dataset.FullPath, () =>
         {
+            if (dataset.IsBFloat16)
+            {
+                return BFloat16.ToSingle(dataset.Handle.Read<byte[]>());
+            }
+
             switch (dataset.Type.Size)
             {
                 case 4:

@@ -124,21 +124,34 @@ public sealed record ShapeTableLayer(string Name, IReadOnlyList<ShapeTableDatase
 /// The generator matches the k-th weighted layer of a model description to the k-th entry.
 /// </summary>
 /// <param name="Source">The file name (no folder) of the weight file the table was read from.</param>
-/// <param name="Layout">"keras2" (datasets named <c>&lt;layer&gt;/&lt;var&gt;:0</c>, or a <c>keras_version</c> attribute), else "keras1".</param>
+/// <param name="Layout">"keras3" (a Keras 3 <c>.weights.h5</c> or <c>.keras</c>: datasets <c>layers/…/vars/&lt;i&gt;</c>), "keras2" (datasets named <c>&lt;layer&gt;/&lt;var&gt;:0</c>, or a <c>keras_version</c> attribute), else "keras1".</param>
 /// <param name="KerasVersion">The file's <c>keras_version</c> attribute, if any.</param>
 /// <param name="Backend">The file's <c>backend</c> attribute, if any.</param>
-/// <param name="LayerCount">All layers in <c>layer_names</c>, with or without weights.</param>
+/// <param name="LayerCount">All layers in <c>layer_names</c> (Keras 3: in the config, nested models by their layers), with or without weights.</param>
 /// <param name="Layers">The layers with weights, in file order.</param>
 public sealed record ShapeTable(string Source, string Layout, string? KerasVersion, string? Backend, int LayerCount, IReadOnlyList<ShapeTableLayer> Layers)
 {
     public const string FormatName = "xcs-shapes/1";
 
-    /// <summary>Reads the shape table of the Keras weight file at <paramref name="h5Path"/> (no dataset data is read).</summary>
+    /// <summary>
+    /// Reads the shape table of the Keras weight file at <paramref name="h5Path"/> (no dataset data is read):
+    /// a legacy .h5 (weights only or full model; a nested model's inner layers appear as <c>outer/inner</c>),
+    /// or a .keras archive. A Keras 3 <c>.weights.h5</c> needs its model's config: use the other overload.
+    /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="WeightFileException">The file is not HDF5, not a Keras weight file, or damaged.</exception>
-    public static ShapeTable Extract(string h5Path)
+    /// <exception cref="WeightFileException">The file is not HDF5 nor a .keras archive, not a Keras weight file, or damaged.</exception>
+    public static ShapeTable Extract(string h5Path) => Extract(h5Path, null);
+
+    /// <summary>
+    /// Reads the shape table of a weights file with the model config that goes with it (<c>model.to_json()</c>),
+    /// which gives a Keras 3 <c>.weights.h5</c> its layer order; a legacy file uses it, when it has none of its
+    /// own, to order the inner layers of a nested model. Null: the same as <see cref="Extract(string)"/>.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="WeightFileException">The file is not a Keras weight file or is damaged, or the config does not fit it.</exception>
+    public static ShapeTable Extract(string h5Path, string? modelConfigJson)
     {
-        using KerasH5Structure file = KerasH5Structure.Open(h5Path);
+        using KerasH5Structure file = KerasH5Structure.Open(h5Path, modelConfigJson);
         var layers = new List<ShapeTableLayer>(file.WeightedLayers.Count);
         bool slashNames = false;
         foreach (KerasH5Layer layer in file.WeightedLayers)
@@ -153,8 +166,9 @@ public sealed record ShapeTable(string Source, string Layout, string? KerasVersi
             layers.Add(new ShapeTableLayer(layer.Name, datasets));
         }
 
-        string layout = slashNames || file.KerasVersion is not null ? "keras2" : "keras1";
-        return new ShapeTable(Path.GetFileName(h5Path), layout, file.KerasVersion, file.Backend, file.LayerNames.Count, layers);
+        string layout = file.Format is KerasWeightFormat.Keras3Weights or KerasWeightFormat.KerasArchive ? "keras3"
+            : slashNames || file.KerasVersion is not null ? "keras2" : "keras1";
+        return new ShapeTable(Path.GetFileName(h5Path), layout, file.KerasVersion, file.Backend, file.LayerCount, layers);
     }
 
     /// <summary>The total number of weight values (parameters) in the table.</summary>
