@@ -95,11 +95,12 @@ public sealed class ImportErrorTests : IDisposable
     }
 
     [Fact]
-    public void NestedFullModelWeights_WithoutFlatFile_ExplainsTheMismatch_WritesNothing()
+    public void WeightsOfAnotherModel_ExplainTheMismatch_WriteNothing()
     {
         string output = Path.Combine(_directory, "out");
-        var e = Assert.Throws<ModelImportException>(() => ModelImporter.Import(new ImportRequest(TestPaths.Fixture("import/transfer_tfkeras215.h5"), output)));
-        Assert.Contains("has 2 layer groups with weights where the flattened model has 81 layers with weights", e.Message, StringComparison.Ordinal);
+        var e = Assert.Throws<ModelImportException>(() => ModelImporter.Import(new ImportRequest(
+            TestPaths.Fixture("import/transfer_tojson.json"), output, WeightsPath: TestPaths.Fixture("import/sequential_keras208.h5"))));
+        Assert.Contains("where the flattened model has 81 layers with weights", e.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(output));
     }
 
