@@ -82,6 +82,11 @@ internal static class StepDescriptions
             sb.Append(s.Fusion.ReluOutputLayer is null ? ", ReLU" : ", ReLU (" + s.Fusion.ReluOutputLayer + ")");
         }
 
+        if (s.Fusion.SigmoidOutput)
+        {
+            sb.Append(", sigmoid");
+        }
+
         return Finish(sb, s, withShapes: true);
     }
 

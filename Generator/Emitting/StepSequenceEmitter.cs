@@ -178,7 +178,7 @@ internal static class StepSequenceEmitter
                     + ", Channels: " + Int(s.Input.Channels) + ", IsMax: " + Flag(s.IsMax) + ", ReluInput: " + reluIn + "), " + slots + ");";
             case StepKind.Dense:
                 return Backend + ".Dense(new " + CompilerServices + ".DenseShape(InFeatures: " + Int(s.Input.Channels) + ", OutFeatures: " + Int(s.Output.Channels)
-                    + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + "), " + slots + ", " + weights + ");";
+                    + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + (s.Fusion.SigmoidOutput ? ", SigmoidOutput: 1" : "") + "), " + slots + ", " + weights + ");";
             default:
                 return Backend + ".Softmax(new " + CompilerServices + ".SoftmaxShape(Length: " + Int(s.Output.Length) + "), " + slots + ");";
         }

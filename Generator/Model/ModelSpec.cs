@@ -29,6 +29,7 @@ internal enum DenseActivation
     Linear,
     Relu,
     Softmax,
+    Sigmoid,
 }
 
 /// <summary>

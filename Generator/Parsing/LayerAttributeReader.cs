@@ -167,8 +167,10 @@ internal sealed class LayerAttributeReader
                 return DenseActivation.Relu;
             case "softmax":
                 return DenseActivation.Softmax;
+            case "sigmoid":
+                return DenseActivation.Sigmoid;
             default:
-                Invalid(m, "\"linear\", \"relu\" or \"softmax\"");
+                Invalid(m, "\"linear\", \"relu\", \"sigmoid\" or \"softmax\"");
                 return DenseActivation.Linear;
         }
     }

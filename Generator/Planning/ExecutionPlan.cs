@@ -112,6 +112,9 @@ internal sealed record StepFusion
 
     public string? ReluOutputLayer { get; init; }
 
+    /// <summary>A dense layer's sigmoid activation, applied to the float64 sum before it is rounded.</summary>
+    public bool SigmoidOutput { get; init; }
+
     /// <summary>The BatchNormalization folded into the weights (or, on an elementwise step, applied as scale and shift).</summary>
     public string? BatchNormLayer { get; init; }
 

@@ -175,8 +175,9 @@ internal sealed class StepPlanner
         bool denseSoftmax = layer.Op == LayerOp.Dense && layer.Activation == DenseActivation.Softmax;
         bool canFoldBn = kind is StepKind.Conv2D or StepKind.SeparableConv or StepKind.DepthwiseConv or StepKind.Dense && !denseSoftmax;
         bool canResidual = kind is StepKind.Conv2D or StepKind.SeparableConv or StepKind.DepthwiseConv or StepKind.MaxPool or StepKind.Elementwise;
+        bool sigmoidOut = layer.Op == LayerOp.Dense && layer.Activation == DenseActivation.Sigmoid;
         bool canReluOut = kind is StepKind.Conv2D or StepKind.SeparableConv or StepKind.DepthwiseConv or StepKind.MaxPool or StepKind.Elementwise
-            || (kind == StepKind.Dense && !denseSoftmax);
+            || (kind == StepKind.Dense && !denseSoftmax && !sigmoidOut);
 
         bool reluOut = layer.Op == LayerOp.Relu || (layer.Op == LayerOp.Dense && layer.Activation == DenseActivation.Relu);
         string? reluOutLayer = layer.Op == LayerOp.Relu ? layer.Name : null;
@@ -192,7 +193,7 @@ internal sealed class StepPlanner
         {
             int next = _graph.Consumers[end][0];
             LayerSpec n = Layer(next);
-            if (n.Op == LayerOp.BatchNorm && canFoldBn && bnLayer is null && residual < 0 && !reluOut)
+            if (n.Op == LayerOp.BatchNorm && canFoldBn && bnLayer is null && residual < 0 && !reluOut && !sigmoidOut)
             {
                 bnLayer = n.Name;
                 bnWeights = _weightIndex[next];
@@ -253,6 +254,7 @@ internal sealed class StepPlanner
                 ReluInputLayer = reluIn,
                 ReluOutput = reluOut,
                 ReluOutputLayer = reluOutLayer,
+                SigmoidOutput = sigmoidOut,
                 BatchNormLayer = bnLayer,
                 Epsilon = epsilon,
                 ResidualLayer = residualLayer,

@@ -87,9 +87,13 @@ public readonly record struct ElementwiseShape(
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct GlobalPoolShape(int Height, int Width, int Channels, int IsMax, int ReluInput);
 
-/// <summary>A fully connected layer, kernel (In, Out), with bias; Activation 0 none, 1 ReLU.</summary>
+/// <summary>
+/// A fully connected layer, kernel (In, Out), with bias; ReluOutput or SigmoidOutput (1/(1+e^-x), taken on the
+/// float64 sum before it is rounded, as Keras's float64 reference does) is the activation. SigmoidOutput has a
+/// default so that the descriptions without it emit the same code as before.
+/// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public readonly record struct DenseShape(int InFeatures, int OutFeatures, int ReluInput, int ReluOutput);
+public readonly record struct DenseShape(int InFeatures, int OutFeatures, int ReluInput, int ReluOutput, int SigmoidOutput = 0);
 
 /// <summary>Softmax over each image's Length values.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]

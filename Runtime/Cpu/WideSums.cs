@@ -13,14 +13,16 @@ namespace Xception.Compiler.Runtime.Cpu;
 internal static unsafe class WideSums
 {
     /// <summary>
-    /// output[n, j] = reluOut(bias[j] + Σ_k reluIn(input[n, k]) · kernel[k, j]) for the columns of panels
+    /// output[n, j] = act(bias[j] + Σ_k reluIn(input[n, k]) · kernel[k, j]) for the columns of panels
     /// [<paramref name="firstPanel"/>, <paramref name="endPanel"/>) and every row n &lt; <paramref name="rows"/>;
     /// input rows are <c>kernel.K</c> floats apart, output rows <paramref name="outputStride"/>; bias may be null.
+    /// act is ReLU (<paramref name="reluOut"/>), the sigmoid (<paramref name="sigmoidOut"/>, on the float64 sum,
+    /// so that a probability near 0 or 1 keeps its float32 precision) or the identity.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dense(
         CpuIsa isa, float* input, int rows, PackedPanels kernel, int firstPanel, int endPanel,
-        float* output, int outputStride, float* bias, bool reluIn, bool reluOut)
+        float* output, int outputStride, float* bias, bool reluIn, bool reluOut, bool sigmoidOut)
     {
         const int Width = PackedPanels.Width;
         int k = kernel.K;
@@ -35,7 +37,8 @@ internal static unsafe class WideSums
                 float* y = output + (long)n * outputStride + p * Width;
                 for (int j = 0; j < columns; j++)
                 {
-                    float value = (float)(sums[j] + (bias != null ? bias[p * Width + j] : 0.0));
+                    double sum = sums[j] + (bias != null ? bias[p * Width + j] : 0.0);
+                    float value = sigmoidOut ? (float)(1.0 / (1.0 + System.Math.Exp(-sum))) : (float)sum;
                     y[j] = reluOut && value < 0f ? 0f : value;
                 }
             }

@@ -15,7 +15,7 @@ namespace Xception.Compiler.Runtime.Import;
 internal static class KerasLayerMapper
 {
     /// <summary>The Keras classes an import can compile, for the refusal message.</summary>
-    public const string SupportedClasses = "Activation (relu, softmax, linear), Add, BatchNormalization, Conv2D, Dense (linear, relu, softmax), DepthwiseConv2D, "
+    public const string SupportedClasses = "Activation (relu, softmax, linear), Add, BatchNormalization, Conv2D, Dense (linear, relu, sigmoid, softmax), DepthwiseConv2D, "
         + "GlobalAveragePooling2D, GlobalMaxPooling2D, InputLayer, MaxPooling2D, ReLU, SeparableConv2D, Softmax, nested Functional/Sequential models, "
         + "and the inference identities Dropout, SpatialDropout2D, GaussianNoise, GaussianDropout, ActivityRegularization";
 
@@ -96,7 +96,7 @@ internal static class KerasLayerMapper
             case "Dense":
             {
                 string activation = ActivationName(c);
-                context.Require(activation is "linear" or "relu" or "softmax", "activation '" + activation + "'", "activation linear, relu or softmax");
+                context.Require(activation is "linear" or "relu" or "sigmoid" or "softmax", "activation '" + activation + "'", "activation linear, relu, sigmoid or softmax");
                 var attributes = new List<DescriptionAttribute> { new("units", Int(c, "units", 0)), new("use_bias", Bool(c, "use_bias", true)) };
                 if (activation != "linear")
                 {

@@ -1,3 +1,4 @@
+using ILGPU.Algorithms;
 using ILGPU.Runtime;
 using ILGPU;
 using Xception.Compiler.Runtime.CompilerServices;
@@ -32,6 +33,7 @@ internal static class DenseKernels
             sum += (double)Relu(input[x + i], s.ReluInput) * kernel[i * s.OutFeatures + o];
         }
 
-        output[index] = Relu((float)(sum + bias[o]), s.ReluOutput);
+        sum += bias[o];
+        output[index] = s.SigmoidOutput != 0 ? (float)(1.0 / (1.0 + XMath.Exp(-sum))) : Relu((float)sum, s.ReluOutput);
     }
 }

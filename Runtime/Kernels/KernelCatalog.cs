@@ -91,6 +91,7 @@ internal static class KernelCatalog
         new("Elementwise 19x19x728 scale-shift relu residual", Elementwise,
             new ElementwiseShape(19 * 19 * 728, 728, 1, 1, 1, 1)),
         new("Dense predictions 2048->1000", Dense, new DenseShape(2048, 1000, 0, 0)),
+        new("Dense binary head 2048->1 sigmoid", Dense, new DenseShape(2048, 1, 0, 0, SigmoidOutput: 1)),
         new("Softmax 1000", Softmax, new SoftmaxShape(1000)),
     };
 

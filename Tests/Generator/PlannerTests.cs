@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using Xception.Compiler.Generator.Diagnostics;
+using Xception.Compiler.Generator.Emitting;
 using Xception.Compiler.Generator.Model;
 using Xception.Compiler.Generator.Parsing;
 using Xception.Compiler.Generator.Planning;
@@ -151,6 +152,28 @@ public sealed class PlannerTests
         Assert.Equal(new[] { StepKind.GlobalPool, StepKind.Dense, StepKind.Softmax }, plan.Steps.Skip(44).Select(s => s.Kind));
         Assert.Equal(new[] { 1000 }, plan.OutputShape);
         Assert.Equal((71, 71), (plan.MinHeight, plan.MinWidth));
+    }
+
+    [Fact]
+    public void DenseSigmoid_IsTheDenseStepsEpilogue_NoStepFollows()
+    {
+        string text = RepoFiles.Read(ModelFiles.Full).Replace("\"activation\": \"softmax\"", "\"activation\": \"sigmoid\"", StringComparison.Ordinal);
+        (string tablePath, string tableText) = RepoFiles.ShapeTable(ModelFiles.Full, "xception_weights_tf_dim_ordering_tf_kernels.shapes.json");
+        PlanResult result = ModelPlanner.Plan(ModelParser.Parse(RepoFiles.PathOf(ModelFiles.Full), text), new[] { WeightTableParser.Parse(tablePath, tableText) }, GeneratorOptions.Default);
+
+        Assert.Empty(result.Diagnostics);
+        ExecutionPlan plan = result.Plan!;
+        Assert.Equal(46, plan.Steps.Count);
+        PlannedStep dense = plan.Steps[^1];
+        Assert.Equal(StepKind.Dense, dense.Kind);
+        Assert.True(dense.Fusion.SigmoidOutput);
+        Assert.False(dense.Fusion.ReluOutput);
+        Assert.Equal("predictions", dense.OutputLayer);
+        Assert.DoesNotContain(plan.Steps, s => s.Kind == StepKind.Softmax || (s.Kind != StepKind.Dense && s.Fusion.SigmoidOutput));
+
+        string source = ModelEmitter.Emit(plan);
+        Assert.Contains("DenseShape(InFeatures: 2048, OutFeatures: 1000, ReluInput: 0, ReluOutput: 0, SigmoidOutput: 1)", source, StringComparison.Ordinal);
+        Assert.Contains("dense 2048→1000, bias, sigmoid", source, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -32,6 +32,9 @@ public sealed class ImportEndToEndTests(ITestOutputHelper output) : IDisposable
 
             // (c) Keras 2.0.8 Sequential (bare-list config), weights read from the model file itself.
             cases.Add("import/sequential_keras208.h5", null, "import/sequential_input.npy", "import/sequential_expected.npy", backend);
+
+            // (d) tf.keras 2.15 Sequential (dict config) binary classifier: Dense(1, sigmoid) as the dense epilogue.
+            cases.Add("import/binary_tfkeras215.h5", null, "import/binary_input.npy", "import/binary_expected.npy", backend);
         }
 
         return cases;

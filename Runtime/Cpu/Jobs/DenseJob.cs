@@ -32,6 +32,6 @@ internal sealed unsafe class DenseJob : IParallelJob
         int panels = Kernel!.Panels;
         WideSums.Dense(owner.Isa, Pointer(Input), Batch, Kernel,
             task * panels / Groups, (task + 1) * panels / Groups,
-            Pointer(Output), s.OutFeatures, Pointer(Bias), s.ReluInput != 0, s.ReluOutput != 0);
+            Pointer(Output), s.OutFeatures, Pointer(Bias), s.ReluInput != 0, s.ReluOutput != 0, s.SigmoidOutput != 0);
     }
 }

@@ -50,6 +50,15 @@ Tests/Fixtures/mini_input_71x71_seed2.npy. Outputs:
                                Dense(5) -> Activation(softmax).
   sequential_input.npy         (2, 32, 32, 3) float32
   sequential_expected.npy      float64 probabilities (2, 5)
+  binary_tfkeras215.h5         (d) a tf.keras 2.15 `Sequential.save("x.h5")` of a binary classifier:
+                               Input(24, 24, 3) -> Conv2D(6, 3x3, stride 2, relu, bias) ->
+                               GlobalAveragePooling2D -> Dense(1, sigmoid). The config is the dict form
+                               (tf_keras/engine/sequential.py get_config: name + layers, the InputLayer
+                               first); layer_names omit the InputLayer, as Sequential.layers does
+                               (tf_keras/saving/legacy/hdf5_format.py save_weights_to_hdf5_group).
+                               Its own generator (seed 13), so the fixtures above do not move.
+  binary_input.npy             (3, 24, 24, 3) float32
+  binary_expected.npy          float64 probabilities (3, 1)
 
 The references: the base through scripts/xception_reference.py (float64, validated against the mini
 fixtures), the heads and the Sequential model in float64 numpy below.
@@ -407,6 +416,67 @@ def write_sequential(path, config, weights):
                 group.create_dataset(n, data=v)
 
 
+# ---------------------------------------------------------------- (d) tf.keras 2.15 binary classifier
+
+def binary_model(rng):
+    weights = {
+        "conv2d": [("conv2d/kernel:0", rng.normal(0, 0.3, (3, 3, 3, 6))), ("conv2d/bias:0", rng.normal(0, 0.1, 6))],
+        "dense": [("dense/kernel:0", rng.normal(0, 6.0, (6, 1))), ("dense/bias:0", rng.normal(0, 0.1, 1))],
+    }
+    weights = {k: [(n, v.astype(np.float32)) for n, v in vs] for k, vs in weights.items()}
+    common = {"trainable": True, "dtype": "float32"}
+    layers = [
+        {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 24, 24, 3], "dtype": "float32",
+                                                "sparse": False, "ragged": False, "name": "input_1"}},
+        {"class_name": "Conv2D", "config": dict(common, name="conv2d", filters=6, kernel_size=[3, 3], strides=[2, 2],
+                                                padding="valid", data_format="channels_last", dilation_rate=[1, 1],
+                                                groups=1, activation="relu", use_bias=True,
+                                                kernel_initializer=INITIALIZER, kernel_regularizer=None)},
+        {"class_name": "GlobalAveragePooling2D", "config": dict(common, name="global_average_pooling2d",
+                                                                data_format="channels_last", keepdims=False)},
+        {"class_name": "Dense", "config": dict(common, name="dense", units=1, activation="sigmoid", use_bias=True,
+                                               kernel_initializer=INITIALIZER)},
+    ]
+    return {"class_name": "Sequential", "config": {"name": "sequential", "layers": layers}}, weights
+
+
+def binary_reference(weights, x):
+    w = {k: [np.asarray(v, np.float64) for _, v in vs] for k, vs in weights.items()}
+    kernel, bias = w["conv2d"]
+    x = ref.relu(ref.conv2d(x, kernel, 2, "valid") + bias).mean(axis=(1, 2))
+    kernel, bias = w["dense"]
+    return 1.0 / (1.0 + np.exp(-(x @ kernel + bias)))
+
+
+def write_binary(path, config, weights):
+    with h5py.File(path, "w") as f:
+        f.attrs["model_config"] = json.dumps(config)
+        f.attrs["keras_version"] = "2.15.0"
+        f.attrs["backend"] = "tensorflow"
+        g = f.create_group("model_weights")
+        names = ["conv2d", "global_average_pooling2d", "dense"]
+        write_string_list(g, "layer_names", names)
+        g.attrs["keras_version"] = "2.15.0"
+        g.attrs["backend"] = "tensorflow"
+        for name in names:
+            group = g.create_group(name)
+            values = weights.get(name, [])
+            write_string_list(group, "weight_names", [n for n, _ in values])
+            for n, v in values:
+                group.create_dataset(n, data=v)
+
+
+def write_binary_fixtures():
+    rng = np.random.default_rng(13)
+    config, weights = binary_model(rng)
+    write_binary(os.path.join(OUT, "binary_tfkeras215.h5"), config, weights)
+    xs = rng.uniform(-1, 1, (3, 24, 24, 3)).astype(np.float32)
+    expected = binary_reference(weights, xs.astype(np.float64))
+    np.save(os.path.join(OUT, "binary_input.npy"), xs)
+    np.save(os.path.join(OUT, "binary_expected.npy"), expected)
+    print("binary: p", expected.ravel())
+
+
 def softmax(logits):
     shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
     return shifted / shifted.sum(axis=1, keepdims=True)
@@ -449,6 +519,7 @@ def main():
     np.save(os.path.join(OUT, "sequential_input.npy"), xs)
     np.save(os.path.join(OUT, "sequential_expected.npy"), expected)
     print("sequential: top-1", expected.argmax(axis=1), "max p", expected.max(axis=1))
+    write_binary_fixtures()
     return 0
 
 
