@@ -16,6 +16,7 @@ internal enum LayerOp
     MaxPool2D,
     Add,
     Dense,
+    Flatten,
 }
 
 internal enum Padding

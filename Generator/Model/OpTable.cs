@@ -26,6 +26,7 @@ internal static class OpTable
         new(LayerOp.MaxPool2D, "max_pool2d", "MaxPooling2D", HasWeights: false),
         new(LayerOp.Add, "add", "Add", HasWeights: false),
         new(LayerOp.Dense, "dense", "Dense", HasWeights: true),
+        new(LayerOp.Flatten, "flatten", "Flatten", HasWeights: false),
     };
 
     // A layer whose op was rejected still flows through messages; it names itself "unknown".

@@ -125,6 +125,11 @@ internal static class ShapeInference
 
                     continue;
 
+                case LayerOp.Flatten:
+                    // NHWC memory of an (H, W, C) tensor is already Keras's channels_last flat vector (its length was checked to fit an int).
+                    geometry[index] = new LayerGeometry(TensorShape.Flat((int)input.Length), 0, 0, 0, 0);
+                    continue;
+
                 case LayerOp.Softmax:
                     if (!RequireFlat(sink, layer, input, inputName))
                     {
@@ -227,6 +232,7 @@ internal static class ShapeInference
                 case LayerOp.GlobalAvgPool:
                 case LayerOp.GlobalMaxPool:
                 case LayerOp.Dense:
+                case LayerOp.Flatten:
                     side[index] = -1;
                     break;
                 default:
@@ -259,7 +265,7 @@ internal static class ShapeInference
             return true;
         }
 
-        sink.Report(DiagnosticDescriptors.InputRankMismatch, layer.Spans.Name, layer.Name, OpTable.Get(layer.Op).Name, "a flat (features,)", inputName, input.Text + " (add a global pool first)");
+        sink.Report(DiagnosticDescriptors.InputRankMismatch, layer.Spans.Name, layer.Name, OpTable.Get(layer.Op).Name, "a flat (features,)", inputName, input.Text + " (add a global pool or a flatten first)");
         return false;
     }
 

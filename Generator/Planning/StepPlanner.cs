@@ -98,6 +98,10 @@ internal sealed class StepPlanner
                 case LayerOp.Add:
                     PlanStandaloneAdd(index);
                     break;
+                case LayerOp.Flatten:
+                    // No step: the flat vector is the same memory; its readers take the flat shape from the geometry.
+                    _tensorOf[index] = ResolveSource(_graph.Inputs[index][0]).Tensor;
+                    break;
                 default:
                     PlanStep(index);
                     break;
@@ -158,7 +162,7 @@ internal sealed class StepPlanner
         LayerGeometry geometry = _geometry[index];
         int inputLayer = _graph.Inputs[index][0];
         (int source, string? reluIn) = ResolveSource(inputLayer);
-        TensorShape input = _tensors[source].Shape;
+        TensorShape input = _geometry[inputLayer].Output; // a flatten's, where the tensor it aliases is spatial
 
         StepKind kind = layer.Op switch
         {

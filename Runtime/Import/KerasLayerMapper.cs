@@ -16,7 +16,7 @@ internal static class KerasLayerMapper
 {
     /// <summary>The Keras classes an import can compile, for the refusal message.</summary>
     public const string SupportedClasses = "Activation (relu, softmax, linear), Add, BatchNormalization, Conv2D, Dense (linear, relu, sigmoid, softmax), DepthwiseConv2D, "
-        + "GlobalAveragePooling2D, GlobalMaxPooling2D, InputLayer, MaxPooling2D, ReLU, SeparableConv2D, Softmax, nested Functional/Sequential models, "
+        + "Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, InputLayer, MaxPooling2D, ReLU, SeparableConv2D, Softmax, nested Functional/Sequential models, "
         + "and the inference identities Dropout, SpatialDropout2D, GaussianNoise, GaussianDropout, ActivityRegularization";
 
     private static readonly HashSet<string> s_identities = new(StringComparer.Ordinal)
@@ -82,6 +82,8 @@ internal static class KerasLayerMapper
                     new DescriptionAttribute("padding", context.Padding()));
             }
 
+            case "Flatten":
+                return One(layer, "flatten", inputs);
             case "Add":
                 context.Require(inputs.Count >= 2, inputs.Count + " input", "2 or more inputs");
                 return One(layer, "add", inputs);

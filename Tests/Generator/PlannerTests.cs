@@ -177,6 +177,35 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public void Flatten_PlansNoStep_DenseReadsTheConvOutputAsHxWxCFeatures()
+    {
+        const string description = """
+            { "model": "FlatNet", "weights": { "table": "flat.shapes.json" },
+              "layers": [
+                { "name": "in", "op": "input", "shape": [8, 8, 3] },
+                { "name": "conv1", "op": "conv2d", "filters": 4, "kernel": [3, 3], "padding": "same", "use_bias": false },
+                { "name": "act1", "op": "relu" },
+                { "name": "flat", "op": "flatten" },
+                { "name": "dense", "op": "dense", "units": 2, "activation": "softmax" } ] }
+            """;
+        const string table = """
+            { "format": "xcs-shapes/1", "source": "flat.h5", "layout": "keras2", "layer_count": 5, "layers": [
+              { "name": "conv1", "weights": [ { "path": "conv1/conv1/kernel:0", "shape": [3, 3, 3, 4], "dtype": "float32" } ] },
+              { "name": "dense", "weights": [ { "path": "dense/dense/kernel:0", "shape": [256, 2], "dtype": "float32" },
+                                              { "path": "dense/dense/bias:0", "shape": [2], "dtype": "float32" } ] } ] }
+            """;
+        PlanResult result = ModelPlanner.Plan(ModelParser.Parse("/t/flat.xcs.json", description), new[] { WeightTableParser.Parse("/t/flat.shapes.json", table) }, GeneratorOptions.Default);
+
+        Assert.Empty(result.Diagnostics);
+        ExecutionPlan plan = result.Plan!;
+        Assert.Equal(new[] { StepKind.Conv2D, StepKind.Dense, StepKind.Softmax }, plan.Steps.Select(s => s.Kind));
+        Assert.True(plan.Steps[0].Fusion.ReluOutput);
+        Assert.Equal(TensorShape.Flat(8 * 8 * 4), plan.Steps[1].Input);
+        Assert.Equal(plan.Steps[0].Slots.Destination, plan.Steps[1].Slots.Source);
+        Assert.Contains("DenseShape(InFeatures: 256, OutFeatures: 2,", ModelEmitter.Emit(plan), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void MiddleFlow_OneStepPerSeparableConv_AddFusedIntoThird()
     {
         ExecutionPlan plan = PlanFull().Plan!;

@@ -35,6 +35,9 @@ public sealed class ImportEndToEndTests(ITestOutputHelper output) : IDisposable
 
             // (d) tf.keras 2.15 Sequential (dict config) binary classifier: Dense(1, sigmoid) as the dense epilogue.
             cases.Add("import/binary_tfkeras215.h5", null, "import/binary_input.npy", "import/binary_expected.npy", backend);
+
+            // (c) Keras 2.0.8 Sequential with a Flatten + Dense head: the flatten plans no step.
+            cases.Add("import/flatten_keras208.h5", null, "import/flatten_input.npy", "import/flatten_expected.npy", backend);
         }
 
         return cases;

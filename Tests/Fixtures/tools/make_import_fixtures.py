@@ -59,6 +59,14 @@ Tests/Fixtures/mini_input_71x71_seed2.npy. Outputs:
                                Its own generator (seed 13), so the fixtures above do not move.
   binary_input.npy             (3, 24, 24, 3) float32
   binary_expected.npy          float64 probabilities (3, 1)
+  flatten_keras208.h5          (c, the Flatten head) a Keras 2.0.8 `Sequential.save`, laid out as
+                               sequential_keras208.h5: Conv2D(4, 3x3, stride 2, valid, bias) ->
+                               Activation(relu) -> MaxPooling2D(3, 2, same) -> Flatten -> Dense(3) ->
+                               Activation(softmax). Flatten's config is the base Layer's (name,
+                               trainable: keras/layers/core.py Flatten in 2.0.8 adds nothing); channels_last
+                               Flatten is a row-major reshape of (H, W, C). Its own generator (seed 14).
+  flatten_input.npy            (2, 12, 12, 3) float32
+  flatten_expected.npy         float64 probabilities (2, 3)
 
 The references: the base through scripts/xception_reference.py (float64, validated against the mini
 fixtures), the heads and the Sequential model in float64 numpy below.
@@ -477,6 +485,49 @@ def write_binary_fixtures():
     print("binary: p", expected.ravel())
 
 
+# ---------------------------------------------------------------- (c) Keras 2.0.8 Sequential, Flatten + Dense head
+
+def flatten_model(rng):
+    weights = {
+        "conv2d_1": [("conv2d_1/kernel:0", rng.normal(0, 0.3, (3, 3, 3, 4))), ("conv2d_1/bias:0", rng.normal(0, 0.1, 4))],
+        "dense_1": [("dense_1/kernel:0", rng.normal(0, 0.5, (36, 3))), ("dense_1/bias:0", rng.normal(0, 0.1, 3))],
+    }
+    weights = {k: [(n, v.astype(np.float32)) for n, v in vs] for k, vs in weights.items()}
+    config = [
+        {"class_name": "Conv2D", "config": {"name": "conv2d_1", "trainable": True, "batch_input_shape": [None, 12, 12, 3],
+                                            "dtype": "float32", "filters": 4, "kernel_size": [3, 3], "strides": [2, 2],
+                                            "padding": "valid", "data_format": "channels_last", "dilation_rate": [1, 1],
+                                            "activation": "linear", "use_bias": True}},
+        {"class_name": "Activation", "config": {"name": "activation_1", "trainable": True, "activation": "relu"}},
+        {"class_name": "MaxPooling2D", "config": {"name": "max_pooling2d_1", "trainable": True, "pool_size": [3, 3],
+                                                  "padding": "same", "strides": [2, 2], "data_format": "channels_last"}},
+        {"class_name": "Flatten", "config": {"name": "flatten_1", "trainable": True}},
+        {"class_name": "Dense", "config": {"name": "dense_1", "trainable": True, "units": 3, "activation": "linear",
+                                           "use_bias": True}},
+        {"class_name": "Activation", "config": {"name": "activation_2", "trainable": True, "activation": "softmax"}},
+    ]
+    return config, weights
+
+
+def flatten_reference(weights, x):
+    w = {k: [np.asarray(v, np.float64) for _, v in vs] for k, vs in weights.items()}
+    kernel, bias = w["conv2d_1"]
+    x = ref.max_pool(ref.relu(ref.conv2d(x, kernel, 2, "valid") + bias))
+    kernel, bias = w["dense_1"]
+    return softmax(x.reshape(x.shape[0], -1) @ kernel + bias)
+
+
+def write_flatten_fixtures():
+    rng = np.random.default_rng(14)
+    config, weights = flatten_model(rng)
+    write_sequential(os.path.join(OUT, "flatten_keras208.h5"), config, weights)
+    xs = rng.uniform(-1, 1, (2, 12, 12, 3)).astype(np.float32)
+    expected = flatten_reference(weights, xs.astype(np.float64))
+    np.save(os.path.join(OUT, "flatten_input.npy"), xs)
+    np.save(os.path.join(OUT, "flatten_expected.npy"), expected)
+    print("flatten: top-1", expected.argmax(axis=1), "max p", expected.max(axis=1))
+
+
 def softmax(logits):
     shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
     return shifted / shifted.sum(axis=1, keepdims=True)
@@ -520,6 +571,7 @@ def main():
     np.save(os.path.join(OUT, "sequential_expected.npy"), expected)
     print("sequential: top-1", expected.argmax(axis=1), "max p", expected.max(axis=1))
     write_binary_fixtures()
+    write_flatten_fixtures()
     return 0
 
 
