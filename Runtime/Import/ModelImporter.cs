@@ -13,7 +13,8 @@ namespace Xception.Compiler.Runtime.Import;
 /// <param name="ClassName">The generated class's name; null: from the model file's name.</param>
 /// <param name="Namespace">The generated class's namespace; null: the project's root namespace.</param>
 /// <param name="WeightsPath">The weight file the shape table is read from; null: the model file itself.</param>
-internal sealed record ImportRequest(string ModelPath, string OutputDirectory, string? ClassName = null, string? Namespace = null, string? WeightsPath = null);
+/// <param name="LabelsPath">A text (one name per line) or JSON file of class names, copied inline into the description; null: none.</param>
+internal sealed record ImportRequest(string ModelPath, string OutputDirectory, string? ClassName = null, string? Namespace = null, string? WeightsPath = null, string? LabelsPath = null);
 
 /// <summary>The files an import wrote and what it read.</summary>
 internal sealed record ImportResult(string DescriptionPath, string ShapeTablePath, KerasModelSource Source, int LayerCount, int WeightedLayerCount);
@@ -46,6 +47,7 @@ internal static class ModelImporter
         string weightsPath = request.WeightsPath ?? source.WeightsPath
             ?? throw new ModelImportException("Model file '" + request.ModelPath + "' is a to_json architecture without weights; pass the weight file with --weights.");
 
+        IReadOnlyList<string>? labels = request.LabelsPath is null ? null : LabelFileReader.Read(request.LabelsPath);
         KerasGraph graph = KerasConfigReader.Read(source.ModelConfig, request.ModelPath);
         IReadOnlyList<DescriptionLayer> layers = GraphFlattener.Flatten(graph, request.ModelPath);
         ShapeTable table = ShapeTable.Extract(weightsPath);
@@ -58,7 +60,7 @@ internal static class ModelImporter
 
         string shapesName = className + ".shapes.json";
         string description = "Imported by `xception import` from " + Path.GetFileName(request.ModelPath) + " (" + FormatName(source) + ").";
-        string descriptionText = DescriptionWriter.Write(new DescriptionHeader(className, request.Namespace, description, shapesName), layers);
+        string descriptionText = DescriptionWriter.Write(new DescriptionHeader(className, request.Namespace, description, shapesName) { Labels = labels }, layers);
 
         Directory.CreateDirectory(request.OutputDirectory);
         string descriptionPath = Path.Combine(request.OutputDirectory, className + ".xcs.json");
