@@ -5,6 +5,8 @@ internal static class TrackingNames
 {
     public const string ModelFiles = nameof(ModelFiles);
     public const string ParseModel = nameof(ParseModel);
+    public const string LabelFiles = nameof(LabelFiles);
+    public const string BindLabels = nameof(BindLabels);
     public const string WeightTables = nameof(WeightTables);
     public const string Options = nameof(Options);
     public const string Plan = nameof(Plan);

@@ -15,8 +15,8 @@ using Xception.Compiler.Generator.Planning;
 namespace Xception.Compiler.Generator;
 
 /// <summary>
-/// Turns each <c>*.xcs.json</c> model description (with the <c>*.shapes.json</c> weight table it names,
-/// both AdditionalFiles) into a statically shaped inference class. Wiring only: parsing, planning and
+/// Turns each <c>*.xcs.json</c> model description (with the <c>*.shapes.json</c> weight table it names and
+/// the <c>*.labels.txt</c> / <c>*.labels.json</c> class names it may name, all AdditionalFiles) into a statically shaped inference class. Wiring only: parsing, planning and
 /// emitting live in their own folders and are pure functions of equatable values.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
@@ -28,12 +28,25 @@ public sealed class XceptionGenerator : IIncrementalGenerator
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         // Each description is parsed on its own, so editing one re-parses only that one.
-        IncrementalValuesProvider<ParsedModel> models = context.AdditionalTextsProvider
+        IncrementalValuesProvider<ParsedModel> parsed = context.AdditionalTextsProvider
             .Where(static file => file.Path.EndsWith(ModelSuffix, StringComparison.OrdinalIgnoreCase))
             .Select(static (file, ct) => (file.Path, Text: ReadText(file, ct)))
             .WithTrackingName(TrackingNames.ModelFiles)
             .Select(static (file, _) => ModelParser.Parse(file.Path, file.Text))
             .WithTrackingName(TrackingNames.ParseModel);
+
+        // Class names a description keeps in a file beside it (its "labels" is then that file's path).
+        IncrementalValueProvider<EquatableArray<ParsedLabelFile>> labelFiles = context.AdditionalTextsProvider
+            .Where(static file => LabelFileParser.IsLabelFile(file.Path))
+            .Select(static (file, ct) => LabelFileParser.Parse(file.Path, ReadText(file, ct)))
+            .Collect()
+            .Select(static (all, _) => all.ToEquatableArray())
+            .WithTrackingName(TrackingNames.LabelFiles);
+
+        IncrementalValuesProvider<ParsedModel> models = parsed
+            .Combine(labelFiles)
+            .Select(static (input, _) => LabelBinder.Bind(input.Left, input.Right))
+            .WithTrackingName(TrackingNames.BindLabels);
 
         IncrementalValueProvider<EquatableArray<ParsedWeightTable>> tables = context.AdditionalTextsProvider
             .Where(static file => file.Path.EndsWith(WeightTableSuffix, StringComparison.OrdinalIgnoreCase))

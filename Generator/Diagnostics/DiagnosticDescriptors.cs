@@ -116,12 +116,20 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnimplementedKerasAttribute = Error(
         "XCS0025", "Unimplemented Keras attribute", "'{0}' of {1} is a Keras attribute this compiler does not implement; {2}");
 
+    /// <summary>XCS0026: "The model declares {0} labels, but its output '{1}' has {2} values".</summary>
+    public static readonly DiagnosticDescriptor LabelCountMismatch = Error(
+        "XCS0026", "Label count mismatch", "The model declares {0} labels, but its output '{1}' has {2} values; give one label per output value");
+
+    /// <summary>XCS0027: "The labels file '{0}' cannot be used: {1}".</summary>
+    public static readonly DiagnosticDescriptor UnusableLabelFile = Error(
+        "XCS0027", "Unusable labels file", "The labels file '{0}' cannot be used: {1}");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Index(
         MalformedJson, UnknownOp, MissingAttribute, InvalidAttributeValue, UnknownLayerReference, DuplicateLayerName,
         GraphCycle, IncompatibleAddShapes, InputBelowMinimumSize, WeightTableNotFound, MalformedWeightTable,
         WeightLayerCountMismatch, WeightDatasetCountMismatch, WeightShapeMismatch, UnsupportedFeature, OutputCount,
         InvalidModelName, UnknownMember, InputRankMismatch, TensorTooLarge, InputLayerCount, DuplicateMember,
-        DuplicateModel, InternalError, UnimplementedKerasAttribute);
+        DuplicateModel, InternalError, UnimplementedKerasAttribute, LabelCountMismatch, UnusableLabelFile);
 
     /// <summary>All descriptors, by id (ordinal order).</summary>
     public static IReadOnlyDictionary<string, DiagnosticDescriptor> All => s_byId;

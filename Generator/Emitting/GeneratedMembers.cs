@@ -28,6 +28,10 @@ internal static class GeneratedMembers
     public const string Load = nameof(Load);
     public const string RunSteps = nameof(RunSteps);
 
+    /// <summary>Emitted only for a description that declares <c>labels</c> (with <see cref="TopK"/>), reserved for all.</summary>
+    public const string Labels = nameof(Labels);
+    public const string TopK = nameof(TopK);
+
     /// <summary>The runtime base's protected field the steps call (<c>CompiledModel.Backend</c>).</summary>
     public const string Backend = nameof(Backend);
 
@@ -47,7 +51,7 @@ internal static class GeneratedMembers
     {
         // Written by the emitter.
         InputHeight, InputWidth, InputChannels, InputLength, OutputLength, OutputShape, ArenaBytesPerImage,
-        WeightsUrl, WeightsMd5, InputSlot, OutputSlot, WeightTable, Load, RunSteps,
+        WeightsUrl, WeightsMd5, InputSlot, OutputSlot, WeightTable, Load, RunSteps, Labels, TopK,
 
         // Inherited from CompiledModel (public and protected) and from object.
         Backend, Observe, "BackendName", "Predict", "Trace", "Dispose",

@@ -103,7 +103,42 @@ internal static class ModelEmitter
             w.WriteLine("public const string " + GeneratedMembers.WeightsMd5 + " = " + String(plan.WeightsMd5) + ";");
         }
 
+        if (plan.Labels.Count > 0)
+        {
+            WriteLabels(w, plan);
+        }
+
         w.WriteLine();
+    }
+
+    // Only for descriptions that declare labels, so the classes of the others stay as they were.
+    private static void WriteLabels(SourceWriter w, ExecutionPlan plan)
+    {
+        w.WriteLine();
+        w.WriteLine("/// <summary>The class name of each output value, in output order (from the description's labels).</summary>");
+        w.WriteLine("public static global::System.Collections.Generic.IReadOnlyList<string> " + GeneratedMembers.Labels + " { get; } = new string[]");
+        w.WriteLine("{");
+        using (w.Indented())
+        {
+            foreach (string label in plan.Labels)
+            {
+                w.WriteLine(String(label) + ",");
+            }
+        }
+
+        w.WriteLine("};");
+        w.WriteLine();
+        w.WriteLine("/// <summary>");
+        w.WriteLine("/// The <paramref name=\"k\"/> most probable classes of one image's output (" + Int(plan.OutputLength) + " values), highest first;");
+        w.WriteLine("/// ties keep the lower index first.");
+        w.WriteLine("/// </summary>");
+        w.WriteLine("/// <exception cref=\"global::System.ArgumentException\"><paramref name=\"probabilities\"/> is not one image's output.</exception>");
+        w.WriteLine("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"k\"/> is less than 1.</exception>");
+        w.WriteLine("public static " + Runtime + ".Labels.RankedLabel[] " + GeneratedMembers.TopK + "(global::System.ReadOnlySpan<float> probabilities, int k) =>");
+        using (w.Indented())
+        {
+            w.WriteLine(Runtime + ".Labels.LabelRanking.TopK(" + GeneratedMembers.Labels + ", probabilities, k);");
+        }
     }
 
     private static void WriteBufferPlan(SourceWriter w, ExecutionPlan plan)

@@ -127,7 +127,11 @@ internal sealed record ModelSpec(
     SourceSpan WeightsTableSpan,
     string? WeightsUrl,
     string? WeightsMd5,
-    EquatableArray<LayerSpec> Layers);
+    EquatableArray<LayerSpec> Layers)
+{
+    /// <summary>The class names of the output, when the description declares them.</summary>
+    public ModelLabels Labels { get; init; } = ModelLabels.None;
+}
 
 /// <summary>The result of parsing one description: a spec (null when it has errors) and its diagnostics.</summary>
 internal sealed record ParsedModel(string FilePath, ModelSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -8,12 +8,12 @@ using static Xception.Compiler.Generator.Parsing.MemberReader;
 namespace Xception.Compiler.Generator.Parsing;
 
 /// <summary>
-/// The top level of a description: the model's name and namespace, its weights, and its layer list
+/// The top level of a description: the model's name and namespace, its weights, its class names, and its layer list
 /// (read, unrolled and given default inputs) into a <see cref="ModelSpec"/>.
 /// </summary>
 internal static class ModelDocumentReader
 {
-    private static readonly string[] s_topLevelMembers = { "$schema", "model", "namespace", "description", "weights", "layers" };
+    private static readonly string[] s_topLevelMembers = { "$schema", "model", "namespace", "description", "weights", "layers", "labels" };
     private static readonly string[] s_weightsMembers = { "table", "url", "md5" };
 
     public static ModelSpec? Read(ParseContext ctx, JsonNode root)
@@ -83,6 +83,8 @@ internal static class ModelDocumentReader
             ctx.Report(DiagnosticDescriptors.MissingAttribute, ctx.Document.Span(root.Start, root.Start + 1), "The model description", "weights");
         }
 
+        ModelLabels labels = members.TryGetValue("labels", out JsonMember? labelsMember) ? LabelsReader.Read(ctx, labelsMember.Value) : ModelLabels.None;
+
         var layers = new List<LayerSpec>();
         if (!members.TryGetValue("layers", out JsonMember? layersMember))
         {
@@ -109,6 +111,6 @@ internal static class ModelDocumentReader
             return null;
         }
 
-        return new ModelSpec(ctx.FilePath, name, nameSpan, ns, description, table, tableSpan, url, md5, layers.ToEquatableArray());
+        return new ModelSpec(ctx.FilePath, name, nameSpan, ns, description, table, tableSpan, url, md5, layers.ToEquatableArray()) { Labels = labels };
     }
 }

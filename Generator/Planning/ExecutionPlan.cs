@@ -227,6 +227,9 @@ internal sealed record ExecutionPlan(
     int OutputSlot,
     long ArenaBytesPerImage)
 {
+    /// <summary>The class names of the output values (one per value), or empty when the description declares none.</summary>
+    public EquatableArray<string> Labels { get; init; } = EquatableArray<string>.Empty;
+
     public long InputLength => (long)InputHeight * InputWidth * InputChannels;
 
     public string HintName => ClassName + ".g.cs";

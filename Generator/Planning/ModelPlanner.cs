@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using Xception.Compiler.Generator.Diagnostics;
 using Xception.Compiler.Generator.Model;
 using Xception.Compiler.Generator.Parsing;
@@ -81,6 +82,12 @@ internal static class ModelPlanner
             ? new[] { outputShape.Channels }
             : new[] { outputShape.Height, outputShape.Width, outputShape.Channels };
         (int minHeight, int minWidth) = ShapeInference.MinimumSize(graph);
+        if (spec.Labels.IsDeclared && spec.Labels.Names.Count != outputShape.Length)
+        {
+            sink.Report(DiagnosticDescriptors.LabelCountMismatch, spec.Labels.Span,
+                spec.Labels.Names.Count.ToString(CultureInfo.InvariantCulture), graph.Layers[graph.Output].Name, outputShape.Length.ToString(CultureInfo.InvariantCulture));
+            return null;
+        }
 
         string? ns = spec.Namespace;
         if (ns is null && ModelNames.IsValidNamespace(options.RootNamespace))
@@ -111,7 +118,10 @@ internal static class ModelPlanner
             Slots: slots.ToEquatableArray(),
             InputSlot: slotOf[inputTensor],
             OutputSlot: slotOf[outputTensor],
-            ArenaBytesPerImage: arenaFloats * sizeof(float));
+            ArenaBytesPerImage: arenaFloats * sizeof(float))
+        {
+            Labels = spec.Labels.Names,
+        };
     }
 
     private static WeightTableSpec? ResolveTable(ModelSpec spec, IReadOnlyList<ParsedWeightTable> tables, DiagnosticBag sink)

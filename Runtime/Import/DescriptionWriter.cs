@@ -9,7 +9,11 @@ using System.Text.Json;
 namespace Xception.Compiler.Runtime.Import;
 
 /// <summary>The header of a written description: the class name, namespace, a one-line description and the shape table's file name.</summary>
-internal sealed record DescriptionHeader(string ClassName, string? Namespace, string Description, string ShapeTableFileName);
+internal sealed record DescriptionHeader(string ClassName, string? Namespace, string Description, string ShapeTableFileName)
+{
+    /// <summary>The class names to write inline as <c>labels</c>; null: none.</summary>
+    public IReadOnlyList<string>? Labels { get; init; }
+}
 
 /// <summary>
 /// Writes a <c>*.xcs.json</c> the way the hand-written ones read: one layer per line, name and op first,
@@ -30,6 +34,11 @@ internal static class DescriptionWriter
 
         sb.Append("  \"description\": ").Append(Quote(header.Description)).Append(",\n");
         sb.Append("  \"weights\": { \"table\": ").Append(Quote(header.ShapeTableFileName)).Append(" },\n");
+        if (header.Labels is not null)
+        {
+            sb.Append("  \"labels\": [").Append(string.Join(", ", header.Labels.Select(Quote))).Append("],\n");
+        }
+
         sb.Append("  \"layers\": [\n");
         for (int i = 0; i < layers.Count; i++)
         {

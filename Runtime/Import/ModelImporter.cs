@@ -13,15 +13,21 @@ namespace Xception.Compiler.Runtime.Import;
 /// <param name="ClassName">The generated class's name; null: from the model file's name.</param>
 /// <param name="Namespace">The generated class's namespace; null: the project's root namespace.</param>
 /// <param name="WeightsPath">The weight file the shape table is read from; null: the model file itself.</param>
-internal sealed record ImportRequest(string ModelPath, string OutputDirectory, string? ClassName = null, string? Namespace = null, string? WeightsPath = null);
+/// <param name="LabelsPath">A text (one name per line) or JSON file of class names, copied inline into the description; null: none.</param>
+internal sealed record ImportRequest(string ModelPath, string OutputDirectory, string? ClassName = null, string? Namespace = null, string? WeightsPath = null, string? LabelsPath = null);
 
 /// <summary>The files an import wrote and what it read.</summary>
-internal sealed record ImportResult(string DescriptionPath, string ShapeTablePath, KerasModelSource Source, int LayerCount, int WeightedLayerCount);
+internal sealed record ImportResult(string DescriptionPath, string ShapeTablePath, KerasModelSource Source, int LayerCount, int WeightedLayerCount)
+{
+    /// <summary>The schema written beside the description, which its <c>"$schema": "./model.xcs.schema.json"</c> names.</summary>
+    public required string SchemaPath { get; init; }
+}
 
 /// <summary>
 /// Reads a Keras model file, flattens its graph into a description and writes
-/// <c>&lt;ClassName&gt;.xcs.json</c> plus <c>&lt;ClassName&gt;.shapes.json</c> (the shape table of its weights).
-/// Both are written to temporary files first and moved into place only when everything succeeded, so a
+/// <c>&lt;ClassName&gt;.xcs.json</c> plus <c>&lt;ClassName&gt;.shapes.json</c> (the shape table of its weights) and
+/// <c>model.xcs.schema.json</c> (so the description's <c>$schema</c> resolves in an editor).
+/// All are written to temporary files first and moved into place only when everything succeeded, so a
 /// failed import leaves nothing behind.
 /// </summary>
 internal static class ModelImporter
@@ -46,6 +52,7 @@ internal static class ModelImporter
         string weightsPath = request.WeightsPath ?? source.WeightsPath
             ?? throw new ModelImportException("Model file '" + request.ModelPath + "' is a to_json architecture without weights; pass the weight file with --weights.");
 
+        IReadOnlyList<string>? labels = request.LabelsPath is null ? null : LabelFileReader.Read(request.LabelsPath);
         KerasGraph graph = KerasConfigReader.Read(source.ModelConfig, request.ModelPath);
         IReadOnlyList<DescriptionLayer> layers = GraphFlattener.Flatten(graph, request.ModelPath);
         ShapeTable table = ShapeTable.Extract(weightsPath);
@@ -58,13 +65,14 @@ internal static class ModelImporter
 
         string shapesName = className + ".shapes.json";
         string description = "Imported by `xception import` from " + Path.GetFileName(request.ModelPath) + " (" + FormatName(source) + ").";
-        string descriptionText = DescriptionWriter.Write(new DescriptionHeader(className, request.Namespace, description, shapesName), layers);
+        string descriptionText = DescriptionWriter.Write(new DescriptionHeader(className, request.Namespace, description, shapesName) { Labels = labels }, layers);
 
         Directory.CreateDirectory(request.OutputDirectory);
         string descriptionPath = Path.Combine(request.OutputDirectory, className + ".xcs.json");
         string shapesPath = Path.Combine(request.OutputDirectory, shapesName);
-        WriteBoth(descriptionPath, descriptionText, shapesPath, table.ToJson());
-        return new ImportResult(descriptionPath, shapesPath, source, layers.Count, weighted);
+        string schemaPath = Path.Combine(request.OutputDirectory, DescriptionSchema.FileName);
+        WriteAll(new[] { (shapesPath, table.ToJson()), (schemaPath, DescriptionSchema.Text), (descriptionPath, descriptionText) });
+        return new ImportResult(descriptionPath, shapesPath, source, layers.Count, weighted) { SchemaPath = schemaPath };
     }
 
     /// <summary>A file name turned into a C# class name: <c>my_flowers-v2.h5</c> → <c>MyFlowersV2</c>.</summary>
@@ -93,22 +101,28 @@ internal static class ModelImporter
         return sb.ToString();
     }
 
-    private static void WriteBoth(string descriptionPath, string descriptionText, string shapesPath, string shapesText)
+    // The description goes last, so that no description is ever left naming a table or schema that is not there.
+    private static void WriteAll(IReadOnlyList<(string Path, string Text)> files)
     {
         var encoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
-        string descriptionTemporary = descriptionPath + ".tmp";
-        string shapesTemporary = shapesPath + ".tmp";
         try
         {
-            File.WriteAllText(descriptionTemporary, descriptionText, encoding);
-            File.WriteAllText(shapesTemporary, shapesText, encoding);
-            File.Move(shapesTemporary, shapesPath, overwrite: true);
-            File.Move(descriptionTemporary, descriptionPath, overwrite: true);
+            foreach ((string path, string text) in files)
+            {
+                File.WriteAllText(path + ".tmp", text, encoding);
+            }
+
+            foreach ((string path, _) in files)
+            {
+                File.Move(path + ".tmp", path, overwrite: true);
+            }
         }
         finally
         {
-            File.Delete(descriptionTemporary);
-            File.Delete(shapesTemporary);
+            foreach ((string path, _) in files)
+            {
+                File.Delete(path + ".tmp");
+            }
         }
     }
 

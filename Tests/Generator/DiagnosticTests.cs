@@ -25,7 +25,8 @@ public sealed class DiagnosticTests
     private static List<AdditionalText> TablesAnd(params (string Name, string Text)[] descriptions)
     {
         var files = new List<AdditionalText>();
-        foreach (string table in Directory.GetFiles(RepoFiles.PathOf(RepoFiles.TestData("Broken")), "*.shapes.json").OrderBy(n => n, StringComparer.Ordinal))
+        string broken = RepoFiles.PathOf(RepoFiles.TestData("Broken"));
+        foreach (string table in Directory.GetFiles(broken, "*.shapes.json").Concat(Directory.GetFiles(broken, "*.labels.*")).OrderBy(n => n, StringComparer.Ordinal))
         {
             files.Add(new InMemoryAdditionalText(Folder + Path.GetFileName(table), File.ReadAllText(table)));
         }

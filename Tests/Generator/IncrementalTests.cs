@@ -39,7 +39,7 @@ public sealed class IncrementalTests
         (GeneratorDriver driver, _, _) = FirstRun();
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
         Assert.Equal(
-            new[] { "ClassNames", "Diagnostics", "Emit", "ExecutionPlan", "ModelFiles", "Options", "ParseModel", "Plan", "WeightTables" },
+            new[] { "BindLabels", "ClassNames", "Diagnostics", "Emit", "ExecutionPlan", "LabelFiles", "ModelFiles", "Options", "ParseModel", "Plan", "WeightTables" },
             TrackedNames());
         foreach (string name in TrackedNames())
         {

@@ -25,4 +25,7 @@ public sealed class SnapshotTests
 
     [Fact]
     public void MiniXceptionNotopNone_EmitsBaseline() => VerifyGenerated(nameof(MiniXceptionNotopNone_EmitsBaseline), "Tests/Models/MiniXceptionNotopNone90x72.xcs.json");
+
+    [Fact]
+    public void TinyFlowersWithLabels_EmitsBaseline() => VerifyGenerated(nameof(TinyFlowersWithLabels_EmitsBaseline), "Tests/Models/TinyFlowers.xcs.json");
 }

@@ -20,6 +20,10 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
 {
     private const string DescriptionName = "MiniXception71.xcs.json";
     private const string ShapesName = "mini_xception_w0125_top10.shapes.json";
+    private const string LabelsName = "mini.labels.txt";
+
+    // Ten names for the mini model's ten outputs (a *.labels.txt beside the description, named by its "labels").
+    private static readonly string[] s_labels = { "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck" };
 
     private readonly PackedFeed _feed;
 
@@ -31,12 +35,16 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
         using var work = new TempDirectory();
         string app = CreateConsumer(work.Path, DescriptionText(), listDescriptionExplicitly: false, _feed.First.Version);
 
-        // Both files become AdditionalFiles by the package's props alone, once each, nothing from bin/obj.
+        // The three files become AdditionalFiles by the package's props alone, once each, nothing from bin/obj.
         ChildProcess.Run(_feed.Dotnet, ["restore", app, ..ChildProcess.OfflineBuildArgs], work.Path).AssertSucceeded("restore");
-        AssertAdditionalFiles(app, DescriptionName, ShapesName);
+        AssertAdditionalFiles(app, DescriptionName, LabelsName, ShapesName);
 
+        // The consumer has no schema of its own: the build copies the package's beside the description.
+        string schema = Path.Combine(Path.GetDirectoryName(app)!, "Models", "model.xcs.schema.json");
+        Assert.False(File.Exists(schema));
         ChildProcess.Run(_feed.Dotnet, ["build", app, "-c", "Release", "--no-restore", ..ChildProcess.OfflineBuildArgs], work.Path)
             .AssertSucceeded("build");
+        Assert.Equal(File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "model.xcs.schema.json")), File.ReadAllText(schema));
 
         ChildProcess.Result run = ChildProcess.Run(
             _feed.Dotnet,
@@ -48,6 +56,16 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
 
         // The class landed in the consumer's root namespace (the description has no "namespace").
         Assert.Contains("MODEL PackageConsumer.MiniXception71", run.Output, StringComparison.Ordinal);
+
+        // The labels file beside the description names the first image's most probable class.
+        float[] expected = NpyFile.Read(TestPaths.Fixture("mini_expected_71x71_seed2.npy")).Data;
+        int best = 0;
+        for (int i = 1; i < s_labels.Length; i++)
+        {
+            best = expected[i] > expected[best] ? i : best;
+        }
+
+        Assert.Contains("TOP " + s_labels[best] + " " + expected[best].ToString("0.00", CultureInfo.InvariantCulture), run.Output, StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -86,7 +104,7 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
         // This project also lists the description itself: the package's glob must not add it twice.
         string app = CreateConsumer(work.Path, text, listDescriptionExplicitly: true, _feed.First.Version);
         ChildProcess.Run(_feed.Dotnet, ["restore", app, ..ChildProcess.OfflineBuildArgs], work.Path).AssertSucceeded("restore");
-        AssertAdditionalFiles(app, DescriptionName, ShapesName);
+        AssertAdditionalFiles(app, DescriptionName, LabelsName, ShapesName);
 
         ChildProcess.Result build = ChildProcess.Run(
             _feed.Dotnet, ["build", app, "-c", "Release", "--no-restore", ..ChildProcess.OfflineBuildArgs], work.Path);
@@ -138,12 +156,12 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
         }
     }
 
-    /// <summary>Tests/Models/MiniXception71.xcs.json, made to sit beside its shape table and schema, in no namespace.</summary>
+    /// <summary>Tests/Models/MiniXception71.xcs.json, made to sit beside its shape table, schema and labels, in no namespace.</summary>
     private static string DescriptionText()
     {
         string text = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "Tests", "Models", DescriptionName));
         text = Replace(text, "\"$schema\": \"../../model.xcs.schema.json\"", "\"$schema\": \"model.xcs.schema.json\"");
-        text = Replace(text, "\"table\": \"../Fixtures/" + ShapesName + "\"", "\"table\": \"" + ShapesName + "\"");
+        text = Replace(text, "\"table\": \"../Fixtures/" + ShapesName + "\" },\n", "\"table\": \"" + ShapesName + "\" },\n  \"labels\": \"" + LabelsName + "\",\n");
         // Remove the namespace line (keeping the line count would not matter; the broken case computes its line).
         text = Replace(text, "  \"namespace\": \"Xception.Compiler.Tests.Models\",\n", string.Empty);
         return text;
@@ -208,6 +226,7 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
                     float[] output = model.Predict(input.Data);
                     Console.WriteLine("MODEL " + typeof(MiniXception71).FullName);
                     Console.WriteLine("GENERATOR " + typeof(MiniXception71).GetCustomAttribute<GeneratedCodeAttribute>()?.Version);
+                    Console.WriteLine("TOP " + MiniXception71.TopK(output.AsSpan(0, MiniXception71.OutputLength), 1)[0]);
                     foreach (float value in output)
                     {
                         Console.WriteLine("OUT " + value.ToString("R", CultureInfo.InvariantCulture));
@@ -220,7 +239,7 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
             """);
         File.WriteAllText(Path.Combine(models, DescriptionName), description);
         File.Copy(Path.Combine(TestPaths.RepositoryRoot, "Tests", "Fixtures", ShapesName), Path.Combine(models, ShapesName));
-        File.Copy(Path.Combine(TestPaths.RepositoryRoot, "model.xcs.schema.json"), Path.Combine(models, "model.xcs.schema.json"));
+        File.WriteAllText(Path.Combine(models, LabelsName), string.Join("\n", s_labels) + "\n");
         return Path.Combine(app, "Consumer.csproj");
     }
 

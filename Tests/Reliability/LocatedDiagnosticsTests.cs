@@ -49,6 +49,9 @@ public sealed class LocatedDiagnosticsTests
         // XCS0023: at the class name of the second description (by path) of the two naming one class.
         ("XCS0023", DuplicateModelCase, "b.xcs.json", 2, 12, "\"TinyNet\""),
         ("XCS0025", "unimplemented_keras_attribute.xcs.json", "unimplemented_keras_attribute.xcs.json", 6, 110, "\"activation\""),
+        ("XCS0026", "labels_count_mismatch.xcs.json", "labels_count_mismatch.xcs.json", 4, 13, "[\"cat\", \"dog\", \"bird\"]"),
+        // XCS0027: in the labels file, at the key that is not a class number 0..n-1.
+        ("XCS0027", "labels_file_malformed.xcs.json", "tiny_malformed.labels.json", 3, 3, "\"2\""),
     };
 
     public static TheoryData<string> Ids()
@@ -67,7 +70,8 @@ public sealed class LocatedDiagnosticsTests
     private static List<AdditionalText> Files(string caseName)
     {
         var files = new List<AdditionalText>();
-        foreach (string table in Directory.GetFiles(RepoFiles.PathOf(RepoFiles.TestData("Broken")), "*.shapes.json").OrderBy(n => n, StringComparer.Ordinal))
+        string broken = RepoFiles.PathOf(RepoFiles.TestData("Broken"));
+        foreach (string table in Directory.GetFiles(broken, "*.shapes.json").Concat(Directory.GetFiles(broken, "*.labels.*")).OrderBy(n => n, StringComparer.Ordinal))
         {
             files.Add(new InMemoryAdditionalText(Folder + Path.GetFileName(table), File.ReadAllText(table)));
         }
@@ -118,7 +122,7 @@ public sealed class LocatedDiagnosticsTests
     {
         "Trace", "Observe", "Predict", "Load", "Dispose", "Step3Shape", "Step1Shape", "Step40Shape", "RunSteps", "Backend", "BackendName",
         "InputHeight", "InputWidth", "InputChannels", "InputLength", "OutputLength", "OutputShape", "ArenaBytesPerImage",
-        "WeightsUrl", "WeightsMd5", "WeightTable", "InputSlot", "OutputSlot", "_w1", "_b2", "_dw3", "_pw12", "_scale7", "_shift7",
+        "WeightsUrl", "WeightsMd5", "WeightTable", "InputSlot", "OutputSlot", "Labels", "TopK", "_w1", "_b2", "_dw3", "_pw12", "_scale7", "_shift7",
         "ToString", "GetHashCode", "GetType", "Equals", "MemberwiseClone", "Finalize", "ReferenceEquals",
     };
 

@@ -18,6 +18,7 @@ internal static class ModelFiles
         "Tests/Models/MiniXceptionNotopAvg90x72.xcs.json",
         "Tests/Models/MiniXceptionNotopMax90x72.xcs.json",
         "Tests/Models/MiniXceptionNotopNone90x72.xcs.json",
+        "Tests/Models/TinyFlowers.xcs.json",
     };
 
     /// <summary>The description and its table, with their real absolute paths.</summary>
