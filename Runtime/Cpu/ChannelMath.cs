@@ -197,36 +197,6 @@ internal static unsafe class ChannelMath
         }
     }
 
-    /// <summary>dst += reluIn(x).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Add(CpuIsa isa, float* dst, float* x, int n, bool relu)
-    {
-        int i = 0;
-        if (isa == CpuIsa.Vector512)
-        {
-            for (; i + 16 <= n; i += 16)
-            {
-                Vector512<float> y = Vector512.Load(x + i);
-                (Vector512.Load(dst + i) + (relu ? Vector512.Max(y, Vector512<float>.Zero) : y)).Store(dst + i);
-            }
-        }
-
-        if (isa >= CpuIsa.Vector256)
-        {
-            for (; i + 8 <= n; i += 8)
-            {
-                Vector256<float> y = Vector256.Load(x + i);
-                (Vector256.Load(dst + i) + (relu ? Vector256.Max(y, Vector256<float>.Zero) : y)).Store(dst + i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            float y = x[i];
-            dst[i] += relu && y < 0f ? 0f : y;
-        }
-    }
-
     /// <summary>dst *= factors (per channel), or dst *= factor when <paramref name="factors"/> is null.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(CpuIsa isa, float* dst, float* factors, float factor, int n)

@@ -242,7 +242,6 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         denseJob.Kernel = Packed(kernel, s.InFeatures, s.OutFeatures);
         denseJob.Bias = BiasOrNull(bias);
         denseJob.Groups = Math.Min(Threads, denseJob.Kernel.Panels);
-        ReserveScratch(denseJob.ScratchFloats);
         Pool.Run(denseJob, denseJob.Groups);
         denseJob.Clear();
     }

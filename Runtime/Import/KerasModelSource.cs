@@ -4,6 +4,7 @@ using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PureHDF;
+using Xception.Compiler.Runtime.Weights;
 
 namespace Xception.Compiler.Runtime.Import;
 
@@ -60,8 +61,9 @@ internal sealed record KerasModelSource(string Path, string Format, JsonObject M
                 throw new ModelImportException("Model file '" + path + "': an HDF5 file without the 'model_config' attribute, so a weights-only file (save_weights); import the model_config file (model.save) or a to_json file with --weights.");
             }
 
-            string config = ReadScalarString(file.Attribute("model_config"));
-            string? version = file.AttributeExists("keras_version") ? ReadScalarString(file.Attribute("keras_version")) : null;
+            // The weight loader's reader of Keras's string attributes: fixed or variable length, scalar or list.
+            string config = KerasH5Attributes.ReadOptionalScalar(path, file, string.Empty, "model_config") ?? string.Empty;
+            string? version = KerasH5Attributes.ReadOptionalScalar(path, file, string.Empty, "keras_version");
             return new KerasModelSource(path, "h5", ParseObject(path, "attribute 'model_config'", config), version, path);
         }
         catch (Exception e) when (e is not ModelImportException)
@@ -91,13 +93,6 @@ internal sealed record KerasModelSource(string Path, string Format, JsonObject M
     {
         using var reader = new StreamReader(entry.Open());
         return reader.ReadToEnd();
-    }
-
-    private static string ReadScalarString(IH5Attribute attribute)
-    {
-        // Keras hands h5py a str (variable length) or bytes (fixed length), scalar either way.
-        string[] values = attribute.Read<string[]>();
-        return values.Length == 0 ? string.Empty : (values[0] ?? string.Empty).TrimEnd('\0');
     }
 
     private static JsonObject ParseObject(string path, string what, string text)

@@ -5,7 +5,10 @@ using static Xception.Compiler.Runtime.Cpu.PinnedArray;
 
 namespace Xception.Compiler.Runtime.Cpu.Jobs;
 
-/// <summary>A fully connected layer: the batch's rows by the packed kernel, summed in float64; tasks are groups of panels.</summary>
+/// <summary>
+/// A fully connected layer: the batch's rows by the packed kernel, summed in float64; tasks are groups of panels.
+/// It needs no scratch: <see cref="WideSums.Dense"/> reads the input rows in place.
+/// </summary>
 internal sealed unsafe class DenseJob : IParallelJob
 {
     private readonly CpuBackend owner;
@@ -15,9 +18,6 @@ internal sealed unsafe class DenseJob : IParallelJob
     public PackedPanels? Kernel;
 
     public DenseJob(CpuBackend owner) => this.owner = owner;
-
-    /// <summary>None: <see cref="WideSums.Dense"/> reads the input rows in place.</summary>
-    public long ScratchFloats => 0;
 
     public void Clear()
     {
