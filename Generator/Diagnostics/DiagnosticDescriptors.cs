@@ -124,12 +124,21 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnusableLabelFile = Error(
         "XCS0027", "Unusable labels file", "The labels file '{0}' cannot be used: {1}");
 
+    /// <summary>XCS0028: "Layer '{0}' uses the activation '{1}', which the compiler does not implement; supported: {2}".</summary>
+    public static readonly DiagnosticDescriptor UnknownActivation = Error(
+        "XCS0028", "Unknown activation function", "Layer '{0}' uses the activation '{1}', which the compiler does not implement; supported: {2}");
+
+    /// <summary>XCS0029: "Layer '{0}' applies softmax to the spatial output {1}; softmax is computed over flat vectors only (after a global pool, flatten or dense)".</summary>
+    public static readonly DiagnosticDescriptor SpatialSoftmax = Error(
+        "XCS0029", "Softmax on a spatial tensor", "Layer '{0}' applies softmax to the spatial output {1}; softmax is computed over flat vectors only (after a global pool, flatten or dense)");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Index(
         MalformedJson, UnknownOp, MissingAttribute, InvalidAttributeValue, UnknownLayerReference, DuplicateLayerName,
         GraphCycle, IncompatibleAddShapes, InputBelowMinimumSize, WeightTableNotFound, MalformedWeightTable,
         WeightLayerCountMismatch, WeightDatasetCountMismatch, WeightShapeMismatch, UnsupportedFeature, OutputCount,
         InvalidModelName, UnknownMember, InputRankMismatch, TensorTooLarge, InputLayerCount, DuplicateMember,
-        DuplicateModel, InternalError, UnimplementedKerasAttribute, LabelCountMismatch, UnusableLabelFile);
+        DuplicateModel, InternalError, UnimplementedKerasAttribute, LabelCountMismatch, UnusableLabelFile,
+        UnknownActivation, SpatialSoftmax);
 
     /// <summary>All descriptors, by id (ordinal order).</summary>
     public static IReadOnlyDictionary<string, DiagnosticDescriptor> All => s_byId;

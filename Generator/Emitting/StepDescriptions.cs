@@ -51,6 +51,9 @@ internal static class StepDescriptions
             case StepKind.Dense:
                 sb.Append("dense ").Append(Int(s.Input.Channels)).Append('→').Append(Int(s.Output.Channels));
                 break;
+            case StepKind.Activation:
+                sb.Append(s.Function.Text).Append(s.InPlace ? " in place (epilogue of the step before)" : string.Empty);
+                return Finish(sb, s, withShapes: !s.InPlace);
             case StepKind.Softmax:
                 sb.Append("softmax over ").Append(Int(s.Output.Length)).Append(" (from ").Append(s.SourceLayer).Append(')');
                 return sb.ToString();

@@ -179,10 +179,30 @@ internal static class StepSequenceEmitter
             case StepKind.Dense:
                 return Backend + ".Dense(new " + CompilerServices + ".DenseShape(InFeatures: " + Int(s.Input.Channels) + ", OutFeatures: " + Int(s.Output.Channels)
                     + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + (s.Fusion.SigmoidOutput ? ", SigmoidOutput: 1" : "") + "), " + slots + ", " + weights + ");";
+            case StepKind.Activation:
+                return Backend + ".Activation(new " + CompilerServices + ".ActivationShape(Length: " + Int(s.Output.Length) + ", Function: (int)" + CompilerServices
+                    + ".ActivationFunction." + s.Function.Kind + ActivationParameters(s.Function) + "), " + slots + ");";
             default:
                 return Backend + ".Softmax(new " + CompilerServices + ".SoftmaxShape(Length: " + Int(s.Output.Length) + "), " + slots + ");";
         }
     }
 
     private static string Flag(bool value) => value ? "1" : "0";
+
+    /// <summary>The parameters that are not 0, as float bits (ILGPU shapes are int-only), readable at the call.</summary>
+    private static string ActivationParameters(Model.ActivationSpec function)
+    {
+        var sb = new System.Text.StringBuilder();
+        double[] values = { function.Parameter0, function.Parameter1, function.Parameter2 };
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (values[i] != 0)
+            {
+                string literal = double.IsPositiveInfinity(values[i]) ? "float.PositiveInfinity" : Float(values[i]);
+                sb.Append(", Parameter").Append(Int(i)).Append(": global::System.BitConverter.SingleToInt32Bits(").Append(literal).Append(')');
+            }
+        }
+
+        return sb.ToString();
+    }
 }

@@ -17,6 +17,9 @@ internal enum LayerOp
     Add,
     Dense,
     Flatten,
+    Activation,
+    LeakyRelu,
+    Elu,
 }
 
 internal enum Padding
@@ -63,6 +66,14 @@ internal sealed record LayerSpec
     public int Units { get; init; }
 
     public DenseActivation Activation { get; init; }
+
+    /// <summary>
+    /// The activation function the layer applies after its op: a convolution's or dense layer's <c>activation</c>
+    /// (a dense layer's linear, relu, sigmoid and softmax stay in <see cref="Activation"/>), or what an activation
+    /// layer computes (relu, leaky_relu, elu and activation layers are read as <see cref="LayerOp.Activation"/>
+    /// layers, except plain ReLUs and softmaxes, which keep their ops and fast paths).
+    /// </summary>
+    public ActivationSpec Function { get; init; } = ActivationSpec.Linear;
 
     /// <summary>Input layers: the image shape they declare.</summary>
     public DeclaredInput Shape { get; init; } = DeclaredInput.None;

@@ -27,6 +27,9 @@ internal static class OpTable
         new(LayerOp.Add, "add", "Add", HasWeights: false),
         new(LayerOp.Dense, "dense", "Dense", HasWeights: true),
         new(LayerOp.Flatten, "flatten", "Flatten", HasWeights: false),
+        new(LayerOp.Activation, "activation", "Activation", HasWeights: false),
+        new(LayerOp.LeakyRelu, "leaky_relu", "LeakyReLU", HasWeights: false),
+        new(LayerOp.Elu, "elu", "ELU", HasWeights: false),
     };
 
     // A layer whose op was rejected still flows through messages; it names itself "unknown".

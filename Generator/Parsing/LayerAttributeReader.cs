@@ -152,27 +152,45 @@ internal sealed class LayerAttributeReader
         }
     }
 
-    public DenseActivation ActivationValue()
+    /// <summary>A function name (<see cref="ActivationSpec.FromName"/>); <paramref name="fallback"/> when absent or wrong.</summary>
+    public ActivationSpec FunctionValue(string member, ActivationSpec fallback)
     {
-        if (!_members.TryGetValue("activation", out JsonMember? m))
+        if (!_members.TryGetValue(member, out JsonMember? m))
         {
-            return DenseActivation.Linear;
+            return fallback;
         }
 
-        switch (m.Value.Kind == JsonKind.String ? m.Value.Text : null)
+        if (m.Value.Kind != JsonKind.String)
         {
-            case "linear":
-                return DenseActivation.Linear;
-            case "relu":
-                return DenseActivation.Relu;
-            case "softmax":
-                return DenseActivation.Softmax;
-            case "sigmoid":
-                return DenseActivation.Sigmoid;
-            default:
-                Invalid(m, "\"linear\", \"relu\", \"sigmoid\" or \"softmax\"");
-                return DenseActivation.Linear;
+            Invalid(m, "a string naming an activation function");
+            return fallback;
         }
+
+        if (ActivationSpec.FromName(m.Value.Text ?? string.Empty) is { } spec)
+        {
+            return spec;
+        }
+
+        _ctx.Report(DiagnosticDescriptors.UnknownActivation, m.Value, _name, m.Value.Text ?? string.Empty, ActivationSpec.KnownNames);
+        Failed = true;
+        return fallback;
+    }
+
+    /// <summary>A finite number that fits a float (negative slopes and thresholds may be negative or 0).</summary>
+    public double Number(string member, double defaultValue, double minimum = double.NegativeInfinity)
+    {
+        if (!_members.TryGetValue(member, out JsonMember? m))
+        {
+            return defaultValue;
+        }
+
+        if (!m.Value.TryGetFiniteDouble(out double value) || value < minimum || float.IsInfinity((float)value))
+        {
+            Invalid(m, minimum == 0 ? "a number of at least 0 that fits a float" : "a finite number that fits a float");
+            return defaultValue;
+        }
+
+        return value;
     }
 
     /// <summary>A positive integer that fits an <see cref="int"/>.</summary>

@@ -124,6 +124,7 @@ internal static class LayerReader
         bool useBias = true;
         double epsilon = ModelParser.DefaultEpsilon;
         DenseActivation activation = DenseActivation.Linear;
+        ActivationSpec function = ActivationSpec.Linear;
         SourceSpan shapeSpan = nameSpan;
 
         switch (op)
@@ -162,6 +163,7 @@ internal static class LayerReader
                     }
                 }
 
+                function = reader.FunctionValue("activation", ActivationSpec.Linear);
                 break;
             case LayerOp.BatchNorm:
                 epsilon = reader.PositiveNumber("epsilon", ModelParser.DefaultEpsilon);
@@ -174,7 +176,24 @@ internal static class LayerReader
             case LayerOp.Dense:
                 units = reader.RequiredPositiveInt("units");
                 useBias = reader.Bool("use_bias", true);
-                activation = reader.ActivationValue();
+                (activation, function) = DenseActivationOf(reader.FunctionValue("activation", ActivationSpec.Linear));
+                break;
+            case LayerOp.Relu:
+                function = ActivationSpec.ReluWith(
+                    reader.Number("negative_slope", 0), reader.Number("max_value", double.PositiveInfinity, minimum: 0), reader.Number("threshold", 0));
+                break;
+            case LayerOp.LeakyRelu:
+                function = ActivationSpec.ReluWith(reader.Number("alpha", 0.3), double.PositiveInfinity, 0);
+                break;
+            case LayerOp.Elu:
+                function = new ActivationSpec(ActivationKind.Elu, reader.Number("alpha", 1.0));
+                break;
+            case LayerOp.Activation:
+                if (reader.Require("activation") is not null)
+                {
+                    function = reader.FunctionValue("activation", ActivationSpec.Linear);
+                }
+
                 break;
         }
 
@@ -186,7 +205,7 @@ internal static class LayerReader
         var spec = new LayerSpec
         {
             Name = name,
-            Op = op,
+            Op = ActivationOp(op, function),
             Inputs = inputs.ToEquatableArray(),
             Filters = filters,
             Window = new LayerWindow { KernelHeight = kh, KernelWidth = kw, StrideHeight = sh, StrideWidth = sw, Padding = padding },
@@ -195,21 +214,56 @@ internal static class LayerReader
             Epsilon = epsilon,
             Units = units,
             Activation = activation,
+            Function = function,
             Shape = new DeclaredInput { Height = height, Width = width, Channels = channels, MinSize = minSize },
             Spans = new LayerSpans { Name = nameSpan, Inputs = inputSpans.ToEquatableArray(), Shape = shapeSpan },
         };
         return new LayerEntry(spec);
     }
 
+    /// <summary>
+    /// The layers that only apply a function are planned by one rule, as <see cref="LayerOp.Activation"/>; a plain
+    /// ReLU and a softmax keep their own ops, whose steps and fusions (ReLU flags, the softmax step) compute them.
+    /// </summary>
+    private static LayerOp ActivationOp(LayerOp op, ActivationSpec function)
+    {
+        if (op is not (LayerOp.Relu or LayerOp.LeakyRelu or LayerOp.Elu or LayerOp.Activation))
+        {
+            return op;
+        }
+
+        return function.IsPlainRelu ? LayerOp.Relu : function.Kind == ActivationKind.Softmax ? LayerOp.Softmax : LayerOp.Activation;
+    }
+
+    /// <summary>A dense layer keeps its linear, relu, sigmoid and softmax heads as before; any other function is its epilogue.</summary>
+    private static (DenseActivation, ActivationSpec) DenseActivationOf(ActivationSpec function)
+    {
+        if (function.IsPlainRelu)
+        {
+            return (DenseActivation.Relu, ActivationSpec.Linear);
+        }
+
+        return function.Kind switch
+        {
+            ActivationKind.Linear => (DenseActivation.Linear, ActivationSpec.Linear),
+            ActivationKind.Sigmoid => (DenseActivation.Sigmoid, ActivationSpec.Linear),
+            ActivationKind.Softmax => (DenseActivation.Softmax, ActivationSpec.Linear),
+            _ => (DenseActivation.Linear, function),
+        };
+    }
+
     private static string[] AllowedMembers(LayerOp op) => op switch
     {
         LayerOp.Input => new[] { "name", "op", "inputs", "shape", "min_size" },
-        LayerOp.Conv2D => new[] { "name", "op", "inputs", "filters", "kernel", "strides", "padding", "use_bias" },
-        LayerOp.SeparableConv2D => new[] { "name", "op", "inputs", "filters", "kernel", "strides", "padding", "use_bias", "depth_multiplier" },
-        LayerOp.DepthwiseConv2D => new[] { "name", "op", "inputs", "kernel", "strides", "padding", "use_bias", "depth_multiplier" },
+        LayerOp.Conv2D => new[] { "name", "op", "inputs", "filters", "kernel", "strides", "padding", "use_bias", "activation" },
+        LayerOp.SeparableConv2D => new[] { "name", "op", "inputs", "filters", "kernel", "strides", "padding", "use_bias", "depth_multiplier", "activation" },
+        LayerOp.DepthwiseConv2D => new[] { "name", "op", "inputs", "kernel", "strides", "padding", "use_bias", "depth_multiplier", "activation" },
         LayerOp.BatchNorm => new[] { "name", "op", "inputs", "epsilon" },
         LayerOp.MaxPool2D => new[] { "name", "op", "inputs", "pool", "strides", "padding" },
         LayerOp.Dense => new[] { "name", "op", "inputs", "units", "use_bias", "activation" },
+        LayerOp.Relu => new[] { "name", "op", "inputs", "max_value", "negative_slope", "threshold" },
+        LayerOp.LeakyRelu or LayerOp.Elu => new[] { "name", "op", "inputs", "alpha" },
+        LayerOp.Activation => new[] { "name", "op", "inputs", "activation" },
         _ => new[] { "name", "op", "inputs" },
     };
 }

@@ -33,6 +33,11 @@ internal static class BufferPlanner
                 }
             }
 
+            if (steps[s].Slots.Destination == steps[s].Slots.Source)
+            {
+                continue; // in place: the tensor already has its slot
+            }
+
             PlannedTensor output = tensors[steps[s].Slots.Destination];
             long need = output.Shape.Length;
             int best = -1;

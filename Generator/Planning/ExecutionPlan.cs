@@ -25,6 +25,7 @@ internal enum StepKind
     GlobalPool,
     Dense,
     Softmax,
+    Activation,
 }
 
 /// <summary>
@@ -63,6 +64,12 @@ internal sealed record PlannedStep
 
     /// <summary>Global pool: max rather than average.</summary>
     public bool IsMax { get; init; }
+
+    /// <summary>Activation steps: the function they apply.</summary>
+    public ActivationSpec Function { get; init; } = ActivationSpec.Linear;
+
+    /// <summary>An activation step that overwrites the output of the step before it (its epilogue).</summary>
+    public bool InPlace => Slots.Source == Slots.Destination;
 
     public bool ReluInput => Fusion.ReluInputLayer is not null;
 

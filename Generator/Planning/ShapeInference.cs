@@ -73,6 +73,12 @@ internal static class ShapeInference
                     int channels = layer.Op is LayerOp.Conv2D or LayerOp.SeparableConv2D ? layer.Filters : input.Channels;
                     geometry[index] = new LayerGeometry(
                         new TensorShape(h.Value.Out, w.Value.Out, channels, false), h.Value.PadBefore, h.Value.PadAfter, w.Value.PadBefore, w.Value.PadAfter);
+                    if (layer.Function.Kind == ActivationKind.Softmax)
+                    {
+                        sink.Report(DiagnosticDescriptors.SpatialSoftmax, layer.Spans.Name, layer.Name, geometry[index].Output.Text);
+                        return null;
+                    }
+
                     if (!CheckLength(sink, layer, geometry[index].Output, "its output")
                         || !CheckWeights(sink, layer, input.Channels))
                     {
@@ -84,6 +90,7 @@ internal static class ShapeInference
 
                 case LayerOp.BatchNorm:
                 case LayerOp.Relu:
+                case LayerOp.Activation:
                     geometry[index] = new LayerGeometry(input, 0, 0, 0, 0);
                     continue;
 

@@ -37,7 +37,9 @@ internal sealed class PlannedTensor
 /// that step's only consumer is the add and the other input is already computed (the residual);
 /// a ReLU folds as the epilogue of the step producing its input when nothing else reads that; a ReLU
 /// that cannot (its input has several consumers) becomes the ReLU prologue of its single consumer;
-/// anything left becomes an elementwise step.
+/// any other activation function (a layer, or a convolution's or dense layer's own) runs as an activation
+/// step right after the step producing its input, in place, when nothing else reads that output (the
+/// step's epilogue), else as a step of its own; anything left becomes an elementwise step.
 /// </summary>
 internal sealed class StepPlanner
 {
@@ -97,6 +99,10 @@ internal sealed class StepPlanner
                     break;
                 case LayerOp.Add:
                     PlanStandaloneAdd(index);
+                    break;
+                case LayerOp.Activation when layer.Function.IsLinear:
+                    // The identity: no step, like a flatten.
+                    _tensorOf[index] = ResolveSource(_graph.Inputs[index][0]).Tensor;
                     break;
                 case LayerOp.Flatten:
                     // No step: the flat vector is the same memory; its readers take the flat shape from the geometry.
@@ -173,8 +179,15 @@ internal sealed class StepPlanner
             LayerOp.GlobalAvgPool or LayerOp.GlobalMaxPool => StepKind.GlobalPool,
             LayerOp.Dense => StepKind.Dense,
             LayerOp.Softmax => StepKind.Softmax,
+            LayerOp.Activation => StepKind.Activation,
             _ => StepKind.Elementwise, // standalone batch_norm or relu
         };
+
+        // The layer's own function (a convolution's or dense layer's activation): a ReLU is its step's flag, any
+        // other function the step's epilogue, after which nothing more fuses (a BN after it cannot fold into the weights).
+        bool ownsFunction = kind is StepKind.Conv2D or StepKind.SeparableConv or StepKind.DepthwiseConv or StepKind.Dense && !layer.Function.IsLinear;
+        ActivationSpec? epilogue = ownsFunction && !layer.Function.IsPlainRelu ? layer.Function : null;
+        string? epilogueLayer = null;
 
         bool denseSoftmax = layer.Op == LayerOp.Dense && layer.Activation == DenseActivation.Softmax;
         bool canFoldBn = kind is StepKind.Conv2D or StepKind.SeparableConv or StepKind.DepthwiseConv or StepKind.Dense && !denseSoftmax;
@@ -183,7 +196,8 @@ internal sealed class StepPlanner
         bool canReluOut = kind is StepKind.Conv2D or StepKind.SeparableConv or StepKind.DepthwiseConv or StepKind.MaxPool or StepKind.Elementwise
             || (kind == StepKind.Dense && !denseSoftmax && !sigmoidOut);
 
-        bool reluOut = layer.Op == LayerOp.Relu || (layer.Op == LayerOp.Dense && layer.Activation == DenseActivation.Relu);
+        bool reluOut = layer.Op == LayerOp.Relu || (layer.Op == LayerOp.Dense && layer.Activation == DenseActivation.Relu)
+            || (ownsFunction && layer.Function.IsPlainRelu);
         string? reluOutLayer = layer.Op == LayerOp.Relu ? layer.Name : null;
         string? bnLayer = layer.Op == LayerOp.BatchNorm ? layer.Name : null;
         int bnWeights = layer.Op == LayerOp.BatchNorm ? _weightIndex[index] : -1;
@@ -193,7 +207,8 @@ internal sealed class StepPlanner
         int residual = -1;
 
         int end = index;
-        while (!denseSoftmax && _graph.Consumers[end].Count == 1)
+        int beforeEpilogue = index;
+        while (!denseSoftmax && epilogue is null && _graph.Consumers[end].Count == 1)
         {
             int next = _graph.Consumers[end][0];
             LayerSpec n = Layer(next);
@@ -215,6 +230,12 @@ internal sealed class StepPlanner
                 reluOut = true;
                 reluOutLayer = n.Name;
             }
+            else if (n.Op == LayerOp.Activation && !n.Function.IsLinear && kind != StepKind.Activation && !reluOut && !sigmoidOut)
+            {
+                epilogue = n.Function;
+                epilogueLayer = n.Name;
+                beforeEpilogue = end;
+            }
             else
             {
                 break;
@@ -224,12 +245,21 @@ internal sealed class StepPlanner
             end = next;
         }
 
+        if (epilogue is null)
+        {
+            beforeEpilogue = end;
+        }
+
         Read(source);
         Read(residual);
         TensorShape output = _geometry[end].Output;
         int stepIndex = _steps.Count;
         string outputName = denseSoftmax ? layer.Name + " (logits)" : Layer(end).Name;
         int destination = NewTensor(outputName, output, stepIndex);
+        string stepOutput = denseSoftmax ? outputName
+            : epilogue is null ? Layer(end).Name
+            : epilogueLayer is null ? layer.Name + " (before " + epilogue.Text + ")"
+            : Layer(beforeEpilogue).Name;
         int weightLayer = layer.Op == LayerOp.BatchNorm ? -1 : _weightIndex[index];
         bool useBias = layer.UseBias && layer.HasWeights && layer.Op != LayerOp.BatchNorm;
         _steps.Add(new PlannedStep
@@ -237,7 +267,7 @@ internal sealed class StepPlanner
             Number = stepIndex + 1,
             Kind = kind,
             Anchor = layer.Name,
-            OutputLayer = outputName,
+            OutputLayer = stepOutput,
             SourceLayer = _tensors[source].Name,
             Input = input,
             Output = output,
@@ -267,7 +297,16 @@ internal sealed class StepPlanner
             Weights = Weights(kind, stepIndex + 1, weightLayer, useBias, bnWeights),
             Slots = new StepSlots(source, destination, residual),
             IsMax = layer.Op == LayerOp.GlobalMaxPool,
+            Function = kind == StepKind.Activation ? layer.Function : ActivationSpec.Linear,
         });
+
+        if (epilogue is not null)
+        {
+            Read(destination);
+            int epilogueIndex = _steps.Count;
+            string epilogueName = epilogueLayer ?? layer.Name;
+            _steps.Add(Simple(epilogueIndex, StepKind.Activation, epilogueName, output, destination, destination, -1, stepOutput) with { Function = epilogue });
+        }
 
         if (denseSoftmax)
         {

@@ -98,3 +98,16 @@ public readonly record struct DenseShape(int InFeatures, int OutFeatures, int Re
 /// <summary>Softmax over each image's Length values.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct SoftmaxShape(int Length);
+
+/// <summary>
+/// An activation function over Length values per image (one value at a time). The parameters are floats passed
+/// as their bits (<see cref="System.BitConverter.SingleToInt32Bits"/>), because ILGPU specializes kernels on
+/// int-only shapes; what each one means depends on <see cref="Function"/> (<see cref="ActivationFunction"/>).
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public readonly record struct ActivationShape(int Length, int Function, int Parameter0 = 0, int Parameter1 = 0, int Parameter2 = 0)
+{
+    /// <summary>A shape with float parameters (stored as their bits).</summary>
+    public static ActivationShape Of(int length, ActivationFunction function, float parameter0 = 0f, float parameter1 = 0f, float parameter2 = 0f) =>
+        new(length, (int)function, BitConverter.SingleToInt32Bits(parameter0), BitConverter.SingleToInt32Bits(parameter1), BitConverter.SingleToInt32Bits(parameter2));
+}

@@ -35,6 +35,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     private readonly ElementwiseJob elementwiseJob;
     private readonly GlobalPoolJob globalPoolJob;
     private readonly DenseJob denseJob;
+    private readonly ActivationJob activationJob = new();
     private float[][] slots = Array.Empty<float[]>();
 
     /// <param name="threads">Worker threads; all cores when null.</param>
@@ -275,6 +276,17 @@ public sealed unsafe class CpuBackend : ExecutionBackend
                 y[i] = (float)(Math.Exp((double)x[i] - max) * inverse);
             }
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected override void ActivationCore(in ActivationShape shape, int batch, int source, int destination)
+    {
+        activationJob.Shape = shape;
+        activationJob.Count = batch * shape.Length;
+        activationJob.Input = slots[source];
+        activationJob.Output = slots[destination];
+        Pool.Run(activationJob, (activationJob.Count + ActivationJob.ValuesPerTask - 1) / ActivationJob.ValuesPerTask);
+        activationJob.Clear();
     }
 
     protected override void Dispose(bool disposing)

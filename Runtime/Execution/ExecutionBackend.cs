@@ -189,6 +189,19 @@ public abstract partial class ExecutionBackend : IDisposable
         SoftmaxCore(shape, batch, source, destination);
     }
 
+    /// <summary>An activation function on every value; may run in place (<paramref name="source"/> = <paramref name="destination"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Activation(in ActivationShape shape, int batch, int source, int destination)
+    {
+        if (shape.Function is < (int)ActivationFunction.Linear or > (int)ActivationFunction.GeluTanh)
+        {
+            throw new ArgumentException($"Function {shape.Function} is not an ActivationFunction.", nameof(shape));
+        }
+
+        CheckStep(batch, source, destination, 0, -1, shape.Length, shape.Length, distinct: false);
+        ActivationCore(shape, batch, source, destination);
+    }
+
     public void Dispose()
     {
         if (IsDisposed)
@@ -242,6 +255,8 @@ public abstract partial class ExecutionBackend : IDisposable
     protected abstract void DenseCore(in DenseShape shape, int batch, int source, int destination, WeightHandle kernel, WeightHandle bias);
 
     protected abstract void SoftmaxCore(in SoftmaxShape shape, int batch, int source, int destination);
+
+    protected abstract void ActivationCore(in ActivationShape shape, int batch, int source, int destination);
 
     /// <summary>Frees what the backend holds; called once, by <see cref="Dispose()"/>.</summary>
     protected virtual void Dispose(bool disposing)

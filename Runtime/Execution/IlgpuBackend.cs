@@ -37,6 +37,7 @@ public sealed class IlgpuBackend : ExecutionBackend
     private Action<Index1D, SpecializedValue<GlobalPoolShape>, ArrayView<float>, ArrayView<float>>? globalPool;
     private Action<Index1D, SpecializedValue<DenseShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? dense;
     private Action<Index1D, SpecializedValue<SoftmaxShape>, ArrayView<float>, ArrayView<float>>? softmax;
+    private Action<Index1D, SpecializedValue<ActivationShape>, ArrayView<float>, ArrayView<float>>? activation;
 
     /// <summary>Creates a backend on the first device of the given kind (Cuda, OpenCL or IlgpuCpu).</summary>
     /// <param name="kind">Cuda, OpenCL or IlgpuCpu.</param>
@@ -234,6 +235,12 @@ public sealed class IlgpuBackend : ExecutionBackend
     {
         softmax ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<SoftmaxShape>, ArrayView<float>, ArrayView<float>>(SoftmaxKernels.Softmax);
         softmax(new Index1D(batch), SpecializedValue.New(shape), SlotView(source), SlotView(destination));
+    }
+
+    protected override void ActivationCore(in ActivationShape shape, int batch, int source, int destination)
+    {
+        activation ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<ActivationShape>, ArrayView<float>, ArrayView<float>>(ActivationKernels.Activation);
+        activation(Extent(batch, shape.Length), SpecializedValue.New(shape), SlotView(source), SlotView(destination));
     }
 
     protected override void Dispose(bool disposing)

@@ -123,6 +123,14 @@ internal sealed class ProfilingBackend : ExecutionBackend
         Finish(start, "softmax", s, static s => Invariant($"{s.Length}"), 3L * batch * s.Length, 0);
     }
 
+    protected override void ActivationCore(in ActivationShape shape, int batch, int source, int destination)
+    {
+        long start = Stopwatch.GetTimestamp();
+        inner.Activation(shape, batch, source, destination);
+        ActivationShape s = shape;
+        Finish(start, "activation", s, static s => Invariant($"{s.Length} {(ActivationFunction)s.Function}"), (long)batch * s.Length, 0);
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)

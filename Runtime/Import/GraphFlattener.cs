@@ -14,19 +14,22 @@ namespace Xception.Compiler.Runtime.Import;
 internal sealed class GraphFlattener
 {
     private readonly string _source;
+    private readonly bool _keras3;
     private readonly List<DescriptionLayer> _layers = new();
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
 
-    private GraphFlattener(string source)
+    private GraphFlattener(string source, bool keras3)
     {
         _source = source;
+        _keras3 = keras3;
     }
 
     /// <summary>The description layers of <paramref name="graph"/>, an input layer first.</summary>
     /// <exception cref="ModelImportException">A layer cannot be compiled, or the graph has a shape the language lacks.</exception>
-    public static IReadOnlyList<DescriptionLayer> Flatten(KerasGraph graph, string source)
+    /// <param name="keras3">Whether Keras 3 wrote the model (see <see cref="KerasLayerMapper.Map"/>).</param>
+    public static IReadOnlyList<DescriptionLayer> Flatten(KerasGraph graph, string source, bool keras3 = false)
     {
-        var flattener = new GraphFlattener(source);
+        var flattener = new GraphFlattener(source, keras3);
         IReadOnlyList<string> outputs = flattener.Inline(graph, boundInputs: null);
         if (outputs.Count != 1)
         {
@@ -130,7 +133,7 @@ internal sealed class GraphFlattener
             return Inline(nested, inputs);
         }
 
-        IReadOnlyList<DescriptionLayer> mapped = KerasLayerMapper.Map(layer, inputs, _source);
+        IReadOnlyList<DescriptionLayer> mapped = KerasLayerMapper.Map(layer, inputs, _source, _keras3);
         if (mapped.Count == 0)
         {
             return new[] { Single(inputs, layer.Name) };

@@ -15,9 +15,12 @@ namespace Xception.Compiler.Runtime.Import;
 internal static class KerasLayerMapper
 {
     /// <summary>The Keras classes an import can compile, for the refusal message.</summary>
-    public const string SupportedClasses = "Activation (relu, softmax, linear), Add, BatchNormalization, Conv2D, Dense (linear, relu, sigmoid, softmax), DepthwiseConv2D, "
-        + "Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, InputLayer, MaxPooling2D, ReLU, SeparableConv2D, Softmax, nested Functional/Sequential models, "
+    public const string SupportedClasses = "Activation, Add, BatchNormalization, Conv2D, Dense, DepthwiseConv2D, ELU, "
+        + "Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, InputLayer, LeakyReLU, MaxPooling2D, ReLU, SeparableConv2D, Softmax, nested Functional/Sequential models, "
         + "and the inference identities Dropout, SpatialDropout2D, GaussianNoise, GaussianDropout, ActivityRegularization";
+
+    /// <summary>The Keras activation functions an import can compile, for the refusal message.</summary>
+    public const string SupportedFunctions = "elu, gelu, hard_sigmoid, leaky_relu, linear, relu, relu6, selu, sigmoid, silu, softmax, swish, tanh";
 
     private static readonly HashSet<string> s_identities = new(StringComparer.Ordinal)
     {
@@ -27,9 +30,10 @@ internal static class KerasLayerMapper
     /// <summary>The description layers of <paramref name="layer"/>, the last of which produces its output; empty for an identity.</summary>
     /// <param name="inputs">The description names of the tensors the layer reads.</param>
     /// <exception cref="ModelImportException">The layer cannot be compiled.</exception>
-    public static IReadOnlyList<DescriptionLayer> Map(KerasLayer layer, IReadOnlyList<string> inputs, string source)
+    /// <param name="keras3">Whether Keras 3 wrote the model (its hard_sigmoid is x/6 + 0.5, Keras 1/2's 0.2·x + 0.5).</param>
+    public static IReadOnlyList<DescriptionLayer> Map(KerasLayer layer, IReadOnlyList<string> inputs, string source, bool keras3 = false)
     {
-        var context = new LayerContext(layer, source);
+        var context = new LayerContext(layer, source, keras3);
         context.CheckCommon();
         if (s_identities.Contains(layer.ClassName))
         {
@@ -62,12 +66,32 @@ internal static class KerasLayerMapper
                 return ActivationLayers(context, inputs, layer.Name, ActivationName(c));
             case "ReLU":
             {
-                const string plain = "a plain ReLU (no max_value, negative_slope 0, threshold 0)";
-                context.Require(c["max_value"] is null || c["max_value"]!.GetValueKind() == System.Text.Json.JsonValueKind.Null, "max_value " + Describe(c["max_value"]), plain);
-                context.Require(Double(c, "negative_slope", 0) == 0, "negative_slope " + Describe(c["negative_slope"]), plain);
-                context.Require(Double(c, "threshold", 0) == 0, "threshold " + Describe(c["threshold"]), plain);
-                return One(layer, "relu", inputs);
+                // keras/src/layers/activations/relu.py (Keras 3) and tf_keras/layers/activation/relu.py: max_value None, negative_slope 0, threshold 0.
+                var attributes = new List<DescriptionAttribute>();
+                if (c["max_value"] is JsonValue max && max.TryGetValue(out double maxValue))
+                {
+                    context.Require(maxValue >= 0, "max_value " + Describe(max), "max_value of at least 0");
+                    attributes.Add(new DescriptionAttribute("max_value", maxValue));
+                }
+
+                if (Double(c, "negative_slope", 0) is var slope && slope != 0)
+                {
+                    attributes.Add(new DescriptionAttribute("negative_slope", slope));
+                }
+
+                if (Double(c, "threshold", 0) is var threshold && threshold != 0)
+                {
+                    attributes.Add(new DescriptionAttribute("threshold", threshold));
+                }
+
+                return One(layer, "relu", inputs, attributes.ToArray());
             }
+
+            case "LeakyReLU":
+                // tf.keras 2.x writes alpha, Keras 3 negative_slope; both default to 0.3.
+                return One(layer, "leaky_relu", inputs, new DescriptionAttribute("alpha", Double(c, "negative_slope", Double(c, "alpha", 0.3))));
+            case "ELU":
+                return One(layer, "elu", inputs, new DescriptionAttribute("alpha", Double(c, "alpha", 1.0)));
 
             case "Softmax":
                 context.Require(IsLastAxis(c["axis"]), "axis " + Describe(c["axis"]), "axis -1");
@@ -97,8 +121,7 @@ internal static class KerasLayerMapper
                 return One(layer, "global_max_pool", inputs);
             case "Dense":
             {
-                string activation = ActivationName(c);
-                context.Require(activation is "linear" or "relu" or "sigmoid" or "softmax", "activation '" + activation + "'", "activation linear, relu, sigmoid or softmax");
+                string activation = context.FunctionName(ActivationName(c));
                 var attributes = new List<DescriptionAttribute> { new("units", Int(c, "units", 0)), new("use_bias", Bool(c, "use_bias", true)) };
                 if (activation != "linear")
                 {
@@ -150,15 +173,15 @@ internal static class KerasLayerMapper
 
     private static IReadOnlyList<DescriptionLayer> ActivationLayers(LayerContext context, IReadOnlyList<string> inputs, string name, string activation)
     {
-        switch (activation)
+        switch (context.FunctionName(activation))
         {
             case "linear":
                 return Array.Empty<DescriptionLayer>();
             case "relu":
             case "softmax":
                 return new[] { new DescriptionLayer(name, activation, inputs, Array.Empty<DescriptionAttribute>()) };
-            default:
-                throw context.Refuse("activation '" + activation + "' has no description op (supported: relu, softmax, linear)");
+            case var function:
+                return new[] { new DescriptionLayer(name, "activation", inputs, new[] { new DescriptionAttribute("activation", function) }) };
         }
     }
 
@@ -218,9 +241,21 @@ internal static class KerasLayerMapper
     internal static string Describe(JsonNode? node) => node?.ToJsonString() ?? "null";
 
     /// <summary>A layer being mapped, with the checks every class shares and the refusal messages.</summary>
-    private sealed class LayerContext(KerasLayer layer, string source)
+    private sealed class LayerContext(KerasLayer layer, string source, bool keras3)
     {
         public KerasLayer Layer { get; } = layer;
+
+        /// <summary>
+        /// The description's name of a Keras activation function (keras/src/activations/activations.py; tf_keras/activations.py,
+        /// which adds leaky_relu, relu6 and silu from tf.nn): the same name, except hard_sigmoid, whose definition changed in
+        /// Keras 3, so a file Keras 1/2 or tf.keras wrote gets hard_sigmoid_keras2. Anything else is refused.
+        /// </summary>
+        public string FunctionName(string activation) => activation switch
+        {
+            "hard_sigmoid" => keras3 ? "hard_sigmoid" : "hard_sigmoid_keras2",
+            "linear" or "relu" or "relu6" or "leaky_relu" or "sigmoid" or "tanh" or "elu" or "selu" or "softmax" or "swish" or "silu" or "gelu" => activation,
+            _ => throw Refuse("activation '" + activation + "' has no description (supported: " + SupportedFunctions + ")"),
+        };
 
         public void CheckCommon()
         {

@@ -17,6 +17,13 @@ namespace Xception.Compiler.Runtime.Import;
 internal sealed record KerasModelSource(string Path, string Format, JsonObject ModelConfig, string? KerasVersion, string? WeightsPath)
 {
     private static readonly byte[] ZipSignature = { (byte)'P', (byte)'K', 3, 4 };
+
+    /// <summary>
+    /// Whether Keras 3 wrote the model: a .keras archive, or a keras_version of 3 or more. A file with no version
+    /// (older to_json output) counts as Keras 2, the writer of every legacy layout.
+    /// </summary>
+    public bool IsKeras3 => Format == "keras"
+        || (KerasVersion is { Length: > 0 } v && int.TryParse(v.Split('.')[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int major) && major >= 3);
     private static readonly byte[] Hdf5Signature = { 0x89, (byte)'H', (byte)'D', (byte)'F' };
 
     /// <summary>Reads the model config of a legacy <c>.h5</c>, a <c>.keras</c> archive or a <c>to_json</c> file, told apart by content.</summary>

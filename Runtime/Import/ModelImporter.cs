@@ -54,7 +54,7 @@ internal static class ModelImporter
 
         IReadOnlyList<string>? labels = request.LabelsPath is null ? null : LabelFileReader.Read(request.LabelsPath);
         KerasGraph graph = KerasConfigReader.Read(source.ModelConfig, request.ModelPath);
-        IReadOnlyList<DescriptionLayer> layers = GraphFlattener.Flatten(graph, request.ModelPath);
+        IReadOnlyList<DescriptionLayer> layers = GraphFlattener.Flatten(graph, request.ModelPath, source.IsKeras3);
         ShapeTable table = ShapeTable.Extract(weightsPath);
         int weighted = layers.Count(l => l.HasWeights);
         if (table.Layers.Count != weighted)

@@ -52,6 +52,8 @@ internal static class KernelCatalog
 
     public static MethodInfo Softmax => Method(typeof(SoftmaxKernels), nameof(SoftmaxKernels.Softmax));
 
+    public static MethodInfo Activation => Method(typeof(ActivationKernels), nameof(ActivationKernels.Activation));
+
     /// <summary>
     /// One instance per kernel (several for the separable conv: 3×3 fast path, tail block, general
     /// taps), with Xception's shapes where Xception uses the kernel.
@@ -93,6 +95,15 @@ internal static class KernelCatalog
         new("Dense predictions 2048->1000", Dense, new DenseShape(2048, 1000, 0, 0)),
         new("Dense binary head 2048->1 sigmoid", Dense, new DenseShape(2048, 1, 0, 0, SigmoidOutput: 1)),
         new("Softmax 1000", Softmax, new SoftmaxShape(1000)),
+        new("Activation relu6 / leaky / threshold", Activation, ActivationShape.Of(1024, ActivationFunction.Relu, 0.1f, 6f, 0.5f)),
+        new("Activation sigmoid", Activation, ActivationShape.Of(1024, ActivationFunction.Sigmoid)),
+        new("Activation tanh", Activation, ActivationShape.Of(1024, ActivationFunction.Tanh)),
+        new("Activation elu", Activation, ActivationShape.Of(1024, ActivationFunction.Elu, 1f)),
+        new("Activation selu", Activation, ActivationShape.Of(1024, ActivationFunction.Selu)),
+        new("Activation swish", Activation, ActivationShape.Of(1024, ActivationFunction.Swish)),
+        new("Activation hard_sigmoid", Activation, ActivationShape.Of(1024, ActivationFunction.HardSigmoid, 1f / 6f, 0.5f)),
+        new("Activation gelu", Activation, ActivationShape.Of(1024, ActivationFunction.Gelu)),
+        new("Activation gelu tanh", Activation, ActivationShape.Of(1024, ActivationFunction.GeluTanh)),
     };
 
     /// <summary>
@@ -100,7 +111,7 @@ internal static class KernelCatalog
     /// order (the backend selects its kernels through the same code, so the two cannot drift).
     /// </summary>
     /// <param name="shape">A step shape: Conv2DShape, SeparableConvShape, DepthwiseConvShape, MaxPoolShape,
-    /// ElementwiseShape, GlobalPoolShape, DenseShape or SoftmaxShape.</param>
+    /// ElementwiseShape, GlobalPoolShape, DenseShape, SoftmaxShape or ActivationShape.</param>
     /// <param name="family">The backend's kernel family (GPUs use <see cref="KernelFamily.Tiled"/>).</param>
     public static IReadOnlyList<KernelInstance> ForStep(object shape, KernelFamily family = KernelFamily.Tiled) => shape switch
     {
@@ -112,6 +123,7 @@ internal static class KernelCatalog
         GlobalPoolShape s => One($"GlobalPool {(s.IsMax != 0 ? "max" : "avg")} {s.Height}x{s.Width}x{s.Channels}", GlobalPool, s),
         DenseShape s => One($"Dense {s.InFeatures}->{s.OutFeatures}", Dense, s),
         SoftmaxShape s => One($"Softmax {s.Length}", Softmax, s),
+        ActivationShape s => One($"Activation {(ActivationFunction)s.Function} {s.Length}", Activation, s),
         null => throw new ArgumentNullException(nameof(shape)),
         _ => throw new ArgumentException($"{shape.GetType().Name} is not a step shape.", nameof(shape)),
     };

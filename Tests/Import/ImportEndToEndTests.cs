@@ -38,6 +38,9 @@ public sealed class ImportEndToEndTests(ITestOutputHelper output) : IDisposable
 
             // (c) Keras 2.0.8 Sequential with a Flatten + Dense head: the flatten plans no step.
             cases.Add("import/flatten_keras208.h5", null, "import/flatten_input.npy", "import/flatten_expected.npy", backend);
+
+            // tf.keras 2.15 functional model with every kind of activation: layers, conv/dense attributes, fused and not.
+            cases.Add("import/activations_tfkeras215.h5", null, "import/activations_input.npy", "import/activations_expected.npy", backend);
         }
 
         return cases;
@@ -107,6 +110,32 @@ public sealed class ImportEndToEndTests(ITestOutputHelper output) : IDisposable
             "    { \"name\": \"activation_2\", \"op\": \"softmax\" }",
         };
         Assert.Equal(expected, text.Split('\n').Where(l => l.StartsWith("    {", StringComparison.Ordinal)).ToArray());
+    }
+
+    [Fact]
+    public void ActivationsModel_MapsEveryActivation_HardSigmoidByKerasVersion()
+    {
+        ImportResult imported = ModelImporter.Import(new ImportRequest(TestPaths.Fixture("import/activations_tfkeras215.h5"), _directory));
+        string[] layers = File.ReadAllLines(imported.DescriptionPath).Where(l => l.StartsWith("    {", StringComparison.Ordinal)).ToArray();
+        string[] expected =
+        {
+            "{ \"name\": \"conv2d_swish\", \"op\": \"activation\", \"activation\": \"swish\" },",
+            "{ \"name\": \"re_lu\", \"op\": \"relu\", \"max_value\": 6 },",
+            "{ \"name\": \"separable_conv2d_elu\", \"op\": \"activation\", \"activation\": \"elu\" },",
+            "{ \"name\": \"leaky_re_lu\", \"op\": \"leaky_relu\", \"alpha\": 0.1 },",
+            "{ \"name\": \"depthwise_conv2d_tanh\", \"op\": \"activation\", \"activation\": \"tanh\" },",
+            "{ \"name\": \"elu\", \"op\": \"elu\", \"alpha\": 0.5 },",
+            "{ \"name\": \"activation\", \"op\": \"activation\", \"activation\": \"hard_sigmoid_keras2\" },",
+            "{ \"name\": \"activation_1\", \"op\": \"activation\", \"activation\": \"sigmoid\" },",
+            "{ \"name\": \"conv2d_2_gelu\", \"op\": \"activation\", \"activation\": \"gelu\" },",
+            "{ \"name\": \"dense\", \"op\": \"dense\", \"units\": 10, \"use_bias\": true, \"activation\": \"selu\" },",
+            "{ \"name\": \"activation_2\", \"op\": \"activation\", \"activation\": \"relu6\" },",
+            "{ \"name\": \"softmax\", \"op\": \"softmax\" }",
+        };
+        foreach (string line in expected)
+        {
+            Assert.Contains(layers, l => l.Trim() == line);
+        }
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

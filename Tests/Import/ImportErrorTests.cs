@@ -21,7 +21,7 @@ public sealed class ImportErrorTests : IDisposable
         string message = ImportFails(model => Outer(model, "global_average_pooling2d")["class_name"] = "Reshape");
 
         Assert.StartsWith("Model file '", message, StringComparison.Ordinal);
-        Assert.Contains("layer 'global_average_pooling2d' (Reshape) cannot be compiled. Supported layers: Activation (relu, softmax, linear), Add, BatchNormalization,", message, StringComparison.Ordinal);
+        Assert.Contains("layer 'global_average_pooling2d' (Reshape) cannot be compiled. Supported layers: Activation, Add, BatchNormalization,", message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -54,11 +54,22 @@ public sealed class ImportErrorTests : IDisposable
     }
 
     [Fact]
-    public void DenseTanh_NamesTheActivationsTheLanguageHas()
+    public void DenseCustomActivation_NamesTheLayerTheFunctionAndTheSupportedOnes()
     {
-        string message = ImportFails(model => ((JsonObject)Outer(model, "dense")["config"]!)["activation"] = "tanh");
+        string message = ImportFails(model => ((JsonObject)Outer(model, "dense")["config"]!)["activation"] = "my_swish");
 
-        Assert.Contains("layer 'dense' (Dense) has activation 'tanh'; only activation linear, relu, sigmoid or softmax can be compiled.", message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', message);
+        Assert.EndsWith("layer 'dense' (Dense) cannot be compiled: activation 'my_swish' has no description (supported: "
+            + "elu, gelu, hard_sigmoid, leaky_relu, linear, relu, relu6, selu, sigmoid, silu, softmax, swish, tanh).", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CustomActivationLayer_Keras3FunctionObject_IsRefusedByItsRegisteredName()
+    {
+        string message = ImportFails(model => ((JsonObject)Outer(model, "dense")["config"]!)["activation"] =
+            JsonNode.Parse("""{"module": null, "class_name": "function", "config": "MyPackage>mish", "registered_name": "function"}"""));
+
+        Assert.Contains("layer 'dense' (Dense) cannot be compiled: activation 'MyPackage>mish' has no description (supported: elu,", message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -106,15 +106,17 @@ public sealed class KerasDialectTests
     }
 
     [Fact]
-    public void ClippedRelu_IsRefusedWithWhatIsSupported()
+    public void ClippedRelu_KeepsMaxValueSlopeAndThreshold_AsReluAttributes()
     {
         string model = """
             {"class_name": "Sequential", "config": [
-              {"class_name": "ReLU", "config": {"name": "relu6", "batch_input_shape": [null, 4, 4, 3], "max_value": 6.0}}]}
+              {"class_name": "ReLU", "config": {"name": "relu6", "batch_input_shape": [null, 4, 4, 3], "max_value": 6.0, "negative_slope": 0.1, "threshold": 0.5}}]}
             """;
 
-        var e = Assert.Throws<ModelImportException>(() => Flatten(model));
-        Assert.Equal("Model file 'test.json': layer 'relu6' (ReLU) has max_value 6.0; only a plain ReLU (no max_value, negative_slope 0, threshold 0) can be compiled.", e.Message);
+        KerasGraph graph = KerasConfigReader.Read((JsonObject)JsonNode.Parse(model)!, "test.json");
+        DescriptionLayer relu = GraphFlattener.Flatten(graph, "test.json").Single(l => l.Name == "relu6");
+        Assert.Equal("relu", relu.Op);
+        Assert.Equal(new[] { "max_value=6", "negative_slope=0.1", "threshold=0.5" }, relu.Attributes.Select(a => a.Name + "=" + a.Value));
     }
 
     [Fact]

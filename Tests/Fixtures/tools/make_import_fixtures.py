@@ -67,6 +67,22 @@ Tests/Fixtures/mini_input_71x71_seed2.npy. Outputs:
                                Flatten is a row-major reshape of (H, W, C). Its own generator (seed 14).
   flatten_input.npy            (2, 12, 12, 3) float32
   flatten_expected.npy         float64 probabilities (2, 3)
+  activations_tfkeras215.h5    (activations) a tf.keras 2.15 functional `model.save("x.h5")` (list-form
+                               inbound_nodes, laid out as binary_tfkeras215.h5) using every kind of
+                               activation: Conv2D(8, swish) -> BatchNormalization -> ReLU(max_value=6) ->
+                               SeparableConv2D(12, elu) -> LeakyReLU(alpha=0.1) [read twice] ->
+                               DepthwiseConv2D(tanh) -> Add(with the LeakyReLU) -> ELU(alpha=0.5) ->
+                               Activation(hard_sigmoid) -> Conv2D(6, 1x1) -> Activation(sigmoid) ->
+                               Conv2D(8, 3x3/2, gelu) -> GlobalAveragePooling2D -> Dense(10, selu) ->
+                               Activation(relu6) -> Dense(5) -> Softmax. The functions are tf-keras 2.15's
+                               (tf_keras/activations.py: hard_sigmoid 0.2x + 0.5 via backend.hard_sigmoid,
+                               gelu approximate=False, i.e. x * Phi(x); relu6, leaky_relu, silu from tf.nn;
+                               tf_keras/layers/activation/relu.py, leaky_relu.py, elu.py); layer names as
+                               tf.keras numbers them. Its own generator (seed 15).
+  activations_input.npy        (2, 16, 16, 3) float32
+  activations_expected.npy     float64 probabilities (2, 5)
+
+Only the activations fixture: make_import_fixtures.py --only activations (the others need the team's arch).
 
 The references: the base through scripts/xception_reference.py (float64, validated against the mini
 fixtures), the heads and the Sequential model in float64 numpy below.
@@ -75,6 +91,7 @@ fixtures), the heads and the Sequential model in float64 numpy below.
 import argparse
 import io
 import json
+import math
 import os
 import sys
 import zipfile
@@ -528,6 +545,127 @@ def write_flatten_fixtures():
     print("flatten: top-1", expected.argmax(axis=1), "max p", expected.max(axis=1))
 
 
+# ---------------------------------------------------------------- tf.keras 2.15 functional model with every activation
+
+def activations_model(rng):
+    def normal(scale, shape):
+        return rng.normal(0, scale, shape).astype(np.float32)
+
+    weights = {
+        "conv2d": [("conv2d/kernel:0", normal(0.4, (3, 3, 3, 8))), ("conv2d/bias:0", normal(0.1, 8))],
+        "batch_normalization": [("batch_normalization/gamma:0", rng.uniform(0.5, 1.5, 8).astype(np.float32)),
+                                ("batch_normalization/beta:0", normal(0.3, 8)),
+                                ("batch_normalization/moving_mean:0", normal(0.2, 8)),
+                                ("batch_normalization/moving_variance:0", rng.uniform(0.5, 1.5, 8).astype(np.float32))],
+        "separable_conv2d": [("separable_conv2d/depthwise_kernel:0", normal(0.4, (3, 3, 8, 1))),
+                             ("separable_conv2d/pointwise_kernel:0", normal(0.4, (1, 1, 8, 12))),
+                             ("separable_conv2d/bias:0", normal(0.2, 12))],
+        "depthwise_conv2d": [("depthwise_conv2d/depthwise_kernel:0", normal(0.5, (3, 3, 12, 1))),
+                             ("depthwise_conv2d/bias:0", normal(0.2, 12))],
+        "conv2d_1": [("conv2d_1/kernel:0", normal(1.0, (1, 1, 12, 6))), ("conv2d_1/bias:0", normal(0.3, 6))],
+        "conv2d_2": [("conv2d_2/kernel:0", normal(0.6, (3, 3, 6, 8))), ("conv2d_2/bias:0", normal(0.3, 8))],
+        "dense": [("dense/kernel:0", normal(0.8, (8, 10))), ("dense/bias:0", normal(0.3, 10))],
+        "dense_1": [("dense_1/kernel:0", normal(0.8, (10, 5))), ("dense_1/bias:0", normal(0.1, 5))],
+    }
+    common = {"trainable": True, "dtype": "float32"}
+
+    def conv(name, filters, kernel, strides, activation):
+        return dict(common, name=name, filters=filters, kernel_size=[kernel, kernel], strides=[strides, strides],
+                    padding="same", data_format="channels_last", dilation_rate=[1, 1], groups=1,
+                    activation=activation, use_bias=True, kernel_initializer=INITIALIZER, kernel_regularizer=None)
+
+    layers = [
+        ("InputLayer", {"batch_input_shape": [None, 16, 16, 3], "dtype": "float32", "sparse": False, "ragged": False,
+                        "name": "input_1"}, []),
+        ("Conv2D", conv("conv2d", 8, 3, 1, "swish"), ["input_1"]),
+        ("BatchNormalization", dict(common, name="batch_normalization", axis=[3], momentum=0.99, epsilon=0.001,
+                                    center=True, scale=True), ["conv2d"]),
+        ("ReLU", dict(common, name="re_lu", max_value=6.0, negative_slope=0.0, threshold=0.0), ["batch_normalization"]),
+        ("SeparableConv2D", dict(common, name="separable_conv2d", filters=12, kernel_size=[3, 3], strides=[1, 1],
+                                 padding="same", data_format="channels_last", dilation_rate=[1, 1], depth_multiplier=1,
+                                 activation="elu", use_bias=True), ["re_lu"]),
+        ("LeakyReLU", dict(common, name="leaky_re_lu", alpha=0.1), ["separable_conv2d"]),
+        ("DepthwiseConv2D", dict(common, name="depthwise_conv2d", kernel_size=[3, 3], strides=[1, 1], padding="same",
+                                 data_format="channels_last", dilation_rate=[1, 1], depth_multiplier=1,
+                                 activation="tanh", use_bias=True), ["leaky_re_lu"]),
+        ("Add", dict(common, name="add"), ["depthwise_conv2d", "leaky_re_lu"]),
+        ("ELU", dict(common, name="elu", alpha=0.5), ["add"]),
+        ("Activation", dict(common, name="activation", activation="hard_sigmoid"), ["elu"]),
+        ("Conv2D", conv("conv2d_1", 6, 1, 1, "linear"), ["activation"]),
+        ("Activation", dict(common, name="activation_1", activation="sigmoid"), ["conv2d_1"]),
+        ("Conv2D", conv("conv2d_2", 8, 3, 2, "gelu"), ["activation_1"]),
+        ("GlobalAveragePooling2D", dict(common, name="global_average_pooling2d", data_format="channels_last",
+                                        keepdims=False), ["conv2d_2"]),
+        ("Dense", dict(common, name="dense", units=10, activation="selu", use_bias=True), ["global_average_pooling2d"]),
+        ("Activation", dict(common, name="activation_2", activation="relu6"), ["dense"]),
+        ("Dense", dict(common, name="dense_1", units=5, activation="linear", use_bias=True), ["activation_2"]),
+        ("Softmax", dict(common, name="softmax", axis=-1), ["dense_1"]),
+    ]
+    entries = [{"class_name": cls, "config": cfg, "name": cfg["name"],
+                "inbound_nodes": [[[i, 0, 0, {}] for i in inbound]] if inbound else []} for cls, cfg, inbound in layers]
+    config = {"class_name": "Functional", "config": {"name": "model", "trainable": True, "layers": entries,
+                                                     "input_layers": [["input_1", 0, 0]],
+                                                     "output_layers": [["softmax", 0, 0]]}}
+    return config, weights, [cfg["name"] for _, cfg, _ in layers]
+
+
+def activations_reference(weights, x):
+    """The model in float64 from the tf-keras 2.15 definitions (see the module docstring)."""
+    w = {k: [np.asarray(v, np.float64) for _, v in vs] for k, vs in weights.items()}
+    erf = np.vectorize(math.erf)
+    sigmoid = lambda v: 1.0 / (1.0 + np.exp(-v))  # noqa: E731
+    elu = lambda v, alpha: np.where(v > 0, v, alpha * np.expm1(np.minimum(v, 0)))  # noqa: E731
+    kernel, bias = w["conv2d"]
+    x = ref.conv2d(x, kernel, 1, "same") + bias
+    x = x * sigmoid(x)                                                  # swish
+    x = ref.batch_norm(x, *w["batch_normalization"])
+    x = np.clip(x, 0.0, 6.0)                                            # ReLU(max_value=6)
+    dw, pw, bias = w["separable_conv2d"]
+    x = elu(np.tensordot(ref.depthwise(x, dw), pw[0, 0], axes=([3], [0])) + bias, 1.0)
+    leaky = np.where(x >= 0, x, 0.1 * x)                                 # LeakyReLU(alpha=0.1)
+    dw, bias = w["depthwise_conv2d"]
+    x = np.tanh(ref.depthwise(leaky, dw) + bias) + leaky                  # tanh, then Add
+    x = elu(x, 0.5)                                                     # ELU(alpha=0.5)
+    x = np.clip(0.2 * x + 0.5, 0.0, 1.0)                                # tf.keras 2.x hard_sigmoid
+    kernel, bias = w["conv2d_1"]
+    x = sigmoid(ref.conv2d(x, kernel, 1, "same") + bias)
+    kernel, bias = w["conv2d_2"]
+    x = ref.conv2d(x, kernel, 2, "same") + bias
+    x = 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))                       # gelu, approximate=False
+    x = x.mean(axis=(1, 2))
+    kernel, bias = w["dense"]
+    x = x @ kernel + bias
+    x = 1.0507009873554804934193349852946 * elu(x, 1.6732632423543772848170429916717)  # selu
+    x = np.clip(x, 0.0, 6.0)                                            # relu6
+    kernel, bias = w["dense_1"]
+    return softmax(x @ kernel + bias)
+
+
+def write_activation_fixtures():
+    rng = np.random.default_rng(15)
+    config, weights, names = activations_model(rng)
+    path = os.path.join(OUT, "activations_tfkeras215.h5")
+    with h5py.File(path, "w") as f:
+        f.attrs["model_config"] = json.dumps(config)
+        f.attrs["keras_version"] = "2.15.0"
+        f.attrs["backend"] = "tensorflow"
+        g = f.create_group("model_weights")
+        write_string_list(g, "layer_names", names)
+        g.attrs["keras_version"] = "2.15.0"
+        g.attrs["backend"] = "tensorflow"
+        for name in names:
+            group = g.create_group(name)
+            values = weights.get(name, [])
+            write_string_list(group, "weight_names", [n for n, _ in values])
+            for n, v in values:
+                group.create_dataset(n, data=v)
+    xs = rng.uniform(-1, 1, (2, 16, 16, 3)).astype(np.float32)
+    expected = activations_reference(weights, xs.astype(np.float64))
+    np.save(os.path.join(OUT, "activations_input.npy"), xs)
+    np.save(os.path.join(OUT, "activations_expected.npy"), expected)
+    print("activations: p", expected)
+
+
 def softmax(logits):
     shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
     return shifted / shifted.sum(axis=1, keepdims=True)
@@ -536,7 +674,12 @@ def softmax(logits):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--arch-dir", default="/work/shared/fixtures/tools")
+    ap.add_argument("--only", choices=["activations"], help="write only this fixture")
     a = ap.parse_args()
+    if a.only == "activations":
+        os.makedirs(OUT, exist_ok=True)
+        write_activation_fixtures()
+        return 0
     sys.path.insert(0, a.arch_dir)
     import xception_arch as arch
 
@@ -572,6 +715,7 @@ def main():
     print("sequential: top-1", expected.argmax(axis=1), "max p", expected.max(axis=1))
     write_binary_fixtures()
     write_flatten_fixtures()
+    write_activation_fixtures()
     return 0
 
 

@@ -1,0 +1,63 @@
+using System;
+using System.Runtime.CompilerServices;
+using Xception.Compiler.Runtime.CompilerServices;
+using Xception.Compiler.Runtime.Kernels;
+
+namespace Xception.Compiler.Runtime.Cpu.Jobs;
+
+/// <summary>
+/// An activation function over a batch's values, in runs of <see cref="ValuesPerTask"/>, through the same float64
+/// device functions the ILGPU kernels use (<see cref="ActivationMath"/>): the function switch is hoisted out of
+/// the run, so each run is one tight scalar loop. May run in place.
+/// </summary>
+internal sealed class ActivationJob : IParallelJob
+{
+    public const int ValuesPerTask = 4096;
+    public ActivationShape Shape;
+    public int Count;
+    public float[]? Input, Output;
+
+    public void Clear() => Input = Output = null;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Execute(int task, int worker)
+    {
+        ActivationShape s = Shape;
+        int start = task * ValuesPerTask;
+        int end = Math.Min(Count, start + ValuesPerTask);
+        Apply(s, Input.AsSpan(start, end - start), Output.AsSpan(start, end - start));
+    }
+
+    /// <summary>y = f(x) value by value (x and y may be the same memory).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Apply(in ActivationShape s, ReadOnlySpan<float> x, Span<float> y)
+    {
+        double p0 = BitConverter.Int32BitsToSingle(s.Parameter0);
+        double p1 = BitConverter.Int32BitsToSingle(s.Parameter1);
+        double p2 = BitConverter.Int32BitsToSingle(s.Parameter2);
+        switch ((ActivationFunction)s.Function)
+        {
+            case ActivationFunction.Relu:
+                for (int i = 0; i < x.Length; i++)
+                {
+                    y[i] = (float)ActivationMath.Relu(x[i], p0, p1, p2);
+                }
+
+                break;
+            case ActivationFunction.Sigmoid:
+                for (int i = 0; i < x.Length; i++)
+                {
+                    y[i] = (float)ActivationMath.Sigmoid(x[i]);
+                }
+
+                break;
+            default:
+                for (int i = 0; i < x.Length; i++)
+                {
+                    y[i] = (float)ActivationMath.Apply(s.Function, x[i], p0, p1, p2);
+                }
+
+                break;
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using System;
+using System.Linq;
+using Xception.Compiler.Generator.Emitting;
+using Xception.Compiler.Generator.Model;
+using Xception.Compiler.Generator.Parsing;
+using Xception.Compiler.Generator.Planning;
+
+namespace Xception.Compiler.Tests.Generator;
+
+/// <summary>How activation functions are parsed, planned (epilogue in place, or a step of their own) and emitted.</summary>
+public sealed class ActivationPlanTests
+{
+    private const string Description = """
+        { "model": "ActNet", "weights": { "table": "act.shapes.json" },
+          "layers": [
+            { "name": "in", "op": "input", "shape": [8, 8, 3] },
+            { "name": "conv1", "op": "conv2d", "filters": 4, "kernel": [3, 3], "padding": "same", "use_bias": false, "activation": "swish" },
+            { "name": "bn1", "op": "batch_norm" },
+            { "name": "lrelu", "op": "leaky_relu", "alpha": 0.1 },
+            { "name": "conv2", "op": "conv2d", "filters": 4, "kernel": 1, "use_bias": false },
+            { "name": "bn2", "op": "batch_norm" },
+            { "name": "relu6", "op": "relu", "max_value": 6 },
+            { "name": "conv3", "op": "conv2d", "filters": 4, "kernel": 1, "use_bias": false, "activation": "relu" },
+            { "name": "add", "op": "add", "inputs": ["conv3", "relu6"] },
+            { "name": "act_gelu", "op": "activation", "activation": "gelu" },
+            { "name": "pool", "op": "global_avg_pool" },
+            { "name": "dense", "op": "dense", "units": 2, "activation": "selu" } ] }
+        """;
+
+    private const string Table = """
+        { "format": "xcs-shapes/1", "source": "act.h5", "layout": "keras2", "layer_count": 12, "layers": [
+          { "name": "conv1", "weights": [ { "path": "conv1/conv1/kernel:0", "shape": [3, 3, 3, 4], "dtype": "float32" } ] },
+          { "name": "bn1", "weights": [ { "path": "bn1/bn1/gamma:0", "shape": [4], "dtype": "float32" }, { "path": "bn1/bn1/beta:0", "shape": [4], "dtype": "float32" },
+                                        { "path": "bn1/bn1/moving_mean:0", "shape": [4], "dtype": "float32" }, { "path": "bn1/bn1/moving_variance:0", "shape": [4], "dtype": "float32" } ] },
+          { "name": "conv2", "weights": [ { "path": "conv2/conv2/kernel:0", "shape": [1, 1, 4, 4], "dtype": "float32" } ] },
+          { "name": "bn2", "weights": [ { "path": "bn2/bn2/gamma:0", "shape": [4], "dtype": "float32" }, { "path": "bn2/bn2/beta:0", "shape": [4], "dtype": "float32" },
+                                        { "path": "bn2/bn2/moving_mean:0", "shape": [4], "dtype": "float32" }, { "path": "bn2/bn2/moving_variance:0", "shape": [4], "dtype": "float32" } ] },
+          { "name": "conv3", "weights": [ { "path": "conv3/conv3/kernel:0", "shape": [1, 1, 4, 4], "dtype": "float32" } ] },
+          { "name": "dense", "weights": [ { "path": "dense/dense/kernel:0", "shape": [4, 2], "dtype": "float32" },
+                                          { "path": "dense/dense/bias:0", "shape": [2], "dtype": "float32" } ] } ] }
+        """;
+
+    private static ExecutionPlan Plan()
+    {
+        PlanResult result = ModelPlanner.Plan(ModelParser.Parse("/t/act.xcs.json", Description), new[] { WeightTableParser.Parse("/t/act.shapes.json", Table) }, GeneratorOptions.Default);
+        Assert.Empty(result.Diagnostics);
+        return result.Plan!;
+    }
+
+    [Fact]
+    public void Parse_ActivationLayers_AreOneOpWithTheirKerasParameters_PlainReluKeepsItsOp()
+    {
+        ModelSpec spec = ModelParser.Parse("/t/act.xcs.json", Description).Spec!;
+        LayerSpec Layer(string name) => spec.Layers.Single(l => l.Name == name);
+
+        Assert.Equal(new ActivationSpec(ActivationKind.Swish), Layer("conv1").Function);
+        Assert.Equal((LayerOp.Activation, ActivationSpec.ReluWith(0.1, double.PositiveInfinity, 0)), (Layer("lrelu").Op, Layer("lrelu").Function));
+        Assert.Equal((LayerOp.Activation, ActivationSpec.ReluWith(0, 6, 0)), (Layer("relu6").Op, Layer("relu6").Function));
+        Assert.Equal((LayerOp.Activation, new ActivationSpec(ActivationKind.Gelu)), (Layer("act_gelu").Op, Layer("act_gelu").Function));
+        Assert.True(Layer("conv3").Function.IsPlainRelu);
+        Assert.Equal((DenseActivation.Linear, new ActivationSpec(ActivationKind.Selu)), (Layer("dense").Activation, Layer("dense").Function));
+    }
+
+    [Fact]
+    public void Plan_SingleConsumerActivations_RunInPlaceAfterTheirStep_OthersOutOfPlace()
+    {
+        ExecutionPlan plan = Plan();
+        Assert.Equal(
+            new[]
+            {
+                StepKind.Conv2D, StepKind.Activation, StepKind.Elementwise, StepKind.Activation, StepKind.Conv2D, StepKind.Activation,
+                StepKind.Conv2D, StepKind.Elementwise, StepKind.Activation, StepKind.GlobalPool, StepKind.Dense, StepKind.Activation,
+            },
+            plan.Steps.Select(s => s.Kind));
+        PlannedStep[] s = plan.Steps.ToArray();
+
+        // conv1's own swish: no BN folds past it, bn1 becomes scale/shift, and the leaky ReLU its epilogue.
+        Assert.Null(s[0].Fusion.BatchNormLayer);
+        Assert.Equal(("conv1 (before swish)", "conv1", true), (s[0].OutputLayer, s[1].OutputLayer, s[1].InPlace));
+        Assert.Equal(s[0].Slots.Destination, s[1].Slots.Source);
+        Assert.Equal(("bn1", "lrelu", true), (s[2].Fusion.BatchNormLayer, s[3].Anchor, s[3].InPlace));
+
+        // bn2 folds into conv2; the relu6 after it is an epilogue even though it has two readers.
+        Assert.Equal(("bn2", "relu6", true), (s[4].Fusion.BatchNormLayer, s[5].Anchor, s[5].InPlace));
+        Assert.Equal(ActivationSpec.ReluWith(0, 6, 0), s[5].Function);
+
+        // conv3's relu is its ReLU flag; the add's producer cannot take the gelu, so it reads the sum out of place.
+        Assert.True(s[6].Fusion.ReluOutput);
+        Assert.Equal(("act_gelu", false), (s[8].Anchor, s[8].InPlace));
+        Assert.NotEqual(s[8].Slots.Source, s[8].Slots.Destination);
+        Assert.Equal(("dense", true, ActivationKind.Selu), (s[11].OutputLayer, s[11].InPlace, s[11].Function.Kind));
+        Assert.Equal(plan.OutputSlot, s[11].Slots.Destination);
+    }
+
+    [Fact]
+    public void Emit_ActivationSteps_CallTheBackendWithTheFunctionAndParameterBits()
+    {
+        string source = ModelEmitter.Emit(Plan());
+
+        Assert.Contains("Activation(new global::Xception.Compiler.Runtime.CompilerServices.ActivationShape(Length: 256, Function: (int)global::Xception.Compiler.Runtime.CompilerServices.ActivationFunction.Swish), batch, source: 1, destination: 1);", source, StringComparison.Ordinal);
+        Assert.Contains("ActivationFunction.Relu, Parameter1: global::System.BitConverter.SingleToInt32Bits(6f))", source, StringComparison.Ordinal);
+        Assert.Contains("ActivationFunction.Relu, Parameter0: global::System.BitConverter.SingleToInt32Bits(0.1f), Parameter1: global::System.BitConverter.SingleToInt32Bits(float.PositiveInfinity))", source, StringComparison.Ordinal);
+        Assert.Contains("// [2] conv1: swish in place (epilogue of the step before)", source, StringComparison.Ordinal);
+        Assert.Contains("// [9] act_gelu: gelu; 8×8×4 → 8×8×4", source, StringComparison.Ordinal);
+    }
+}
