@@ -124,12 +124,21 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnusableLabelFile = Error(
         "XCS0027", "Unusable labels file", "The labels file '{0}' cannot be used: {1}");
 
+    /// <summary>XCS0030: "Layer '{0}' ({1}) gives {2} {3} values, but its input '{4}' has {5} channels".</summary>
+    public static readonly DiagnosticDescriptor PreprocessingChannelMismatch = Error(
+        "XCS0030", "Preprocessing constants do not fit the channels", "Layer '{0}' ({1}) gives {2} {3} values, but its input '{4}' has {5} channels; give one value, or one per channel");
+
+    /// <summary>XCS0031: "Layer '{0}' cannot reshape {1} to {2}: {3}".</summary>
+    public static readonly DiagnosticDescriptor InvalidReshape = Error(
+        "XCS0031", "Invalid reshape", "Layer '{0}' cannot reshape {1} to {2}: {3}");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Index(
         MalformedJson, UnknownOp, MissingAttribute, InvalidAttributeValue, UnknownLayerReference, DuplicateLayerName,
         GraphCycle, IncompatibleAddShapes, InputBelowMinimumSize, WeightTableNotFound, MalformedWeightTable,
         WeightLayerCountMismatch, WeightDatasetCountMismatch, WeightShapeMismatch, UnsupportedFeature, OutputCount,
         InvalidModelName, UnknownMember, InputRankMismatch, TensorTooLarge, InputLayerCount, DuplicateMember,
-        DuplicateModel, InternalError, UnimplementedKerasAttribute, LabelCountMismatch, UnusableLabelFile);
+        DuplicateModel, InternalError, UnimplementedKerasAttribute, LabelCountMismatch, UnusableLabelFile,
+        PreprocessingChannelMismatch, InvalidReshape);
 
     /// <summary>All descriptors, by id (ordinal order).</summary>
     public static IReadOnlyDictionary<string, DiagnosticDescriptor> All => s_byId;

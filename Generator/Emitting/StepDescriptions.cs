@@ -31,7 +31,11 @@ internal static class StepDescriptions
                 sb.Append("max pool ").Append(Window(s));
                 break;
             case StepKind.Elementwise:
-                if (s.Fusion.BatchNormLayer is not null)
+                if (s.Weights.Preprocessing is { } preprocessing)
+                {
+                    sb.Append(PreprocessingEmitter.Describe(preprocessing));
+                }
+                else if (s.Fusion.BatchNormLayer is not null)
                 {
                     sb.Append("BN ").Append(s.Fusion.BatchNormLayer).Append(" as scale/shift");
                 }

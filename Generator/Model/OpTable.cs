@@ -27,6 +27,9 @@ internal static class OpTable
         new(LayerOp.Add, "add", "Add", HasWeights: false),
         new(LayerOp.Dense, "dense", "Dense", HasWeights: true),
         new(LayerOp.Flatten, "flatten", "Flatten", HasWeights: false),
+        new(LayerOp.Rescaling, "rescaling", "Rescaling", HasWeights: false),
+        new(LayerOp.Normalization, "normalization", "Normalization", HasWeights: true),
+        new(LayerOp.Reshape, "reshape", "Reshape", HasWeights: false),
     };
 
     // A layer whose op was rejected still flows through messages; it names itself "unknown".

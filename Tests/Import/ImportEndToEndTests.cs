@@ -38,6 +38,15 @@ public sealed class ImportEndToEndTests(ITestOutputHelper output) : IDisposable
 
             // (c) Keras 2.0.8 Sequential with a Flatten + Dense head: the flatten plans no step.
             cases.Add("import/flatten_keras208.h5", null, "import/flatten_input.npy", "import/flatten_expected.npy", backend);
+
+            // (e) tf.keras 2.15 Rescaling(1/127.5, offset=-1) in front, fed raw 0..255 pixels.
+            cases.Add("import/rescaling_tfkeras215.h5", null, "import/rescaling_input.npy", "import/rescaling_expected.npy", backend);
+
+            // Grayscale: an adapted Normalization (mean, variance, int64 count weights), GAP keepdims, Reshape((4,)).
+            cases.Add("import/grayscale_tfkeras215.h5", null, "import/grayscale_input.npy", "import/grayscale_expected.npy", backend);
+
+            // 4 channels: a Normalization with mean and variance in its config (one channel of variance 0), Reshape((-1,)).
+            cases.Add("import/rgba_tfkeras215.h5", null, "import/rgba_input.npy", "import/rgba_expected.npy", backend);
         }
 
         return cases;
