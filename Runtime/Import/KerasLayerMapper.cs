@@ -17,11 +17,14 @@ internal static class KerasLayerMapper
     /// <summary>The Keras classes an import can compile, for the refusal message.</summary>
     public const string SupportedClasses = "Activation (relu, softmax, linear), Add, BatchNormalization, Conv2D, Dense (linear, relu, sigmoid, softmax), DepthwiseConv2D, "
         + "Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, InputLayer, MaxPooling2D, Normalization, ReLU, Rescaling, Reshape, SeparableConv2D, Softmax, nested Functional/Sequential models, "
-        + "and the inference identities Dropout, SpatialDropout2D, GaussianNoise, GaussianDropout, ActivityRegularization";
+        + "and the inference identities Dropout, SpatialDropout2D, GaussianNoise, GaussianDropout, ActivityRegularization, RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomBrightness";
 
     private static readonly HashSet<string> s_identities = new(StringComparer.Ordinal)
     {
         "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization",
+
+        // Augmentation inside the model (the flower tutorials' data_augmentation block): each returns its input unless training.
+        "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast", "RandomBrightness",
     };
 
     /// <summary>The description layers of <paramref name="layer"/>, the last of which produces its output; empty for an identity.</summary>
