@@ -50,7 +50,7 @@ internal static class StepDescriptions
 
                 break;
             case StepKind.GlobalPool:
-                sb.Append(s.IsMax ? "global max pool " : "global average pool ").Append(Size(s.Input)).Append(" → ").Append(Int(s.Output.Channels));
+                sb.Append(s.IsMax ? "global max pool " : "global average pool ").Append(Size(s.Input)).Append(" → ").Append(s.Output.IsFlat ? Int(s.Output.Channels) : Size(s.Output) + " (keepdims)");
                 return Finish(sb, s, withShapes: false);
             case StepKind.Dense:
                 sb.Append("dense ").Append(Int(s.Input.Channels)).Append('→').Append(Int(s.Output.Channels));
