@@ -25,13 +25,14 @@ internal static class ClassificationReport
             output.WriteLine(result.File);
             foreach (Prediction p in result.Predictions)
             {
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {p.Rank}. {p.Class.WordNetId} {p.Class.Label} {p.Probability:0.000000}"));
+                // A model's own labels have no WordNet id: "  1. tulip 0.930000".
+                string name = p.Class.WordNetId.Length > 0 ? p.Class.WordNetId + " " + p.Class.Label : p.Class.Label;
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {p.Rank}. {name} {p.Probability:0.000000}"));
             }
         }
     }
 
-    /// <summary><c>[{ "file", "predictions": [{ "rank", "wnid", "label", "probability" }] }]</c>, indented.</summary>
+    /// <summary><c>[{ "file", "predictions": [{ "rank", "wnid", "label", "probability" }] }]</c>, indented; no <c>wnid</c> for a model's own labels.</summary>
     public static void WriteJson(TextWriter output, IReadOnlyList<ImageClassification> results)
     {
         using var buffer = new MemoryStream();
@@ -47,7 +48,11 @@ internal static class ClassificationReport
                 {
                     json.WriteStartObject();
                     json.WriteNumber("rank", p.Rank);
-                    json.WriteString("wnid", p.Class.WordNetId);
+                    if (p.Class.WordNetId.Length > 0)
+                    {
+                        json.WriteString("wnid", p.Class.WordNetId);
+                    }
+
                     json.WriteString("label", p.Class.Label);
                     json.WriteNumber("probability", p.Probability);
                     json.WriteEndObject();

@@ -42,18 +42,36 @@ internal static class ClassifyCommand
         };
         interpolation.AcceptOnlyFromAmong("nearest", "bilinear");
         var verbose = new Option<bool>("--verbose") { Description = "Print the time of every stage on stderr." };
-        var command = new Command("classify", "Classify images with Xception (ImageNet), as Keras's decode_predictions prints them.")
+        var model = new Option<string?>("--model")
         {
-            images, top, weights, backend, json, interpolation, verbose,
+            Description = "Another compiled model (with --weights): its own labels are printed, its input size and channels (1 or 3) are used.",
         };
-        command.SetAction(result => Run(
-            result.GetValue(images)!,
-            result.GetValue(top),
-            result.GetValue(weights)?.FullName,
-            Backends.Parse(result.GetValue(backend)!),
-            result.GetValue(json),
-            result.GetValue(interpolation) == "bilinear" ? KerasInterpolation.Bilinear : KerasInterpolation.Nearest,
-            result.GetValue(verbose)));
+        var pixels = new Option<string>("--pixels")
+        {
+            Description = "Input values for --model: scaled (x/127.5 - 1, Xception's preprocess_input) | raw (0..255, for a model with its own Rescaling or Normalization)",
+            DefaultValueFactory = _ => "scaled",
+        };
+        pixels.AcceptOnlyFromAmong("scaled", "raw");
+        var command = new Command("classify", "Classify images with Xception (ImageNet), as Keras's decode_predictions prints them, or with another compiled model and its labels.")
+        {
+            images, top, weights, backend, json, interpolation, verbose, model, pixels,
+        };
+        command.SetAction(result =>
+        {
+            KerasInterpolation filter = result.GetValue(interpolation) == "bilinear" ? KerasInterpolation.Bilinear : KerasInterpolation.Nearest;
+            string? modelName = result.GetValue(model);
+            return modelName is null || string.Equals(modelName, "xception", StringComparison.OrdinalIgnoreCase)
+                ? Run(result.GetValue(images)!, result.GetValue(top), result.GetValue(weights)?.FullName, Backends.Parse(result.GetValue(backend)!),
+                    result.GetValue(json), filter, result.GetValue(verbose))
+                : ModelClassification.Run(new ModelClassificationRequest(result.GetValue(images)!, modelName, result.GetValue(weights)?.FullName)
+                {
+                    Top = result.GetValue(top),
+                    Backend = Backends.Parse(result.GetValue(backend)!),
+                    Json = result.GetValue(json),
+                    Interpolation = filter,
+                    RawPixels = result.GetValue(pixels) == "raw",
+                });
+        });
         return command;
     }
 

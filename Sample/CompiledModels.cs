@@ -19,6 +19,9 @@ internal sealed record CompiledModel(
     Func<string, InferenceOptions, ICompiledModel> Load)
 {
     public int InputLength => InputHeight * InputWidth * InputChannels;
+
+    /// <summary>The class names the description declares (the generated <c>Labels</c>); empty when it declares none.</summary>
+    public IReadOnlyList<string> Labels { get; init; } = [];
 }
 
 internal static class CompiledModels
@@ -34,6 +37,10 @@ internal static class CompiledModels
             MiniXception.InputHeight, MiniXception.InputWidth, MiniXception.InputChannels, MiniXception.OutputLength,
             IsImageNet: false, MiniXception.WeightTable,
             (path, options) => MiniXception.Load(path, options)),
+        new("gray", "An imported grayscale example that normalizes raw 0–255 pixels itself, 16×16×1 → 3 shapes (Sample/Models/GrayShapes.xcs.json)",
+            GrayShapes.InputHeight, GrayShapes.InputWidth, GrayShapes.InputChannels, GrayShapes.OutputLength,
+            IsImageNet: false, GrayShapes.WeightTable,
+            (path, options) => GrayShapes.Load(path, options)) { Labels = GrayShapes.Labels },
     ];
 
     /// <summary>

@@ -18,7 +18,7 @@ internal static class PredictCommand
     public static Command Create()
     {
         var weights = new Option<FileInfo>("--weights") { Description = "Keras .h5 weight file.", Required = true };
-        var input = new Option<FileInfo>("--input") { Description = "NHWC float32 .npy input, preprocessed (x/127.5 - 1).", Required = true };
+        var input = new Option<FileInfo>("--input") { Description = "NHWC float32 .npy input, preprocessed as the model expects (x/127.5 - 1 for Xception; raw pixels for a model with its own Rescaling or Normalization).", Required = true };
         var output = new Option<FileInfo?>("--output") { Description = "Where to write the (N, outputs) float32 .npy results." };
         var backend = new Option<string>("--backend") { Description = "auto | cpu | ilgpu-cpu | cuda | opencl", DefaultValueFactory = _ => "auto" };
         backend.AcceptOnlyFromAmong(Backends.Names);
@@ -66,8 +66,8 @@ internal static class PredictCommand
             Console.WriteLine($"item {n}:");
             foreach (int index in ImageNetLabels.TopIndices(probabilities, top))
             {
-                string label = model.IsImageNet
-                    ? $"{ImageNetLabels.Classes[index].WordNetId} {ImageNetLabels.Classes[index].Label}"
+                string label = model.Labels.Count > 0 ? model.Labels[index]
+                    : model.IsImageNet ? $"{ImageNetLabels.Classes[index].WordNetId} {ImageNetLabels.Classes[index].Label}"
                     : $"class {index}";
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {label} {probabilities[index]:0.000000}"));
             }

@@ -131,6 +131,13 @@ internal static class DiagnosticDescriptors
     /// <summary>XCS0029: "Layer '{0}' applies softmax to the spatial output {1}; softmax is computed over flat vectors only (after a global pool, flatten or dense)".</summary>
     public static readonly DiagnosticDescriptor SpatialSoftmax = Error(
         "XCS0029", "Softmax on a spatial tensor", "Layer '{0}' applies softmax to the spatial output {1}; softmax is computed over flat vectors only (after a global pool, flatten or dense)");
+    /// <summary>XCS0030: "Layer '{0}' ({1}) gives {2} {3} values, but its input '{4}' has {5} channels".</summary>
+    public static readonly DiagnosticDescriptor PreprocessingChannelMismatch = Error(
+        "XCS0030", "Preprocessing constants do not fit the channels", "Layer '{0}' ({1}) gives {2} {3} values, but its input '{4}' has {5} channels; give one value, or one per channel");
+
+    /// <summary>XCS0031: "Layer '{0}' cannot reshape {1} to {2}: {3}".</summary>
+    public static readonly DiagnosticDescriptor InvalidReshape = Error(
+        "XCS0031", "Invalid reshape", "Layer '{0}' cannot reshape {1} to {2}: {3}");
 
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Index(
         MalformedJson, UnknownOp, MissingAttribute, InvalidAttributeValue, UnknownLayerReference, DuplicateLayerName,
@@ -138,7 +145,8 @@ internal static class DiagnosticDescriptors
         WeightLayerCountMismatch, WeightDatasetCountMismatch, WeightShapeMismatch, UnsupportedFeature, OutputCount,
         InvalidModelName, UnknownMember, InputRankMismatch, TensorTooLarge, InputLayerCount, DuplicateMember,
         DuplicateModel, InternalError, UnimplementedKerasAttribute, LabelCountMismatch, UnusableLabelFile,
-        UnknownActivation, SpatialSoftmax);
+        UnknownActivation, SpatialSoftmax,
+        PreprocessingChannelMismatch, InvalidReshape);
 
     /// <summary>All descriptors, by id (ordinal order).</summary>
     public static IReadOnlyDictionary<string, DiagnosticDescriptor> All => s_byId;

@@ -31,7 +31,11 @@ internal static class StepDescriptions
                 sb.Append("max pool ").Append(Window(s));
                 break;
             case StepKind.Elementwise:
-                if (s.Fusion.BatchNormLayer is not null)
+                if (s.Weights.Preprocessing is { } preprocessing)
+                {
+                    sb.Append(PreprocessingEmitter.Describe(preprocessing));
+                }
+                else if (s.Fusion.BatchNormLayer is not null)
                 {
                     sb.Append("BN ").Append(s.Fusion.BatchNormLayer).Append(" as scale/shift");
                 }
@@ -46,7 +50,7 @@ internal static class StepDescriptions
 
                 break;
             case StepKind.GlobalPool:
-                sb.Append(s.IsMax ? "global max pool " : "global average pool ").Append(Size(s.Input)).Append(" → ").Append(Int(s.Output.Channels));
+                sb.Append(s.IsMax ? "global max pool " : "global average pool ").Append(Size(s.Input)).Append(" → ").Append(s.Output.IsFlat ? Int(s.Output.Channels) : Size(s.Output) + " (keepdims)");
                 return Finish(sb, s, withShapes: false);
             case StepKind.Dense:
                 sb.Append("dense ").Append(Int(s.Input.Channels)).Append('→').Append(Int(s.Output.Channels));

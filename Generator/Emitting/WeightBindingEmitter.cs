@@ -44,6 +44,10 @@ internal static class WeightBindingEmitter
             {
                 WriteKernelUpload(w, step, kernel);
             }
+            else if (step.Weights.Preprocessing is { } preprocessing)
+            {
+                PreprocessingEmitter.WriteUpload(w, step, preprocessing);
+            }
             else
             {
                 WriteScaleShiftUpload(w, step);

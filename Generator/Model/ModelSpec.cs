@@ -20,6 +20,9 @@ internal enum LayerOp
     Activation,
     LeakyRelu,
     Elu,
+    Rescaling,
+    Normalization,
+    Reshape,
 }
 
 internal enum Padding
@@ -78,11 +81,20 @@ internal sealed record LayerSpec
     /// <summary>Input layers: the image shape they declare.</summary>
     public DeclaredInput Shape { get; init; } = DeclaredInput.None;
 
+    /// <summary>Rescaling and Normalization: the constants they apply (one value, or one per channel); see <see cref="PreprocessingValues"/>.</summary>
+    public PreprocessingValues Preprocessing { get; init; } = PreprocessingValues.None;
+
+    /// <summary>Global pools: keep the (1, 1, C) shape rather than flatten to (C,) (Keras's keepdims).</summary>
+    public bool KeepDims { get; init; }
+
+    /// <summary>Reshape: the target shape (without the batch axis), as written.</summary>
+    public EquatableArray<int> TargetShape { get; init; } = EquatableArray<int>.Empty;
+
     /// <summary>Where the layer's name, inputs and shape are written, for diagnostics.</summary>
     public required LayerSpans Spans { get; init; }
 
     /// <summary>True for the ops whose weights Keras stores (they take part in load-by-order).</summary>
-    public bool HasWeights => OpTable.Get(Op).HasWeights;
+    public bool HasWeights => OpTable.Get(Op).HasWeights && !(Op == LayerOp.Normalization && Preprocessing.HasInlineStatistics);
 }
 
 /// <summary>A convolution's or pool's kernel (or pool size), strides and padding.</summary>

@@ -30,6 +30,9 @@ internal static class OpTable
         new(LayerOp.Activation, "activation", "Activation", HasWeights: false),
         new(LayerOp.LeakyRelu, "leaky_relu", "LeakyReLU", HasWeights: false),
         new(LayerOp.Elu, "elu", "ELU", HasWeights: false),
+        new(LayerOp.Rescaling, "rescaling", "Rescaling", HasWeights: false),
+        new(LayerOp.Normalization, "normalization", "Normalization", HasWeights: true),
+        new(LayerOp.Reshape, "reshape", "Reshape", HasWeights: false),
     };
 
     // A layer whose op was rejected still flows through messages; it names itself "unknown".

@@ -6,7 +6,7 @@ using Xception.Compiler.Generator.Parsing.Json;
 namespace Xception.Compiler.Generator.Parsing;
 
 /// <summary>Reads op attributes of one layer, reporting wrong types and ranges.</summary>
-internal sealed class LayerAttributeReader
+internal sealed partial class LayerAttributeReader
 {
     private readonly ParseContext _ctx;
     private readonly Dictionary<string, JsonMember> _members;

@@ -126,6 +126,9 @@ internal static class LayerReader
         DenseActivation activation = DenseActivation.Linear;
         ActivationSpec function = ActivationSpec.Linear;
         SourceSpan shapeSpan = nameSpan;
+        PreprocessingValues preprocessing = PreprocessingValues.None;
+        EquatableArray<int> targetShape = EquatableArray<int>.Empty;
+        bool keepDims = false;
 
         switch (op)
         {
@@ -173,6 +176,29 @@ internal static class LayerReader
                 (sh, sw) = reader.Pair("strides", kh, kw);
                 padding = reader.PaddingValue();
                 break;
+            case LayerOp.Rescaling:
+                preprocessing = new PreprocessingValues
+                {
+                    Scale = reader.Numbers("scale", required: true, positive: false),
+                    Offset = reader.Numbers("offset", required: false, positive: false),
+                    Span = reader.SpanOf("scale"),
+                };
+                break;
+            case LayerOp.Normalization:
+                preprocessing = new PreprocessingValues
+                {
+                    Mean = reader.Numbers("mean", required: members.ContainsKey("variance"), positive: false),
+                    Variance = reader.Numbers("variance", required: members.ContainsKey("mean"), positive: true),
+                    Span = reader.SpanOf("mean"),
+                };
+                break;
+            case LayerOp.Reshape:
+                targetShape = reader.TargetShape();
+                break;
+            case LayerOp.GlobalAvgPool:
+            case LayerOp.GlobalMaxPool:
+                keepDims = reader.Bool("keepdims", false);
+                break;
             case LayerOp.Dense:
                 units = reader.RequiredPositiveInt("units");
                 useBias = reader.Bool("use_bias", true);
@@ -216,6 +242,9 @@ internal static class LayerReader
             Activation = activation,
             Function = function,
             Shape = new DeclaredInput { Height = height, Width = width, Channels = channels, MinSize = minSize },
+            Preprocessing = preprocessing,
+            TargetShape = targetShape,
+            KeepDims = keepDims,
             Spans = new LayerSpans { Name = nameSpan, Inputs = inputSpans.ToEquatableArray(), Shape = shapeSpan },
         };
         return new LayerEntry(spec);
@@ -264,6 +293,10 @@ internal static class LayerReader
         LayerOp.Relu => new[] { "name", "op", "inputs", "max_value", "negative_slope", "threshold" },
         LayerOp.LeakyRelu or LayerOp.Elu => new[] { "name", "op", "inputs", "alpha" },
         LayerOp.Activation => new[] { "name", "op", "inputs", "activation" },
+        LayerOp.Rescaling => new[] { "name", "op", "inputs", "scale", "offset" },
+        LayerOp.Normalization => new[] { "name", "op", "inputs", "mean", "variance" },
+        LayerOp.Reshape => new[] { "name", "op", "inputs", "target_shape" },
+        LayerOp.GlobalAvgPool or LayerOp.GlobalMaxPool => new[] { "name", "op", "inputs", "keepdims" },
         _ => new[] { "name", "op", "inputs" },
     };
 }

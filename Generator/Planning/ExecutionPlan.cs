@@ -175,6 +175,9 @@ internal sealed record StepWeights
 
     public string? ShiftField { get; init; }
 
+    /// <summary>Elementwise steps of a rescaling or normalization: where their scale and shift come from; null otherwise.</summary>
+    public PreprocessingWeights? Preprocessing { get; init; }
+
     /// <summary>The handle fields, in upload order; empty when the step has no weights.</summary>
     public List<string> Fields
     {

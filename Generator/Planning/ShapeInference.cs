@@ -115,7 +115,27 @@ internal static class ShapeInference
                         return null;
                     }
 
-                    geometry[index] = new LayerGeometry(TensorShape.Flat(input.Channels), 0, 0, 0, 0);
+                    geometry[index] = new LayerGeometry(layer.KeepDims ? new TensorShape(1, 1, input.Channels, false) : TensorShape.Flat(input.Channels), 0, 0, 0, 0);
+                    continue;
+
+                case LayerOp.Rescaling:
+                case LayerOp.Normalization:
+                    if (!PreprocessingShapes.FitChannels(sink, layer, input, inputName))
+                    {
+                        return null;
+                    }
+
+                    geometry[index] = new LayerGeometry(input, 0, 0, 0, 0);
+                    continue;
+
+                case LayerOp.Reshape:
+                    if (PreprocessingShapes.Reshape(sink, layer, input) is not { } reshaped)
+                    {
+                        return null;
+                    }
+
+                    // NHWC memory is row-major like Keras's reshape: the target is a view of the same floats.
+                    geometry[index] = new LayerGeometry(reshaped, 0, 0, 0, 0);
                     continue;
 
                 case LayerOp.Dense:
@@ -238,6 +258,11 @@ internal static class ShapeInference
                     break;
                 case LayerOp.GlobalAvgPool:
                 case LayerOp.GlobalMaxPool:
+                    side[index] = layer.KeepDims ? 1 : -1;
+                    break;
+                case LayerOp.Reshape:
+                    side[index] = PreprocessingShapes.ReshapeSide(layer, height);
+                    break;
                 case LayerOp.Dense:
                 case LayerOp.Flatten:
                     side[index] = -1;

@@ -105,6 +105,7 @@ internal sealed class StepPlanner
                     _tensorOf[index] = ResolveSource(_graph.Inputs[index][0]).Tensor;
                     break;
                 case LayerOp.Flatten:
+                case LayerOp.Reshape:
                     // No step: the flat vector is the same memory; its readers take the flat shape from the geometry.
                     _tensorOf[index] = ResolveSource(_graph.Inputs[index][0]).Tensor;
                     break;
@@ -294,7 +295,9 @@ internal sealed class StepPlanner
                 ResidualLayer = residualLayer,
                 AddLayer = addLayer,
             },
-            Weights = Weights(kind, stepIndex + 1, weightLayer, useBias, bnWeights),
+            Weights = layer.Op is LayerOp.Rescaling or LayerOp.Normalization
+                ? PreprocessingWeights.Of(layer, stepIndex + 1, weightLayer, output.Channels)
+                : Weights(kind, stepIndex + 1, weightLayer, useBias, bnWeights),
             Slots = new StepSlots(source, destination, residual),
             IsMax = layer.Op == LayerOp.GlobalMaxPool,
             Function = kind == StepKind.Activation ? layer.Function : ActivationSpec.Linear,

@@ -50,6 +50,12 @@ internal static class WeightMatcher
                 list.Add(("moving_mean", new[] { inChannels }));
                 list.Add(("moving_variance", new[] { inChannels }));
                 break;
+            case LayerOp.Normalization when layer.HasWeights:
+                // Keras's adapted state (axis −1): mean and variance per channel, and the int64 sample count it keeps for old files.
+                list.Add(("mean", new[] { inChannels }));
+                list.Add(("variance", new[] { inChannels }));
+                list.Add(("count", new int[0]));
+                break;
             case LayerOp.Dense:
                 list.Add(("kernel", new[] { inChannels, layer.Units }));
                 if (layer.UseBias)

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 
 namespace Xception.Compiler.Runtime.Import;
 
@@ -12,6 +13,8 @@ internal sealed record DescriptionAttribute(string Name, object Value);
 /// </summary>
 internal sealed record DescriptionLayer(string Name, string Op, IReadOnlyList<string> Inputs, IReadOnlyList<DescriptionAttribute> Attributes)
 {
-    /// <summary>Ops whose layers Keras stores weights for: they take part in load-by-order.</summary>
-    public bool HasWeights => Op is "conv2d" or "separable_conv2d" or "depthwise_conv2d" or "batch_norm" or "dense";
+    /// <summary>Ops whose layers Keras stores weights for: they take part in load-by-order.
+    /// An adapted normalization has them (mean, variance, count); one whose mean is written inline has none.</summary>
+    public bool HasWeights => Op is "conv2d" or "separable_conv2d" or "depthwise_conv2d" or "batch_norm" or "dense"
+        || (Op == "normalization" && !Attributes.Any(a => a.Name == "mean"));
 }

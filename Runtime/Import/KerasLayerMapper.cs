@@ -16,8 +16,9 @@ internal static class KerasLayerMapper
 {
     /// <summary>The Keras classes an import can compile, for the refusal message.</summary>
     public const string SupportedClasses = "Activation, Add, BatchNormalization, Conv2D, Dense, DepthwiseConv2D, ELU, "
-        + "Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, InputLayer, LeakyReLU, MaxPooling2D, ReLU, SeparableConv2D, Softmax, nested Functional/Sequential models, "
-        + "and the inference identities Dropout, SpatialDropout2D, GaussianNoise, GaussianDropout, ActivityRegularization";
+        + "Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, InputLayer, LeakyReLU, MaxPooling2D, Normalization, ReLU, Rescaling, Reshape, SeparableConv2D, Softmax, "
+        + "nested Functional/Sequential models, and the inference identities Dropout, SpatialDropout2D, GaussianNoise, GaussianDropout, ActivityRegularization, "
+        + "RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomBrightness";
 
     /// <summary>The Keras activation functions an import can compile, for the refusal message.</summary>
     public const string SupportedFunctions = "elu, gelu, hard_sigmoid, leaky_relu, linear, relu, relu6, selu, sigmoid, silu, softmax, swish, tanh";
@@ -25,6 +26,9 @@ internal static class KerasLayerMapper
     private static readonly HashSet<string> s_identities = new(StringComparer.Ordinal)
     {
         "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization",
+
+        // Augmentation inside the model (the flower tutorials' data_augmentation block): each returns its input unless training.
+        "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast", "RandomBrightness",
     };
 
     /// <summary>The description layers of <paramref name="layer"/>, the last of which produces its output; empty for an identity.</summary>
@@ -113,12 +117,14 @@ internal static class KerasLayerMapper
                 return One(layer, "add", inputs);
             case "GlobalAveragePooling2D":
             case "GlobalAvgPool2D":
-                context.Require(!Bool(c, "keepdims", false), "keepdims", "keepdims false");
-                return One(layer, "global_avg_pool", inputs);
+                return GlobalPool(layer, "global_avg_pool", inputs);
             case "GlobalMaxPooling2D":
             case "GlobalMaxPool2D":
-                context.Require(!Bool(c, "keepdims", false), "keepdims", "keepdims false");
-                return One(layer, "global_max_pool", inputs);
+                return GlobalPool(layer, "global_max_pool", inputs);
+            case "Rescaling":
+            case "Normalization":
+            case "Reshape":
+                return KerasPreprocessingMapper.Map(layer, inputs, context.Require, why => context.Refuse(why));
             case "Dense":
             {
                 string activation = context.FunctionName(ActivationName(c));
@@ -185,7 +191,10 @@ internal static class KerasLayerMapper
         }
     }
 
-    private static IReadOnlyList<DescriptionLayer> One(KerasLayer layer, string op, IReadOnlyList<string> inputs, params DescriptionAttribute[] attributes)
+    private static IReadOnlyList<DescriptionLayer> GlobalPool(KerasLayer layer, string op, IReadOnlyList<string> inputs)
+        => Bool(layer.Config, "keepdims", false) ? One(layer, op, inputs, new DescriptionAttribute("keepdims", true)) : One(layer, op, inputs);
+
+    internal static IReadOnlyList<DescriptionLayer> One(KerasLayer layer, string op, IReadOnlyList<string> inputs, params DescriptionAttribute[] attributes)
         => new[] { new DescriptionLayer(layer.Name, op, inputs, attributes) };
 
     /// <summary>An activation as a string (every writer) or a serialized function object (Keras 3 custom): its name.</summary>
@@ -198,7 +207,7 @@ internal static class KerasLayerMapper
         return name;
     }
 
-    private static bool IsChannelAxis(JsonNode? axis)
+    internal static bool IsChannelAxis(JsonNode? axis)
     {
         int[]? values = Ints(axis);
         return values is null || (values.Length == 1 && values[0] is -1 or 3);
@@ -216,7 +225,7 @@ internal static class KerasLayerMapper
     private static double Double(JsonObject c, string member, double fallback)
         => c[member] is JsonValue v && v.TryGetValue(out double d) ? d : fallback;
 
-    private static bool Bool(JsonObject c, string member, bool fallback)
+    internal static bool Bool(JsonObject c, string member, bool fallback)
         => c[member] is JsonValue v && v.TryGetValue(out bool b) ? b : fallback;
 
     /// <summary>An int or a list of ints (Keras writes pairs as lists; an int means the same for both).</summary>

@@ -119,7 +119,9 @@ public static class KerasWeightFile
             }
 
             IH5DataType type = found.Type;
-            if (!found.IsBFloat16 && (type.Class != H5DataTypeClass.FloatingPoint || (type.Size != 4 && type.Size != 8 && type.Size != 2)))
+            // Integers only for a Normalization's sample count, which inference never uses but Keras stores with it.
+            bool integer = want.Variable == "count" && type.Class == H5DataTypeClass.FixedPoint && type.Size is 4 or 8;
+            if (!found.IsBFloat16 && !integer && (type.Class != H5DataTypeClass.FloatingPoint || (type.Size != 4 && type.Size != 8 && type.Size != 2)))
             {
                 throw WeightFileException.Create(
                     file.FilePath,
@@ -157,6 +159,13 @@ public static class KerasWeightFile
             if (dataset.IsBFloat16)
             {
                 return BFloat16.ToSingle(dataset.Handle.Read<byte[]>());
+            }
+
+            if (dataset.Type.Class == H5DataTypeClass.FixedPoint)
+            {
+                return dataset.Type.Size == 8
+                    ? Array.ConvertAll(dataset.Handle.Read<long[]>(), v => (float)v)
+                    : Array.ConvertAll(dataset.Handle.Read<int[]>(), v => (float)v);
             }
 
             switch (dataset.Type.Size)

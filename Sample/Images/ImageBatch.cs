@@ -4,6 +4,12 @@ using Xception.Compiler.Runtime.Preprocessing;
 
 namespace Xception.Compiler.Sample.Images;
 
+/// <summary>How a model takes an image: 1 (grayscale) or 3 (RGB) channels, and raw 0..255 values or x/127.5 − 1.</summary>
+internal sealed record ImageLayout(int Channels, bool RawPixels)
+{
+    public static ImageLayout Xception { get; } = new(3, RawPixels: false);
+}
+
 /// <summary>Image files turned into one model input, as Keras's <c>load_img</c> + <c>preprocess_input</c> would.</summary>
 internal static class ImageBatch
 {
@@ -12,16 +18,48 @@ internal static class ImageBatch
     /// (<c>x / 127.5 - 1</c>) into one NHWC float32 batch, in the order given.
     /// </summary>
     public static float[] Load(IReadOnlyList<string> paths, int height, int width, KerasInterpolation interpolation)
+        => Load(paths, height, width, interpolation, ImageLayout.Xception);
+
+    /// <summary>
+    /// As <see cref="Load(IReadOnlyList{string}, int, int, KerasInterpolation)"/>, for any <paramref name="layout"/>.
+    /// Grayscale is PIL's <c>convert('L')</c> (ITU-R 601-2 luma in its fixed point) of the resized image: the
+    /// same as <c>load_img(color_mode='grayscale')</c>, which converts first, for the nearest filter (it
+    /// picks whole pixels); within a grey level for bilinear.
+    /// </summary>
+    public static float[] Load(IReadOnlyList<string> paths, int height, int width, KerasInterpolation interpolation, ImageLayout layout)
     {
-        int imageLength = height * width * 3;
+        int imageLength = height * width * layout.Channels;
         var batch = new float[paths.Count * imageLength];
         for (int i = 0; i < paths.Count; i++)
         {
             RgbImage image = ImageDecoder.Decode(paths[i]);
-            KerasImage.LoadInput(image.Pixels, image.Width, image.Height, 3, width, height, interpolation,
-                batch.AsSpan(i * imageLength, imageLength));
+            byte[] rgb = KerasImage.Resize(KerasImage.ToRgb(image.Pixels, image.Width, image.Height, 3), image.Width, image.Height, width, height, interpolation);
+            byte[] values = layout.Channels == 1 ? Luma(rgb) : rgb;
+            Span<float> destination = batch.AsSpan(i * imageLength, imageLength);
+            if (layout.RawPixels)
+            {
+                for (int j = 0; j < values.Length; j++)
+                {
+                    destination[j] = values[j];
+                }
+            }
+            else
+            {
+                KerasImage.Preprocess(values, destination);
+            }
         }
 
         return batch;
+    }
+
+    private static byte[] Luma(byte[] rgb)
+    {
+        var grey = new byte[rgb.Length / 3];
+        for (int i = 0; i < grey.Length; i++)
+        {
+            grey[i] = (byte)((rgb[3 * i] * 19595 + rgb[3 * i + 1] * 38470 + rgb[3 * i + 2] * 7471 + 0x8000) >> 16);
+        }
+
+        return grey;
     }
 }

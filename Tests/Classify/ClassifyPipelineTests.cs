@@ -37,6 +37,40 @@ public sealed class ClassifyPipelineTests
     }
 
     [Fact]
+    public void ImageBatch_GrayscaleRawLayout_GivesPillowsGreyLevelsUnscaled()
+    {
+        // A grey JPEG decodes to R = G = B, so PIL's luma of every pixel is that grey level itself.
+        float[] batch = ImageBatch.Load([PillowReference.ImagePath("gray_64x48.jpg")], 299, 299, KerasInterpolation.Nearest, new ImageLayout(1, RawPixels: true));
+
+        byte[] rgb = PillowReference.Read("gray_64x48")["nearest_299x299"].Pixels;
+        Assert.Equal(299 * 299, batch.Length);
+        for (int i = 0; i < batch.Length; i++)
+        {
+            if (batch[i] != rgb[3 * i])
+            {
+                Assert.Fail($"pixel {i}: expected {rgb[3 * i]}, found {batch[i]}");
+            }
+        }
+    }
+
+    [Fact]
+    public void TextAndJsonReport_OfAModelsOwnLabels_HaveNoWordNetId()
+    {
+        var result = new ImageClassification("flower.jpg", [new Prediction(1, new ImageNetClass(3, string.Empty, "tulip"), 0.93f)]);
+        var text = new StringWriter();
+        var json = new StringWriter();
+
+        ClassificationReport.WriteText(text, [result]);
+        ClassificationReport.WriteJson(json, [result]);
+
+        Assert.Equal("flower.jpg\n  1. tulip 0.930000\n", text.ToString().ReplaceLineEndings("\n"));
+        using JsonDocument document = JsonDocument.Parse(json.ToString());
+        JsonElement first = document.RootElement[0].GetProperty("predictions")[0];
+        Assert.False(first.TryGetProperty("wnid", out _));
+        Assert.Equal("tulip", first.GetProperty("label").GetString());
+    }
+
+    [Fact]
     public void TextReport_PrintsPathThenRankedKerasLines()
     {
         var output = new StringWriter();

@@ -28,4 +28,9 @@ public sealed class SnapshotTests
 
     [Fact]
     public void TinyFlowersWithLabels_EmitsBaseline() => VerifyGenerated(nameof(TinyFlowersWithLabels_EmitsBaseline), "Tests/Models/TinyFlowers.xcs.json");
+
+    /// <summary>An imported model: 1 channel, an adapted normalization as a scale/shift step, a keepdims pool and a reshape that plans no step.</summary>
+    [Fact]
+    public void ImportedGrayscaleWithNormalization_EmitsBaseline() =>
+        VerifyGenerated(nameof(ImportedGrayscaleWithNormalization_EmitsBaseline), "Sample/Models/GrayShapes.xcs.json");
 }

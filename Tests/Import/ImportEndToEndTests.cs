@@ -41,6 +41,14 @@ public sealed class ImportEndToEndTests(ITestOutputHelper output) : IDisposable
 
             // tf.keras 2.15 functional model with every kind of activation: layers, conv/dense attributes, fused and not.
             cases.Add("import/activations_tfkeras215.h5", null, "import/activations_input.npy", "import/activations_expected.npy", backend);
+            // (e) tf.keras 2.15 Rescaling(1/127.5, offset=-1) in front, fed raw 0..255 pixels.
+            cases.Add("import/rescaling_tfkeras215.h5", null, "import/rescaling_input.npy", "import/rescaling_expected.npy", backend);
+
+            // Grayscale: an adapted Normalization (mean, variance, int64 count weights), GAP keepdims, Reshape((4,)).
+            cases.Add("import/grayscale_tfkeras215.h5", null, "import/grayscale_input.npy", "import/grayscale_expected.npy", backend);
+
+            // 4 channels: a Normalization with mean and variance in its config (one channel of variance 0), Reshape((-1,)).
+            cases.Add("import/rgba_tfkeras215.h5", null, "import/rgba_input.npy", "import/rgba_expected.npy", backend);
         }
 
         return cases;

@@ -79,6 +79,38 @@ public sealed class KerasDialectTests
     }
 
     [Fact]
+    public void PreprocessingInsideTheModel_AugmentationDropped_RescalingNormalizationReshapeKeepdimsMapped()
+    {
+        // Keras 3 Sequential as the flower tutorials build it: a nested augmentation block, then the preprocessing layers.
+        string model = """
+            {"class_name": "Sequential", "config": {"name": "s", "layers": [
+              {"class_name": "InputLayer", "config": {"batch_shape": [null, 8, 8, 3], "name": "in"}},
+              {"class_name": "Sequential", "config": {"name": "data_augmentation", "layers": [
+                {"class_name": "RandomFlip", "config": {"name": "flip", "mode": "horizontal"}},
+                {"class_name": "RandomRotation", "config": {"name": "rotate", "factor": 0.1}}]}},
+              {"class_name": "Rescaling", "config": {"name": "scale", "scale": 0.00392156862745098, "offset": 0.0}},
+              {"class_name": "Normalization", "config": {"name": "norm", "axis": [-1], "invert": false, "mean": [0.485, 0.456, 0.406], "variance": [0.052, 0.05, 0.051]}},
+              {"class_name": "GlobalAveragePooling2D", "config": {"name": "gap", "keepdims": true}},
+              {"class_name": "Reshape", "config": {"name": "squeeze", "target_shape": [3]}}]}}
+            """;
+
+        Assert.Equal(new[] { "in:input:", "scale:rescaling:in", "norm:normalization:scale", "gap:global_avg_pool:norm", "squeeze:reshape:gap" }, Flatten(model));
+    }
+
+    [Fact]
+    public void InvertedNormalization_IsRefused()
+    {
+        string model = """
+            {"class_name": "Sequential", "config": {"name": "s", "layers": [
+              {"class_name": "InputLayer", "config": {"batch_shape": [null, 8, 8, 3], "name": "in"}},
+              {"class_name": "Normalization", "config": {"name": "norm", "axis": [-1], "invert": true, "mean": null, "variance": null}}]}}
+            """;
+
+        var e = Assert.Throws<ModelImportException>(() => Flatten(model));
+        Assert.Equal("Model file 'test.json': layer 'norm' (Normalization) has invert true; only invert false can be compiled.", e.Message);
+    }
+
+    [Fact]
     public void SharedLayer_IsRefused()
     {
         string model = """

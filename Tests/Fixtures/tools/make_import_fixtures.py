@@ -67,6 +67,29 @@ Tests/Fixtures/mini_input_71x71_seed2.npy. Outputs:
                                Flatten is a row-major reshape of (H, W, C). Its own generator (seed 14).
   flatten_input.npy            (2, 12, 12, 3) float32
   flatten_expected.npy         float64 probabilities (2, 3)
+  rescaling_tfkeras215.h5      (e) a tf.keras 2.15 `Sequential.save("x.h5")` of a model that carries its
+                               own preprocessing and takes raw 0-255 pixels: Input(20, 20, 3) ->
+                               Rescaling(1/127.5, offset=-1) -> Conv2D(6, 3x3, stride 2, valid, relu) ->
+                               GlobalAveragePooling2D -> Dense(4, softmax). Rescaling's config is
+                               scale/offset (keras/layers/preprocessing/image_preprocessing.py Rescaling
+                               .get_config, tf.keras 2.x; it computes inputs * scale + offset) and it has
+                               no weights (an empty weight_names group). Own generator (seed 15).
+  rescaling_input.npy          (2, 20, 20, 3) float32 integers 0..255
+  rescaling_expected.npy       float64 probabilities (2, 4)
+  grayscale_tfkeras215.h5      a 1-channel tf.keras 2.15 Sequential: Input(16, 16, 1) -> Normalization
+                               (adapted: weights mean (1,), variance (1,) and the int64 scalar count, as
+                               keras/layers/preprocessing/normalization.py build() adds them; y = (x - mean) /
+                               max(sqrt(variance), 1e-7) in call()) -> Conv2D(4, 3x3, same, relu) ->
+                               MaxPooling2D(3, 2, same) -> GlobalAveragePooling2D(keepdims=True) ->
+                               Reshape((4,)) -> Dense(3, softmax). Own generator (seed 16).
+  grayscale_input.npy          (2, 16, 16, 1) float32 integers 0..255
+  grayscale_expected.npy       float64 probabilities (2, 3)
+  rgba_tfkeras215.h5           a 4-channel tf.keras 2.15 Sequential: Input(10, 12, 4) -> Normalization with
+                               mean and variance in its config (no weights; get_config writes them as
+                               lists) -> Conv2D(5, 3x3, valid, relu) -> Reshape((-1,)) -> Dense(3, softmax).
+                               Own generator (seed 17).
+  rgba_input.npy               (3, 10, 12, 4) float32 integers 0..255
+  rgba_expected.npy            float64 probabilities (3, 3)
   activations_tfkeras215.h5    (activations) a tf.keras 2.15 functional `model.save("x.h5")` (list-form
                                inbound_nodes, laid out as binary_tfkeras215.h5) using every kind of
                                activation: Conv2D(8, swish) -> BatchNormalization -> ReLU(max_value=6) ->
@@ -545,6 +568,154 @@ def write_flatten_fixtures():
     print("flatten: top-1", expected.argmax(axis=1), "max p", expected.max(axis=1))
 
 
+# ---------------------------------------------------------------- (e) and other channel counts: preprocessing in the model
+
+def tfkeras_input(shape, name="input_1"):
+    return {"class_name": "InputLayer", "config": {"batch_input_shape": [None] + list(shape), "dtype": "float32",
+                                                   "sparse": False, "ragged": False, "name": name}}
+
+
+def tfkeras_conv(name, filters, padding, strides=1, activation="relu"):
+    return {"class_name": "Conv2D", "config": {"name": name, "trainable": True, "dtype": "float32", "filters": filters,
+                                               "kernel_size": [3, 3], "strides": [strides, strides], "padding": padding,
+                                               "data_format": "channels_last", "dilation_rate": [1, 1], "groups": 1,
+                                               "activation": activation, "use_bias": True,
+                                               "kernel_initializer": INITIALIZER, "kernel_regularizer": None}}
+
+
+def tfkeras_dense(name, units, activation):
+    return {"class_name": "Dense", "config": {"name": name, "trainable": True, "dtype": "float32", "units": units,
+                                              "activation": activation, "use_bias": True,
+                                              "kernel_initializer": INITIALIZER}}
+
+
+def tfkeras_normalization(name, mean=None, variance=None):
+    # tf_keras/layers/preprocessing/normalization.py get_config: axis (a tuple, so a list), invert, mean, variance.
+    return {"class_name": "Normalization", "config": {"name": name, "trainable": True, "dtype": "float32", "axis": [-1],
+                                                      "invert": False, "mean": mean, "variance": variance}}
+
+
+def write_tfkeras_sequential(path, layers, weights):
+    """tf_keras/saving/legacy/hdf5_format.py save_model_to_hdf5 of a Sequential (layer_names without the InputLayer)."""
+    with h5py.File(path, "w") as f:
+        f.attrs["model_config"] = json.dumps({"class_name": "Sequential", "config": {"name": "sequential", "layers": layers}})
+        f.attrs["keras_version"] = "2.15.0"
+        f.attrs["backend"] = "tensorflow"
+        g = f.create_group("model_weights")
+        names = [layer["config"]["name"] for layer in layers if layer["class_name"] != "InputLayer"]
+        write_string_list(g, "layer_names", names)
+        g.attrs["keras_version"] = "2.15.0"
+        g.attrs["backend"] = "tensorflow"
+        for name in names:
+            group = g.create_group(name)
+            values = weights.get(name, [])
+            write_string_list(group, "weight_names", [n for n, _ in values])
+            for n, v in values:
+                group.create_dataset(n, data=v)
+
+
+def float32_weights(weights):
+    return {k: [(n, v if v.dtype == np.int64 else v.astype(np.float32)) for n, v in vs] for k, vs in weights.items()}
+
+
+def as64(weights, name):
+    return [np.asarray(v, np.float64) for _, v in weights[name]]
+
+
+def write_rescaling_fixtures():
+    rng = np.random.default_rng(15)
+    weights = float32_weights({
+        "conv2d": [("conv2d/kernel:0", rng.normal(0, 0.3, (3, 3, 3, 6))), ("conv2d/bias:0", rng.normal(0, 0.1, 6))],
+        "dense": [("dense/kernel:0", rng.normal(0, 1.5, (6, 4))), ("dense/bias:0", rng.normal(0, 0.1, 4))],
+    })
+    layers = [
+        tfkeras_input((20, 20, 3)),
+        {"class_name": "Rescaling", "config": {"name": "rescaling", "trainable": True, "dtype": "float32",
+                                               "scale": 1 / 127.5, "offset": -1.0}},
+        tfkeras_conv("conv2d", 6, "valid", strides=2),
+        {"class_name": "GlobalAveragePooling2D", "config": {"name": "global_average_pooling2d", "trainable": True,
+                                                            "dtype": "float32", "data_format": "channels_last",
+                                                            "keepdims": False}},
+        tfkeras_dense("dense", 4, "softmax"),
+    ]
+    write_tfkeras_sequential(os.path.join(OUT, "rescaling_tfkeras215.h5"), layers, weights)
+    xs = rng.integers(0, 256, (2, 20, 20, 3)).astype(np.float32)
+    x = xs.astype(np.float64) / 127.5 - 1.0
+    kernel, bias = as64(weights, "conv2d")
+    x = ref.relu(ref.conv2d(x, kernel, 2, "valid") + bias).mean(axis=(1, 2))
+    kernel, bias = as64(weights, "dense")
+    expected = softmax(x @ kernel + bias)
+    np.save(os.path.join(OUT, "rescaling_input.npy"), xs)
+    np.save(os.path.join(OUT, "rescaling_expected.npy"), expected)
+    print("rescaling: top-1", expected.argmax(axis=1), "max p", expected.max(axis=1))
+
+
+def normalize(x, mean, variance):
+    return (x - mean) / np.maximum(np.sqrt(variance), 1e-7)
+
+
+def write_grayscale_fixtures():
+    rng = np.random.default_rng(16)
+    weights = float32_weights({
+        "normalization": [("normalization/mean:0", np.array([118.25])), ("normalization/variance:0", np.array([4321.5])),
+                          ("normalization/count:0", np.int64(60000))],
+        "conv2d": [("conv2d/kernel:0", rng.normal(0, 0.5, (3, 3, 1, 4))), ("conv2d/bias:0", rng.normal(0, 0.1, 4))],
+        "dense": [("dense/kernel:0", rng.normal(0, 1.5, (4, 3))), ("dense/bias:0", rng.normal(0, 0.1, 3))],
+    })
+    layers = [
+        tfkeras_input((16, 16, 1)),
+        tfkeras_normalization("normalization"),
+        tfkeras_conv("conv2d", 4, "same"),
+        {"class_name": "MaxPooling2D", "config": {"name": "max_pooling2d", "trainable": True, "dtype": "float32",
+                                                  "pool_size": [3, 3], "padding": "same", "strides": [2, 2],
+                                                  "data_format": "channels_last"}},
+        {"class_name": "GlobalAveragePooling2D", "config": {"name": "global_average_pooling2d", "trainable": True,
+                                                            "dtype": "float32", "data_format": "channels_last",
+                                                            "keepdims": True}},
+        {"class_name": "Reshape", "config": {"name": "reshape", "trainable": True, "dtype": "float32", "target_shape": [4]}},
+        tfkeras_dense("dense", 3, "softmax"),
+    ]
+    write_tfkeras_sequential(os.path.join(OUT, "grayscale_tfkeras215.h5"), layers, weights)
+    xs = rng.integers(0, 256, (2, 16, 16, 1)).astype(np.float32)
+    mean, variance, _ = as64(weights, "normalization")
+    x = normalize(xs.astype(np.float64), mean, variance)
+    kernel, bias = as64(weights, "conv2d")
+    x = ref.max_pool(ref.relu(ref.conv2d(x, kernel, 1, "same") + bias)).mean(axis=(1, 2), keepdims=True)
+    kernel, bias = as64(weights, "dense")
+    expected = softmax(x.reshape(x.shape[0], 4) @ kernel + bias)
+    np.save(os.path.join(OUT, "grayscale_input.npy"), xs)
+    np.save(os.path.join(OUT, "grayscale_expected.npy"), expected)
+    print("grayscale: top-1", expected.argmax(axis=1), "max p", expected.max(axis=1))
+
+
+def write_rgba_fixtures():
+    rng = np.random.default_rng(17)
+    mean, variance = [120.5, 99.0, 140.25, 200.0], [3600.0, 2500.0, 4900.0, 0.0]
+    weights = float32_weights({
+        "conv2d": [("conv2d/kernel:0", rng.normal(0, 0.3, (3, 3, 4, 5))), ("conv2d/bias:0", rng.normal(0, 0.1, 5))],
+        "dense": [("dense/kernel:0", rng.normal(0, 0.2, (8 * 10 * 5, 3))), ("dense/bias:0", rng.normal(0, 0.1, 3))],
+    })
+    layers = [
+        tfkeras_input((10, 12, 4)),
+        tfkeras_normalization("normalization", mean, variance),
+        tfkeras_conv("conv2d", 5, "valid"),
+        {"class_name": "Reshape", "config": {"name": "reshape", "trainable": True, "dtype": "float32", "target_shape": [-1]}},
+        tfkeras_dense("dense", 3, "softmax"),
+    ]
+    write_tfkeras_sequential(os.path.join(OUT, "rgba_tfkeras215.h5"), layers, weights)
+    xs = rng.integers(0, 256, (3, 10, 12, 4)).astype(np.float32)
+    # The fourth channel has variance 0 (a constant alpha): Keras divides by its epsilon, 1e-7; keep it at its mean.
+    xs[..., 3] = 200.0
+    x = normalize(xs.astype(np.float64), np.array(mean), np.array(variance))
+    kernel, bias = as64(weights, "conv2d")
+    x = ref.relu(ref.conv2d(x, kernel, 1, "valid") + bias)
+    kernel, bias = as64(weights, "dense")
+    expected = softmax(x.reshape(x.shape[0], -1) @ kernel + bias)
+    np.save(os.path.join(OUT, "rgba_input.npy"), xs)
+    np.save(os.path.join(OUT, "rgba_expected.npy"), expected)
+    print("rgba: top-1", expected.argmax(axis=1), "max p", expected.max(axis=1))
+
+
 # ---------------------------------------------------------------- tf.keras 2.15 functional model with every activation
 
 def activations_model(rng):
@@ -665,7 +836,6 @@ def write_activation_fixtures():
     np.save(os.path.join(OUT, "activations_expected.npy"), expected)
     print("activations: p", expected)
 
-
 def softmax(logits):
     shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
     return shifted / shifted.sum(axis=1, keepdims=True)
@@ -716,6 +886,9 @@ def main():
     write_binary_fixtures()
     write_flatten_fixtures()
     write_activation_fixtures()
+    write_rescaling_fixtures()
+    write_grayscale_fixtures()
+    write_rgba_fixtures()
     return 0
 
 
