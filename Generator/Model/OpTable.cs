@@ -27,6 +27,8 @@ internal static class OpTable
         new(LayerOp.Add, "add", "Add", HasWeights: false),
         new(LayerOp.Dense, "dense", "Dense", HasWeights: true),
         new(LayerOp.Flatten, "flatten", "Flatten", HasWeights: false),
+        new(LayerOp.ZeroPadding2D, "zero_padding2d", "ZeroPadding2D", HasWeights: false),
+        new(LayerOp.AvgPool2D, "avg_pool2d", "AveragePooling2D", HasWeights: false),
     };
 
     // A layer whose op was rejected still flows through messages; it names itself "unknown".

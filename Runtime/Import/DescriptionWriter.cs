@@ -69,6 +69,7 @@ internal static class DescriptionWriter
         bool b => b ? "true" : "false",
         string s => Quote(s),
         int[] a => "[" + string.Join(", ", a.Select(x => x.ToString(CultureInfo.InvariantCulture))) + "]",
+        int[][] rows => "[" + string.Join(", ", rows.Select(Value)) + "]",
         _ => throw new ArgumentException("Description attribute value of type " + value.GetType().Name + " has no JSON form.", nameof(value)),
     };
 

@@ -115,4 +115,7 @@ internal sealed class RecordingBackend : ExecutionBackend
 
     protected override void SoftmaxCore(in SoftmaxShape shape, int batch, int source, int destination) =>
         Steps.Add(shape);
+
+    protected override void AveragePoolCore(in AveragePoolShape shape, int batch, int source, int destination) =>
+        Steps.Add(shape);
 }
