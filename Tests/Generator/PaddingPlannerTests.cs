@@ -11,7 +11,6 @@ namespace Xception.Compiler.Tests.Generator;
 /// <summary>ZeroPadding2D, AveragePooling2D and BatchNormalization(center/scale false) through parser, planner and emitter.</summary>
 public sealed class PaddingPlannerTests
 {
-
     private static PlanResult Plan(string layers, string tableLayers)
     {
         string description = "{ \"model\": \"PadNet\", \"weights\": { \"table\": \"pad.shapes.json\" }, \"layers\": [\n"
