@@ -82,7 +82,8 @@ public readonly record struct MaxPoolShape(
 /// <summary>
 /// Average pooling (Keras AveragePooling2D). The divisor counts the window's cells inside the input and the
 /// ZeroPad* frame of a folded ZeroPadding2D (those zeros count, as in Keras), never the pads of TF 'same'
-/// (Keras/TF exclude them from the average).
+/// (Keras/TF exclude them from the average: tensorflow/tensorflow issues 45579 and 60509 show
+/// AveragePooling2D(padding='same') differing from an explicitly zero-padded 'valid' pool for that reason).
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct AveragePoolShape(
