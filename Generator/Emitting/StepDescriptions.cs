@@ -16,6 +16,11 @@ internal static class StepDescriptions
             sb.Append("relu (").Append(s.Fusion.ReluInputLayer).Append(") → ");
         }
 
+        if (s.Fusion.ZeroPaddingLayer is not null)
+        {
+            sb.Append("zero padding (").Append(s.Fusion.ZeroPaddingLayer).Append(") folded → ");
+        }
+
         switch (s.Kind)
         {
             case StepKind.Conv2D:
@@ -29,6 +34,13 @@ internal static class StepDescriptions
                 break;
             case StepKind.MaxPool:
                 sb.Append("max pool ").Append(Window(s));
+                break;
+            case StepKind.AveragePool:
+                sb.Append("average pool ").Append(Window(s)).Append(s.Window.SamePadding ? ", 'same' pads not counted" : string.Empty);
+                break;
+            case StepKind.ZeroPad:
+                sb.Append("zero padding (top ").Append(Int(s.Window.PadTop)).Append(" bottom ").Append(Int(s.Window.PadBottom))
+                    .Append(", left ").Append(Int(s.Window.PadLeft)).Append(" right ").Append(Int(s.Window.PadRight)).Append(") as a padded copy");
                 break;
             case StepKind.Elementwise:
                 if (s.Weights.Preprocessing is { } preprocessing)

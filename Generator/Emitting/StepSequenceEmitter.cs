@@ -162,11 +162,19 @@ internal static class StepSequenceEmitter
                     + ", StrideHeight: " + Int(s.Window.StrideHeight) + ", StrideWidth: " + Int(s.Window.StrideWidth) + ", PadTop: " + Int(s.Window.PadTop) + ", PadLeft: " + Int(s.Window.PadLeft)
                     + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + ", HasResidual: " + hasResidual + "), " + slots + residual + ", " + weights + ");";
             case StepKind.MaxPool:
+            case StepKind.ZeroPad:
                 return Backend + ".MaxPool(new " + CompilerServices + ".MaxPoolShape(InHeight: " + Int(s.Input.Height) + ", InWidth: " + Int(s.Input.Width)
                     + ", Channels: " + Int(s.Input.Channels) + ", OutHeight: " + Int(s.Output.Height) + ", OutWidth: " + Int(s.Output.Width)
                     + ", PoolHeight: " + Int(s.Window.KernelHeight) + ", PoolWidth: " + Int(s.Window.KernelWidth)
                     + ", StrideHeight: " + Int(s.Window.StrideHeight) + ", StrideWidth: " + Int(s.Window.StrideWidth) + ", PadTop: " + Int(s.Window.PadTop) + ", PadLeft: " + Int(s.Window.PadLeft)
-                    + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + ", HasResidual: " + hasResidual + "), " + slots + residual + ");";
+                    + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + ", HasResidual: " + hasResidual + (s.Window.HasZeroPads ? ", " + ZeroPadArguments(s.Window) : "")
+                    + "), " + slots + residual + ");";
+            case StepKind.AveragePool:
+                return Backend + ".AveragePool(new " + CompilerServices + ".AveragePoolShape(InHeight: " + Int(s.Input.Height) + ", InWidth: " + Int(s.Input.Width)
+                    + ", Channels: " + Int(s.Input.Channels) + ", OutHeight: " + Int(s.Output.Height) + ", OutWidth: " + Int(s.Output.Width)
+                    + ", PoolHeight: " + Int(s.Window.KernelHeight) + ", PoolWidth: " + Int(s.Window.KernelWidth)
+                    + ", StrideHeight: " + Int(s.Window.StrideHeight) + ", StrideWidth: " + Int(s.Window.StrideWidth) + ", PadTop: " + Int(s.Window.PadTop) + ", PadLeft: " + Int(s.Window.PadLeft)
+                    + ", " + ZeroPadArguments(s.Window) + "), " + slots + ");";
             case StepKind.Elementwise:
                 bool scaleShift = s.Weights.ScaleField is not null;
                 string handles = scaleShift ? weights : CompilerServices + ".WeightHandle.None, " + CompilerServices + ".WeightHandle.None";
@@ -186,6 +194,9 @@ internal static class StepSequenceEmitter
                 return Backend + ".Softmax(new " + CompilerServices + ".SoftmaxShape(Length: " + Int(s.Output.Length) + "), " + slots + ");";
         }
     }
+
+    private static string ZeroPadArguments(StepWindow w) =>
+        "ZeroPadTop: " + Int(w.ZeroPadTop) + ", ZeroPadBottom: " + Int(w.ZeroPadBottom) + ", ZeroPadLeft: " + Int(w.ZeroPadLeft) + ", ZeroPadRight: " + Int(w.ZeroPadRight);
 
     private static string Flag(bool value) => value ? "1" : "0";
 

@@ -108,8 +108,12 @@ internal static class WeightBindingEmitter
     private static string BatchNormArguments(PlannedStep s)
     {
         StepWeights weights = s.Weights;
-        return Dataset(weights.BatchNormDataset(0)) + ", " + Dataset(weights.BatchNormDataset(1)) + ", "
-            + Dataset(weights.BatchNormDataset(2)) + ", " + Dataset(weights.BatchNormDataset(3)) + ", " + Float(s.Fusion.Epsilon);
+        string channels = Int(s.Output.Channels);
+
+        // A BatchNormalization without gamma (scale=False) scales by 1; without beta (center=False) shifts by 0.
+        string gamma = weights.BatchNormDataset(0) is { } g ? Dataset(g) : Folding + ".UnitScale(" + channels + ")";
+        string beta = weights.BatchNormDataset(1) is { } b ? Dataset(b) : "new float[" + channels + "]";
+        return gamma + ", " + beta + ", " + Dataset(weights.BatchNormDataset(2)!.Value) + ", " + Dataset(weights.BatchNormDataset(3)!.Value) + ", " + Float(s.Fusion.Epsilon);
     }
 
     private static string Dataset(WeightRef d) => "weights[" + Int(d.Layer) + ", " + Int(d.Dataset) + "]";

@@ -23,6 +23,8 @@ internal enum LayerOp
     Rescaling,
     Normalization,
     Reshape,
+    ZeroPadding2D,
+    AvgPool2D,
 }
 
 internal enum Padding
@@ -89,6 +91,13 @@ internal sealed record LayerSpec
 
     /// <summary>Reshape: the target shape (without the batch axis), as written.</summary>
     public EquatableArray<int> TargetShape { get; init; } = EquatableArray<int>.Empty;
+    /// <summary>ZeroPadding2D: the rows and columns of zeros added on each side.</summary>
+    public LayerPads Pads { get; init; } = LayerPads.None;
+
+    /// <summary>BatchNormalization: whether it has a beta (center) and a gamma (scale); Keras saves only those that exist.</summary>
+    public bool Center { get; init; } = true;
+
+    public bool Scale { get; init; } = true;
 
     /// <summary>Where the layer's name, inputs and shape are written, for diagnostics.</summary>
     public required LayerSpans Spans { get; init; }
@@ -111,6 +120,20 @@ internal sealed record LayerWindow
     public required int StrideWidth { get; init; }
 
     public required Padding Padding { get; init; }
+}
+
+/// <summary>Rows (top, bottom) and columns (left, right) of zeros a ZeroPadding2D adds.</summary>
+internal sealed record LayerPads
+{
+    public static LayerPads None { get; } = new() { Top = 0, Bottom = 0, Left = 0, Right = 0 };
+
+    public required int Top { get; init; }
+
+    public required int Bottom { get; init; }
+
+    public required int Left { get; init; }
+
+    public required int Right { get; init; }
 }
 
 /// <summary>The image an input layer declares: (height, width, channels), and the smallest size it accepts (0: any).</summary>

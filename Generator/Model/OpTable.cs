@@ -33,6 +33,8 @@ internal static class OpTable
         new(LayerOp.Rescaling, "rescaling", "Rescaling", HasWeights: false),
         new(LayerOp.Normalization, "normalization", "Normalization", HasWeights: true),
         new(LayerOp.Reshape, "reshape", "Reshape", HasWeights: false),
+        new(LayerOp.ZeroPadding2D, "zero_padding2d", "ZeroPadding2D", HasWeights: false),
+        new(LayerOp.AvgPool2D, "avg_pool2d", "AveragePooling2D", HasWeights: false),
     };
 
     // A layer whose op was rejected still flows through messages; it names itself "unknown".

@@ -152,6 +152,59 @@ internal sealed partial class LayerAttributeReader
         }
     }
 
+    /// <summary>
+    /// ZeroPadding2D's <c>padding</c> as Keras accepts it: n (every side), [h, w] (symmetric) or
+    /// [[top, bottom], [left, right]]; Keras's default is 1.
+    /// </summary>
+    public LayerPads ZeroPaddingValue()
+    {
+        if (!_members.TryGetValue("padding", out JsonMember? m))
+        {
+            return new LayerPads { Top = 1, Bottom = 1, Left = 1, Right = 1 };
+        }
+
+        JsonNode v = m.Value;
+        if (TryNonNegative(v, out int all))
+        {
+            return new LayerPads { Top = all, Bottom = all, Left = all, Right = all };
+        }
+
+        if (v.Kind == JsonKind.Array && v.Items.Count == 2)
+        {
+            if (TryNonNegative(v.Items[0], out int h) && TryNonNegative(v.Items[1], out int w))
+            {
+                return new LayerPads { Top = h, Bottom = h, Left = w, Right = w };
+            }
+
+            if (TryNonNegativePair(v.Items[0], out int top, out int bottom) && TryNonNegativePair(v.Items[1], out int left, out int right))
+            {
+                return new LayerPads { Top = top, Bottom = bottom, Left = left, Right = right };
+            }
+        }
+
+        Invalid(m, "n, [height, width] or [[top, bottom], [left, right]] of non-negative integers");
+        return LayerPads.None;
+    }
+
+    private static bool TryNonNegativePair(JsonNode node, out int first, out int second)
+    {
+        first = second = 0;
+        return node.Kind == JsonKind.Array && node.Items.Count == 2 && TryNonNegative(node.Items[0], out first) && TryNonNegative(node.Items[1], out second);
+    }
+
+    // Pads are bounded well below int.MaxValue so that a padded side still fits an int after adding both.
+    private static bool TryNonNegative(JsonNode node, out int value)
+    {
+        value = 0;
+        if (node.TryGetInt64(out long v) && v >= 0 && v <= 1 << 20)
+        {
+            value = (int)v;
+            return true;
+        }
+
+        return false;
+    }
+
     /// <summary>A function name (<see cref="ActivationSpec.FromName"/>); <paramref name="fallback"/> when absent or wrong.</summary>
     public ActivationSpec FunctionValue(string member, ActivationSpec fallback)
     {

@@ -121,7 +121,8 @@ internal static class LayerReader
 
         int filters = 0, kh = 0, kw = 0, sh = 1, sw = 1, depthMultiplier = 1, units = 0, height = 0, width = 0, channels = 0, minSize = 0;
         Padding padding = Padding.Valid;
-        bool useBias = true;
+        bool useBias = true, center = true, scale = true;
+        LayerPads pads = LayerPads.None;
         double epsilon = ModelParser.DefaultEpsilon;
         DenseActivation activation = DenseActivation.Linear;
         ActivationSpec function = ActivationSpec.Linear;
@@ -170,8 +171,14 @@ internal static class LayerReader
                 break;
             case LayerOp.BatchNorm:
                 epsilon = reader.PositiveNumber("epsilon", ModelParser.DefaultEpsilon);
+                center = reader.Bool("center", true);
+                scale = reader.Bool("scale", true);
+                break;
+            case LayerOp.ZeroPadding2D:
+                pads = reader.ZeroPaddingValue();
                 break;
             case LayerOp.MaxPool2D:
+            case LayerOp.AvgPool2D:
                 (kh, kw) = reader.RequiredPair("pool");
                 (sh, sw) = reader.Pair("strides", kh, kw);
                 padding = reader.PaddingValue();
@@ -238,6 +245,9 @@ internal static class LayerReader
             UseBias = useBias,
             DepthMultiplier = depthMultiplier,
             Epsilon = epsilon,
+            Pads = pads,
+            Center = center,
+            Scale = scale,
             Units = units,
             Activation = activation,
             Function = function,
@@ -287,8 +297,9 @@ internal static class LayerReader
         LayerOp.Conv2D => new[] { "name", "op", "inputs", "filters", "kernel", "strides", "padding", "use_bias", "activation" },
         LayerOp.SeparableConv2D => new[] { "name", "op", "inputs", "filters", "kernel", "strides", "padding", "use_bias", "depth_multiplier", "activation" },
         LayerOp.DepthwiseConv2D => new[] { "name", "op", "inputs", "kernel", "strides", "padding", "use_bias", "depth_multiplier", "activation" },
-        LayerOp.BatchNorm => new[] { "name", "op", "inputs", "epsilon" },
-        LayerOp.MaxPool2D => new[] { "name", "op", "inputs", "pool", "strides", "padding" },
+        LayerOp.BatchNorm => new[] { "name", "op", "inputs", "epsilon", "center", "scale" },
+        LayerOp.MaxPool2D or LayerOp.AvgPool2D => new[] { "name", "op", "inputs", "pool", "strides", "padding" },
+        LayerOp.ZeroPadding2D => new[] { "name", "op", "inputs", "padding" },
         LayerOp.Dense => new[] { "name", "op", "inputs", "units", "use_bias", "activation" },
         LayerOp.Relu => new[] { "name", "op", "inputs", "max_value", "negative_slope", "threshold" },
         LayerOp.LeakyRelu or LayerOp.Elu => new[] { "name", "op", "inputs", "alpha" },

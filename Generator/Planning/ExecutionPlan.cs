@@ -26,6 +26,8 @@ internal enum StepKind
     Dense,
     Softmax,
     Activation,
+    AveragePool,
+    ZeroPad,
 }
 
 /// <summary>
@@ -101,6 +103,21 @@ internal sealed record StepWindow
     public required int PadLeft { get; init; }
 
     public required int PadRight { get; init; }
+
+    /// <summary>
+    /// The part of the pads that a ZeroPadding2D folded in: cells there are zeros a max pool may select and an
+    /// average pool counts, unlike the pads of 'same', which a pool never selects or counts. Convolutions need no
+    /// such split (every pad is a zero to them).
+    /// </summary>
+    public int ZeroPadTop { get; init; }
+
+    public int ZeroPadBottom { get; init; }
+
+    public int ZeroPadLeft { get; init; }
+
+    public int ZeroPadRight { get; init; }
+
+    public bool HasZeroPads => ZeroPadTop + ZeroPadBottom + ZeroPadLeft + ZeroPadRight > 0;
 }
 
 /// <summary>
@@ -131,6 +148,9 @@ internal sealed record StepFusion
     public string? ResidualLayer { get; init; }
 
     public string? AddLayer { get; init; }
+
+    /// <summary>The ZeroPadding2D folded into the step's window as explicit pads, or null.</summary>
+    public string? ZeroPaddingLayer { get; init; }
 }
 
 /// <summary>One dataset of the loaded weights: the layer's position in the weight table (Keras load order) and the dataset's within it.</summary>
@@ -170,6 +190,11 @@ internal sealed record StepWeights
     /// <summary>The BatchNormalization's position in the weight table (datasets gamma, beta, moving mean, moving variance); -1 for none.</summary>
     public int BatchNorm { get; init; } = -1;
 
+    /// <summary>Whether the BatchNormalization has gamma (scale=True) and beta (center=True); Keras saves only the variables that exist.</summary>
+    public bool BatchNormScale { get; init; } = true;
+
+    public bool BatchNormCenter { get; init; } = true;
+
     /// <summary>Elementwise steps: the BatchNormalization as a per-channel scale and shift.</summary>
     public string? ScaleField { get; init; }
 
@@ -196,7 +221,26 @@ internal sealed record StepWeights
         }
     }
 
-    public WeightRef BatchNormDataset(int dataset) => new(BatchNorm, dataset);
+    /// <summary>
+    /// Where a BatchNormalization variable (0 gamma, 1 beta, 2 moving mean, 3 moving variance) sits in its layer's
+    /// datasets, which hold only the variables that exist, in that order; null for an absent gamma or beta.
+    /// </summary>
+    public WeightRef? BatchNormDataset(int variable)
+    {
+        bool[] present = { BatchNormScale, BatchNormCenter, true, true };
+        if (!present[variable])
+        {
+            return null;
+        }
+
+        int dataset = 0;
+        for (int v = 0; v < variable; v++)
+        {
+            dataset += present[v] ? 1 : 0;
+        }
+
+        return new WeightRef(BatchNorm, dataset);
+    }
 }
 
 /// <summary>The slots (tensor ids while planning) a step reads, writes and adds as residual; -1: no residual.</summary>

@@ -53,6 +53,7 @@ internal static class ShapeInference
                 case LayerOp.SeparableConv2D:
                 case LayerOp.DepthwiseConv2D:
                 case LayerOp.MaxPool2D:
+                case LayerOp.AvgPool2D:
                 {
                     if (!RequireSpatial(sink, layer, input, inputName))
                     {
@@ -93,6 +94,25 @@ internal static class ShapeInference
                 case LayerOp.Activation:
                     geometry[index] = new LayerGeometry(input, 0, 0, 0, 0);
                     continue;
+
+                case LayerOp.ZeroPadding2D:
+                {
+                    if (!RequireSpatial(sink, layer, input, inputName))
+                    {
+                        return null;
+                    }
+
+                    // The pads sit in the geometry too: a windowed consumer the padding folds into adds them to its own.
+                    LayerPads p = layer.Pads;
+                    var padded = new TensorShape(input.Height + p.Top + p.Bottom, input.Width + p.Left + p.Right, input.Channels, false);
+                    geometry[index] = new LayerGeometry(padded, p.Top, p.Bottom, p.Left, p.Right);
+                    if (!CheckLength(sink, layer, padded, "its output"))
+                    {
+                        return null;
+                    }
+
+                    continue;
+                }
 
                 case LayerOp.Add:
                     for (int j = 1; j < inputs.Length; j++)
@@ -230,6 +250,7 @@ internal static class ShapeInference
                 case LayerOp.SeparableConv2D:
                 case LayerOp.DepthwiseConv2D:
                 case LayerOp.MaxPool2D:
+                case LayerOp.AvgPool2D:
                     if (input < 1)
                     {
                         return false;
@@ -266,6 +287,14 @@ internal static class ShapeInference
                 case LayerOp.Dense:
                 case LayerOp.Flatten:
                     side[index] = -1;
+                    break;
+                case LayerOp.ZeroPadding2D:
+                    if (input < 1)
+                    {
+                        return false;
+                    }
+
+                    side[index] = input + (height ? layer.Pads.Top + layer.Pads.Bottom : layer.Pads.Left + layer.Pads.Right);
                     break;
                 default:
                     side[index] = input;

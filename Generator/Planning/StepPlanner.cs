@@ -51,6 +51,7 @@ internal sealed class StepPlanner
     private readonly int[] _tensorOf;
     private readonly bool[] _absorbed;
     private readonly bool[] _prologue;
+    private readonly bool[] _foldedPadding;
 
     private StepPlanner(ModelGraph graph, LayerGeometry[] geometry, int[] weightIndex)
     {
@@ -66,6 +67,7 @@ internal sealed class StepPlanner
 
         _absorbed = new bool[n];
         _prologue = new bool[n];
+        _foldedPadding = new bool[n];
     }
 
     public static (List<PlannedStep> Steps, List<PlannedTensor> Tensors, int OutputTensor) Plan(ModelGraph graph, LayerGeometry[] geometry, int[] weightIndex)
@@ -96,6 +98,10 @@ internal sealed class StepPlanner
                     break;
                 case LayerOp.Relu when CanBePrologue(index):
                     _prologue[index] = true;
+                    break;
+                case LayerOp.ZeroPadding2D when CanFoldPadding(index):
+                    // No step: its one windowed consumer reads the unpadded tensor with the pads added to its own.
+                    _foldedPadding[index] = true;
                     break;
                 case LayerOp.Add:
                     PlanStandaloneAdd(index);
@@ -133,6 +139,21 @@ internal sealed class StepPlanner
         return supports && _graph.Inputs[consumer][0] == relu && _tensorOf[_graph.Inputs[relu][0]] >= 0;
     }
 
+    // A ZeroPadding2D folds into the window of its only consumer when that consumer is a convolution or pool
+    // reading it as its main input: the pads become explicit pads of the window, so no padded copy is made.
+    private bool CanFoldPadding(int padding)
+    {
+        List<int> consumers = _graph.Consumers[padding];
+        if (consumers.Count != 1)
+        {
+            return false;
+        }
+
+        int consumer = consumers[0];
+        return Layer(consumer).Op is LayerOp.Conv2D or LayerOp.SeparableConv2D or LayerOp.DepthwiseConv2D or LayerOp.MaxPool2D or LayerOp.AvgPool2D
+            && _graph.Inputs[consumer][0] == padding && _tensorOf[_graph.Inputs[padding][0]] >= 0;
+    }
+
     private (int Tensor, string? ReluLayer) ResolveSource(int layer)
     {
         if (_prologue[layer])
@@ -168,6 +189,20 @@ internal sealed class StepPlanner
         LayerSpec layer = Layer(index);
         LayerGeometry geometry = _geometry[index];
         int inputLayer = _graph.Inputs[index][0];
+        LayerPads zeroPads = LayerPads.None;
+        string? zeroPaddingLayer = null;
+        if (_foldedPadding[inputLayer])
+        {
+            zeroPads = Layer(inputLayer).Pads;
+            zeroPaddingLayer = Layer(inputLayer).Name;
+            inputLayer = _graph.Inputs[inputLayer][0];
+        }
+        else if (layer.Op == LayerOp.ZeroPadding2D)
+        {
+            // Standalone: a 1×1 max pool whose frame of pads is all zeros copies the tensor into its padded place.
+            zeroPads = layer.Pads;
+        }
+
         (int source, string? reluIn) = ResolveSource(inputLayer);
         TensorShape input = _geometry[inputLayer].Output; // a flatten's, where the tensor it aliases is spatial
 
@@ -181,6 +216,8 @@ internal sealed class StepPlanner
             LayerOp.Dense => StepKind.Dense,
             LayerOp.Softmax => StepKind.Softmax,
             LayerOp.Activation => StepKind.Activation,
+            LayerOp.AvgPool2D => StepKind.AveragePool,
+            LayerOp.ZeroPadding2D => StepKind.ZeroPad,
             _ => StepKind.Elementwise, // standalone batch_norm or relu
         };
 
@@ -195,7 +232,7 @@ internal sealed class StepPlanner
         bool canResidual = kind is StepKind.Conv2D or StepKind.SeparableConv or StepKind.DepthwiseConv or StepKind.MaxPool or StepKind.Elementwise;
         bool sigmoidOut = layer.Op == LayerOp.Dense && layer.Activation == DenseActivation.Sigmoid;
         bool canReluOut = kind is StepKind.Conv2D or StepKind.SeparableConv or StepKind.DepthwiseConv or StepKind.MaxPool or StepKind.Elementwise
-            || (kind == StepKind.Dense && !denseSoftmax && !sigmoidOut);
+            || (kind == StepKind.Dense && !denseSoftmax && !sigmoidOut) || kind == StepKind.ZeroPad;
 
         bool reluOut = layer.Op == LayerOp.Relu || (layer.Op == LayerOp.Dense && layer.Activation == DenseActivation.Relu)
             || (ownsFunction && layer.Function.IsPlainRelu);
@@ -203,6 +240,7 @@ internal sealed class StepPlanner
         string? bnLayer = layer.Op == LayerOp.BatchNorm ? layer.Name : null;
         int bnWeights = layer.Op == LayerOp.BatchNorm ? _weightIndex[index] : -1;
         double epsilon = layer.Op == LayerOp.BatchNorm ? layer.Epsilon : 0;
+        LayerSpec? batchNorm = layer.Op == LayerOp.BatchNorm ? layer : null;
         string? residualLayer = null;
         string? addLayer = null;
         int residual = -1;
@@ -218,6 +256,7 @@ internal sealed class StepPlanner
                 bnLayer = n.Name;
                 bnWeights = _weightIndex[next];
                 epsilon = n.Epsilon;
+                batchNorm = n;
             }
             else if (n.Op == LayerOp.Add && canResidual && residual < 0 && !reluOut && OtherAddInput(next, end) is int other
                 && _tensorOf[other] >= 0 && !_prologue[other])
@@ -263,6 +302,15 @@ internal sealed class StepPlanner
             : Layer(beforeEpilogue).Name;
         int weightLayer = layer.Op == LayerOp.BatchNorm ? -1 : _weightIndex[index];
         bool useBias = layer.UseBias && layer.HasWeights && layer.Op != LayerOp.BatchNorm;
+        bool standalonePadding = kind == StepKind.ZeroPad;
+        StepWeights weights = layer.Op is LayerOp.Rescaling or LayerOp.Normalization
+            ? PreprocessingWeights.Of(layer, stepIndex + 1, weightLayer, output.Channels)
+            : Weights(kind, stepIndex + 1, weightLayer, useBias, bnWeights);
+        if (batchNorm is not null)
+        {
+            weights = weights with { BatchNormScale = batchNorm.Scale, BatchNormCenter = batchNorm.Center };
+        }
+
         _steps.Add(new PlannedStep
         {
             Number = stepIndex + 1,
@@ -274,15 +322,19 @@ internal sealed class StepPlanner
             Output = output,
             Window = new StepWindow
             {
-                KernelHeight = layer.Window.KernelHeight,
-                KernelWidth = layer.Window.KernelWidth,
+                KernelHeight = standalonePadding ? 1 : layer.Window.KernelHeight,
+                KernelWidth = standalonePadding ? 1 : layer.Window.KernelWidth,
                 StrideHeight = layer.Window.StrideHeight,
                 StrideWidth = layer.Window.StrideWidth,
                 SamePadding = layer.Window.Padding == Padding.Same,
-                PadTop = geometry.PadTop,
-                PadBottom = geometry.PadBottom,
-                PadLeft = geometry.PadLeft,
-                PadRight = geometry.PadRight,
+                PadTop = standalonePadding ? zeroPads.Top : geometry.PadTop + zeroPads.Top,
+                PadBottom = standalonePadding ? zeroPads.Bottom : geometry.PadBottom + zeroPads.Bottom,
+                PadLeft = standalonePadding ? zeroPads.Left : geometry.PadLeft + zeroPads.Left,
+                PadRight = standalonePadding ? zeroPads.Right : geometry.PadRight + zeroPads.Right,
+                ZeroPadTop = zeroPads.Top,
+                ZeroPadBottom = zeroPads.Bottom,
+                ZeroPadLeft = zeroPads.Left,
+                ZeroPadRight = zeroPads.Right,
             },
             Fusion = new StepFusion
             {
@@ -294,10 +346,9 @@ internal sealed class StepPlanner
                 Epsilon = epsilon,
                 ResidualLayer = residualLayer,
                 AddLayer = addLayer,
+                ZeroPaddingLayer = zeroPaddingLayer,
             },
-            Weights = layer.Op is LayerOp.Rescaling or LayerOp.Normalization
-                ? PreprocessingWeights.Of(layer, stepIndex + 1, weightLayer, output.Channels)
-                : Weights(kind, stepIndex + 1, weightLayer, useBias, bnWeights),
+            Weights = weights,
             Slots = new StepSlots(source, destination, residual),
             IsMax = layer.Op == LayerOp.GlobalMaxPool,
             Function = kind == StepKind.Activation ? layer.Function : ActivationSpec.Linear,

@@ -45,8 +45,17 @@ internal static class WeightMatcher
 
                 break;
             case LayerOp.BatchNorm:
-                list.Add(("gamma", new[] { inChannels }));
-                list.Add(("beta", new[] { inChannels }));
+                // Keras creates (and saves) gamma only with scale=True and beta only with center=True.
+                if (layer.Scale)
+                {
+                    list.Add(("gamma", new[] { inChannels }));
+                }
+
+                if (layer.Center)
+                {
+                    list.Add(("beta", new[] { inChannels }));
+                }
+
                 list.Add(("moving_mean", new[] { inChannels }));
                 list.Add(("moving_variance", new[] { inChannels }));
                 break;

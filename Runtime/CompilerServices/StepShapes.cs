@@ -63,7 +63,12 @@ public readonly record struct DepthwiseConvShape(
     int PadTop, int PadLeft,
     int ReluInput, int ReluOutput, int HasResidual);
 
-/// <summary>Max pooling; padded cells are never selected (TF 'same').</summary>
+/// <summary>
+/// Max pooling. The pads of TF 'same' are never selected; the ZeroPad* frame (a ZeroPadding2D folded in, the
+/// window's cells in rows [-ZeroPadTop, InHeight + ZeroPadBottom) and columns [-ZeroPadLeft, InWidth + ZeroPadRight))
+/// holds zeros, which are. A 1×1 pool with only such pads is a padded copy. The ZeroPad* fields have defaults so
+/// that the descriptions without them emit the same code as before.
+/// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct MaxPoolShape(
     int InHeight, int InWidth, int Channels,
@@ -71,7 +76,23 @@ public readonly record struct MaxPoolShape(
     int PoolHeight, int PoolWidth,
     int StrideHeight, int StrideWidth,
     int PadTop, int PadLeft,
-    int ReluInput, int ReluOutput, int HasResidual);
+    int ReluInput, int ReluOutput, int HasResidual,
+    int ZeroPadTop = 0, int ZeroPadBottom = 0, int ZeroPadLeft = 0, int ZeroPadRight = 0);
+
+/// <summary>
+/// Average pooling (Keras AveragePooling2D). The divisor counts the window's cells inside the input and the
+/// ZeroPad* frame of a folded ZeroPadding2D (those zeros count, as in Keras), never the pads of TF 'same'
+/// (Keras/TF exclude them from the average: tensorflow/tensorflow issues 45579 and 60509 show
+/// AveragePooling2D(padding='same') differing from an explicitly zero-padded 'valid' pool for that reason).
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public readonly record struct AveragePoolShape(
+    int InHeight, int InWidth, int Channels,
+    int OutHeight, int OutWidth,
+    int PoolHeight, int PoolWidth,
+    int StrideHeight, int StrideWidth,
+    int PadTop, int PadLeft,
+    int ZeroPadTop, int ZeroPadBottom, int ZeroPadLeft, int ZeroPadRight);
 
 /// <summary>
 /// Per-channel affine map y = x·scale + shift over Length values per image with Channels innermost:

@@ -103,6 +103,16 @@ public static class WeightFolding
         return (s, shift);
     }
 
+    /// <summary>The gamma of a BatchNormalization built with <c>scale=False</c>, which has none (Keras then multiplies by 1).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="channels"/> is negative.</exception>
+    public static float[] UnitScale(int channels)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(channels);
+        var ones = new float[channels];
+        Array.Fill(ones, 1f);
+        return ones;
+    }
+
     private static double[] Scales(float[] gamma, float[] variance, float epsilon, int channels)
     {
         CheckLength(gamma, channels, nameof(gamma));

@@ -102,17 +102,19 @@ internal static unsafe class ChannelMath
 
     /// <summary>
     /// One pooled pixel in a single pass over the channels: dst = reluOut(reluIn(max over the taps of x) + residual),
-    /// the taps being <paramref name="image"/> + <paramref name="tapX"/>[0..<paramref name="taps"/>) (no taps: -∞).
+    /// the taps being <paramref name="image"/> + <paramref name="tapX"/>[0..<paramref name="taps"/>) (no taps: -∞),
+    /// and a zero among them when <paramref name="withZero"/> (the window reaches a folded ZeroPadding2D's frame).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void MaxPoolPixel(CpuIsa isa, float* image, int* tapX, int taps, float* residual, float* dst, int n, bool reluIn, bool reluOut)
+    public static void MaxPoolPixel(CpuIsa isa, float* image, int* tapX, int taps, float* residual, float* dst, int n, bool reluIn, bool reluOut, bool withZero = false)
     {
+        float floor = withZero ? 0f : float.NegativeInfinity;
         int i = 0;
         if (isa == CpuIsa.Vector512)
         {
             for (; i + 16 <= n; i += 16)
             {
-                Vector512<float> best = Vector512.Create(float.NegativeInfinity);
+                Vector512<float> best = Vector512.Create(floor);
                 for (int t = 0; t < taps; t++)
                 {
                     best = Vector512.Max(best, Vector512.Load(image + tapX[t] + i));
@@ -132,7 +134,7 @@ internal static unsafe class ChannelMath
         {
             for (; i + 8 <= n; i += 8)
             {
-                Vector256<float> best = Vector256.Create(float.NegativeInfinity);
+                Vector256<float> best = Vector256.Create(floor);
                 for (int t = 0; t < taps; t++)
                 {
                     best = Vector256.Max(best, Vector256.Load(image + tapX[t] + i));
@@ -150,7 +152,7 @@ internal static unsafe class ChannelMath
 
         for (; i < n; i++)
         {
-            float best = float.NegativeInfinity;
+            float best = floor;
             for (int t = 0; t < taps; t++)
             {
                 best = System.Math.Max(best, image[tapX[t] + i]);

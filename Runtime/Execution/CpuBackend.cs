@@ -36,6 +36,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     private readonly GlobalPoolJob globalPoolJob;
     private readonly DenseJob denseJob;
     private readonly ActivationJob activationJob = new();
+    private readonly AveragePoolJob averagePoolJob;
     private float[][] slots = Array.Empty<float[]>();
 
     /// <param name="threads">Worker threads; all cores when null.</param>
@@ -67,6 +68,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         elementwiseJob = new ElementwiseJob(this);
         globalPoolJob = new GlobalPoolJob(this);
         denseJob = new DenseJob(this);
+        averagePoolJob = new AveragePoolJob(this);
     }
 
     /// <summary>The most worker threads a step uses.</summary>
@@ -204,6 +206,18 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         ReserveScratch(s.PoolHeight * s.PoolWidth);
         Pool.Run(maxPoolJob, batch * s.OutHeight);
         maxPoolJob.Clear();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected override void AveragePoolCore(in AveragePoolShape shape, int batch, int source, int destination)
+    {
+        AveragePoolShape s = shape;
+        averagePoolJob.Shape = s;
+        averagePoolJob.Input = slots[source];
+        averagePoolJob.Output = slots[destination];
+        ReserveScratch(s.PoolHeight * s.PoolWidth);
+        Pool.Run(averagePoolJob, batch * s.OutHeight);
+        averagePoolJob.Clear();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

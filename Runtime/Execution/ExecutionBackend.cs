@@ -140,6 +140,15 @@ public abstract partial class ExecutionBackend : IDisposable
         MaxPoolCore(shape, batch, source, destination, residual);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void AveragePool(in AveragePoolShape shape, int batch, int source, int destination)
+    {
+        AveragePoolShape s = shape;
+        CheckStep(batch, source, destination, 0, -1,
+            (long)s.InHeight * s.InWidth * s.Channels, (long)s.OutHeight * s.OutWidth * s.Channels);
+        AveragePoolCore(shape, batch, source, destination);
+    }
+
     /// <summary>
     /// <paramref name="scale"/> and <paramref name="shift"/> are None unless <c>HasScaleShift</c> is 1.
     /// The only step that may run in place (<paramref name="source"/> = <paramref name="destination"/>).
@@ -257,6 +266,7 @@ public abstract partial class ExecutionBackend : IDisposable
     protected abstract void SoftmaxCore(in SoftmaxShape shape, int batch, int source, int destination);
 
     protected abstract void ActivationCore(in ActivationShape shape, int batch, int source, int destination);
+    protected abstract void AveragePoolCore(in AveragePoolShape shape, int batch, int source, int destination);
 
     /// <summary>Frees what the backend holds; called once, by <see cref="Dispose()"/>.</summary>
     protected virtual void Dispose(bool disposing)

@@ -33,6 +33,7 @@ public sealed class IlgpuBackend : ExecutionBackend
     private Action<KernelConfig, SpecializedValue<SeparableConvShape>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? tiledSeparableConv;
     private Action<Index1D, SpecializedValue<DepthwiseConvShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? depthwiseConv;
     private Action<Index1D, SpecializedValue<MaxPoolShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? maxPool;
+    private Action<Index1D, SpecializedValue<AveragePoolShape>, ArrayView<float>, ArrayView<float>>? averagePool;
     private Action<Index1D, SpecializedValue<ElementwiseShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? elementwise;
     private Action<Index1D, SpecializedValue<GlobalPoolShape>, ArrayView<float>, ArrayView<float>>? globalPool;
     private Action<Index1D, SpecializedValue<DenseShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? dense;
@@ -199,6 +200,15 @@ public sealed class IlgpuBackend : ExecutionBackend
             Extent(batch, (long)shape.OutHeight * shape.OutWidth * shape.Channels),
             SpecializedValue.New(shape),
             SlotView(source), ResidualOr(residual, output), output);
+    }
+
+    protected override void AveragePoolCore(in AveragePoolShape shape, int batch, int source, int destination)
+    {
+        averagePool ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<AveragePoolShape>, ArrayView<float>, ArrayView<float>>(AveragePoolKernels.AveragePool);
+        averagePool(
+            Extent(batch, (long)shape.OutHeight * shape.OutWidth * shape.Channels),
+            SpecializedValue.New(shape),
+            SlotView(source), SlotView(destination));
     }
 
     protected override void ElementwiseCore(in ElementwiseShape shape, int batch, int source, int destination, int residual, WeightHandle scale, WeightHandle shift)

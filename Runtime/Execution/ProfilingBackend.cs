@@ -89,6 +89,15 @@ internal sealed class ProfilingBackend : ExecutionBackend
             (long)batch * s.OutHeight * s.OutWidth * s.Channels * s.PoolHeight * s.PoolWidth, 0);
     }
 
+    protected override void AveragePoolCore(in AveragePoolShape shape, int batch, int source, int destination)
+    {
+        long start = Stopwatch.GetTimestamp();
+        inner.AveragePool(shape, batch, source, destination);
+        AveragePoolShape s = shape;
+        Finish(start, "avgpool", s, static s => Invariant($"{s.InHeight}×{s.InWidth}×{s.Channels} {s.PoolHeight}×{s.PoolWidth}/{s.StrideHeight} → {s.OutHeight}×{s.OutWidth}"),
+            (long)batch * s.OutHeight * s.OutWidth * s.Channels * s.PoolHeight * s.PoolWidth, 0);
+    }
+
     protected override void ElementwiseCore(in ElementwiseShape shape, int batch, int source, int destination, int residual, WeightHandle scale, WeightHandle shift)
     {
         long start = Stopwatch.GetTimestamp();

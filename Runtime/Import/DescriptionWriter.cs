@@ -70,6 +70,7 @@ internal static class DescriptionWriter
         string s => Quote(s),
         int[] a => "[" + string.Join(", ", a.Select(x => x.ToString(CultureInfo.InvariantCulture))) + "]",
         double[] a => "[" + string.Join(", ", a.Select(x => x.ToString("R", CultureInfo.InvariantCulture))) + "]",
+        int[][] rows => "[" + string.Join(", ", rows.Select(Value)) + "]",
         _ => throw new ArgumentException("Description attribute value of type " + value.GetType().Name + " has no JSON form.", nameof(value)),
     };
 

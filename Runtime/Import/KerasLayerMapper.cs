@@ -15,8 +15,8 @@ namespace Xception.Compiler.Runtime.Import;
 internal static class KerasLayerMapper
 {
     /// <summary>The Keras classes an import can compile, for the refusal message.</summary>
-    public const string SupportedClasses = "Activation, Add, BatchNormalization, Conv2D, Dense, DepthwiseConv2D, ELU, "
-        + "Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, InputLayer, LeakyReLU, MaxPooling2D, Normalization, ReLU, Rescaling, Reshape, SeparableConv2D, Softmax, "
+    public const string SupportedClasses = "Activation, Add, AveragePooling2D, BatchNormalization, Conv2D, Dense, DepthwiseConv2D, ELU, "
+        + "Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, InputLayer, LeakyReLU, MaxPooling2D, Normalization, ReLU, Rescaling, Reshape, SeparableConv2D, Softmax, ZeroPadding2D, "
         + "nested Functional/Sequential models, and the inference identities Dropout, SpatialDropout2D, GaussianNoise, GaussianDropout, ActivityRegularization, "
         + "RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomBrightness";
 
@@ -63,9 +63,8 @@ internal static class KerasLayerMapper
                 return WithActivation(context, inputs, Convolution(context, "depthwise_conv2d", inputs, filters: false));
             case "BatchNormalization":
                 context.Require(IsChannelAxis(c["axis"]), "axis " + Describe(c["axis"]), "the channel axis (-1 or 3)");
-                context.Require(Bool(c, "center", true) && Bool(c, "scale", true), "center/scale off", "center and scale on");
                 context.Require(!Bool(c, "renorm", false), "renorm", "no renorm");
-                return One(layer, "batch_norm", inputs, new DescriptionAttribute("epsilon", Double(c, "epsilon", 1e-3)));
+                return One(layer, "batch_norm", inputs, BatchNormAttributes(c));
             case "Activation":
                 return ActivationLayers(context, inputs, layer.Name, ActivationName(c));
             case "ReLU":
@@ -110,6 +109,18 @@ internal static class KerasLayerMapper
                     new DescriptionAttribute("padding", context.Padding()));
             }
 
+            case "AveragePooling2D":
+            case "AvgPool2D":
+            {
+                (int ph, int pw) = IntPair(c, "pool_size", 2);
+                (int sh, int sw) = c["strides"] is null || c["strides"]!.GetValueKind() == System.Text.Json.JsonValueKind.Null ? (ph, pw) : IntPair(c, "strides", 1);
+                return One(layer, "avg_pool2d", inputs,
+                    new DescriptionAttribute("pool", new[] { ph, pw }), new DescriptionAttribute("strides", new[] { sh, sw }),
+                    new DescriptionAttribute("padding", context.Padding()));
+            }
+
+            case "ZeroPadding2D":
+                return One(layer, "zero_padding2d", inputs, new DescriptionAttribute("padding", ZeroPadding(context)));
             case "Flatten":
                 return One(layer, "flatten", inputs);
             case "Add":
@@ -148,6 +159,54 @@ internal static class KerasLayerMapper
             default:
                 throw context.Refuse(null);
         }
+    }
+
+    // center and scale are written only when off, so descriptions of ordinary BatchNormalizations stay as they were.
+    private static DescriptionAttribute[] BatchNormAttributes(JsonObject c)
+    {
+        var attributes = new List<DescriptionAttribute> { new("epsilon", Double(c, "epsilon", 1e-3)) };
+        if (!Bool(c, "center", true))
+        {
+            attributes.Add(new DescriptionAttribute("center", false));
+        }
+
+        if (!Bool(c, "scale", true))
+        {
+            attributes.Add(new DescriptionAttribute("scale", false));
+        }
+
+        return attributes.ToArray();
+    }
+
+    /// <summary>
+    /// ZeroPadding2D's padding: Keras's get_config writes ((top, bottom), (left, right)); older configs may hold an
+    /// int or (h, w). Written in the shortest form the description accepts.
+    /// </summary>
+    private static object ZeroPadding(LayerContext context)
+    {
+        JsonNode? node = context.Layer.Config["padding"];
+        int top, bottom, left, right;
+        if (node is JsonArray { Count: 2 } a && a[0] is JsonArray && a[1] is JsonArray && Ints(a[0]) is { Length: 2 } rows && Ints(a[1]) is { Length: 2 } columns)
+        {
+            (top, bottom, left, right) = (rows[0], rows[1], columns[0], columns[1]);
+        }
+        else if (Ints(node) is { } values && values.Length is 1 or 2)
+        {
+            (top, left) = (values[0], values[^1]);
+            (bottom, right) = (top, left);
+        }
+        else
+        {
+            (top, bottom, left, right) = node is null ? (1, 1, 1, 1) : (-1, -1, -1, -1);
+        }
+
+        context.Require(top >= 0 && bottom >= 0 && left >= 0 && right >= 0, "padding " + Describe(node), "an int, (h, w) or ((top, bottom), (left, right)) of non-negative ints");
+        if (top == bottom && left == right)
+        {
+            return top == left ? top : new[] { top, left };
+        }
+
+        return new[] { new[] { top, bottom }, new[] { left, right } };
     }
 
     private static DescriptionLayer Convolution(LayerContext context, string op, IReadOnlyList<string> inputs, bool filters)

@@ -53,6 +53,7 @@ internal static class KernelCatalog
     public static MethodInfo Softmax => Method(typeof(SoftmaxKernels), nameof(SoftmaxKernels.Softmax));
 
     public static MethodInfo Activation => Method(typeof(ActivationKernels), nameof(ActivationKernels.Activation));
+    public static MethodInfo AveragePool => Method(typeof(AveragePoolKernels), nameof(AveragePoolKernels.AveragePool));
 
     /// <summary>
     /// One instance per kernel (several for the separable conv: 3×3 fast path, tail block, general
@@ -104,6 +105,10 @@ internal static class KernelCatalog
         new("Activation hard_sigmoid", Activation, ActivationShape.Of(1024, ActivationFunction.HardSigmoid, 1f / 6f, 0.5f)),
         new("Activation gelu", Activation, ActivationShape.Of(1024, ActivationFunction.Gelu)),
         new("Activation gelu tanh", Activation, ActivationShape.Of(1024, ActivationFunction.GeluTanh)),
+        new("MaxPool ResNet50 pool1 ZeroPadding2D(1) folded 112x112x64 p3 s2", MaxPool,
+            new MaxPoolShape(112, 112, 64, 56, 56, 3, 3, 2, 2, 1, 1, 0, 0, 0, ZeroPadTop: 1, ZeroPadBottom: 1, ZeroPadLeft: 1, ZeroPadRight: 1)),
+        new("AveragePool InceptionV3 3x3 s1 same 35x35x192", AveragePool,
+            new AveragePoolShape(35, 35, 192, 35, 35, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0)),
     };
 
     /// <summary>
@@ -124,6 +129,7 @@ internal static class KernelCatalog
         DenseShape s => One($"Dense {s.InFeatures}->{s.OutFeatures}", Dense, s),
         SoftmaxShape s => One($"Softmax {s.Length}", Softmax, s),
         ActivationShape s => One($"Activation {(ActivationFunction)s.Function} {s.Length}", Activation, s),
+        AveragePoolShape s => One($"AveragePool {s.InHeight}x{s.InWidth}x{s.Channels}->{s.OutHeight}x{s.OutWidth} p{s.PoolHeight}x{s.PoolWidth} s{s.StrideHeight}x{s.StrideWidth}", AveragePool, s),
         null => throw new ArgumentNullException(nameof(shape)),
         _ => throw new ArgumentException($"{shape.GetType().Name} is not a step shape.", nameof(shape)),
     };

@@ -10,7 +10,8 @@ namespace Xception.Compiler.Runtime.Kernels;
 internal static class PoolKernels
 {
     /// <summary>
-    /// One thread per output element; padded cells are never selected. Index space: batch × OutH × OutW × C.
+    /// One thread per output element; the pads of 'same' are never selected, the zeros of a folded ZeroPadding2D
+    /// frame are. Index space: batch × OutH × OutW × C.
     /// </summary>
     public static void MaxPool(
         Index1D index,
@@ -29,20 +30,23 @@ internal static class PoolKernels
         for (int ky = 0; ky < s.PoolHeight; ky++)
         {
             int iy = iy0 + ky;
-            if (iy < 0 || iy >= s.InHeight)
+            if (iy < -s.ZeroPadTop || iy >= s.InHeight + s.ZeroPadBottom)
             {
                 continue;
             }
 
+            bool rowInside = iy >= 0 && iy < s.InHeight;
             for (int kx = 0; kx < s.PoolWidth; kx++)
             {
                 int ix = ix0 + kx;
-                if (ix < 0 || ix >= s.InWidth)
+                if (ix < -s.ZeroPadLeft || ix >= s.InWidth + s.ZeroPadRight)
                 {
                     continue;
                 }
 
-                float x = Relu(input[((n * s.InHeight + iy) * s.InWidth + ix) * s.Channels + c], s.ReluInput);
+                float x = rowInside && ix >= 0 && ix < s.InWidth
+                    ? Relu(input[((n * s.InHeight + iy) * s.InWidth + ix) * s.Channels + c], s.ReluInput)
+                    : 0f;
                 best = x > best ? x : best;
             }
         }

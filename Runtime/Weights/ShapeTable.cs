@@ -91,7 +91,9 @@ public sealed record ShapeTableLayer(string Name, IReadOnlyList<ShapeTableDatase
         {
             string?[] v = Weights.Select(w => w.KerasVariable).ToArray();
             int rank0 = Weights.Count > 0 ? Weights[0].Shape.Length : -1;
-            if (Is(v, "gamma", "beta", "moving_mean", "moving_variance"))
+            // Keras saves gamma only with scale=True and beta only with center=True (InceptionV3 has no gamma).
+            if (Is(v, "gamma", "beta", "moving_mean", "moving_variance") || Is(v, "beta", "moving_mean", "moving_variance")
+                || Is(v, "gamma", "moving_mean", "moving_variance") || Is(v, "moving_mean", "moving_variance"))
             {
                 return "BatchNormalization";
             }

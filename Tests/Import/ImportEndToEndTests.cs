@@ -49,6 +49,10 @@ public sealed class ImportEndToEndTests(ITestOutputHelper output) : IDisposable
 
             // 4 channels: a Normalization with mean and variance in its config (one channel of variance 0), Reshape((-1,)).
             cases.Add("import/rgba_tfkeras215.h5", null, "import/rgba_input.npy", "import/rgba_expected.npy", backend);
+
+            // ZeroPadding2D folded into a 'valid' 7x7/2 conv and into a 3x3/2 max pool (ResNet50's stem), BN(scale=False),
+            // a 1x7/7x1 pair, AveragePooling2D 'same' and a ZeroPadding2D + 'valid' AveragePooling2D (tf.keras 2.15 functional).
+            cases.Add("import/padpool_tfkeras215.h5", null, "import/padpool_input.npy", "import/padpool_expected.npy", backend);
         }
 
         return cases;
@@ -144,6 +148,24 @@ public sealed class ImportEndToEndTests(ITestOutputHelper output) : IDisposable
         {
             Assert.Contains(layers, l => l.Trim() == line);
         }
+    }
+
+    [Fact]
+    public void PaddingPoolingModel_ImportsKerasAttributes_AndFoldsEveryZeroPadding()
+    {
+        ImportResult imported = ModelImporter.Import(new ImportRequest(TestPaths.Fixture("import/padpool_tfkeras215.h5"), _directory));
+        string[] layers = File.ReadAllLines(imported.DescriptionPath).Where(l => l.StartsWith("    {", StringComparison.Ordinal)).ToArray();
+        Assert.Contains("    { \"name\": \"conv1_pad\", \"op\": \"zero_padding2d\", \"padding\": 3 },", layers);
+        Assert.Contains("    { \"name\": \"avg_pad\", \"op\": \"zero_padding2d\", \"padding\": [[0, 1], [1, 0]] },", layers);
+        Assert.Contains("    { \"name\": \"conv1_bn\", \"op\": \"batch_norm\", \"epsilon\": 1.001E-05, \"scale\": false },", layers);
+        Assert.Contains("    { \"name\": \"avg_same\", \"op\": \"avg_pool2d\", \"pool\": [3, 3], \"strides\": [1, 1], \"padding\": \"same\" },", layers);
+
+        using ImportedModel compiled = ImportedModel.Compile(imported);
+        Assert.Empty(compiled.Diagnostics);
+        string source = compiled.GeneratedSource;
+        Assert.Contains("conv1: zero padding (conv1_pad) folded → conv 7×7/2 valid (pad top 3 bottom 3, left 3 right 3)", source, StringComparison.Ordinal);
+        Assert.Contains("ZeroPadTop: 1, ZeroPadBottom: 1, ZeroPadLeft: 1, ZeroPadRight: 1", source, StringComparison.Ordinal);
+        Assert.DoesNotContain("as a padded copy", source, StringComparison.Ordinal);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

@@ -21,12 +21,16 @@ internal sealed class ImportedModel : IDisposable
 {
     private readonly AssemblyLoadContext _context;
 
-    private ImportedModel(AssemblyLoadContext context, Type type, IReadOnlyList<Diagnostic> diagnostics)
+    private ImportedModel(AssemblyLoadContext context, Type type, IReadOnlyList<Diagnostic> diagnostics, string generatedSource)
     {
         _context = context;
         Type = type;
         Diagnostics = diagnostics;
+        GeneratedSource = generatedSource;
     }
+
+    /// <summary>The text the generator emitted.</summary>
+    public string GeneratedSource { get; }
 
     public Type Type { get; }
 
@@ -56,7 +60,7 @@ internal sealed class ImportedModel : IDisposable
         image.Position = 0;
         var context = new AssemblyLoadContext(imported.DescriptionPath, isCollectible: true);
         Type type = Assert.Single(context.LoadFromStream(image).GetTypes(), t => t.BaseType == typeof(CompiledModel));
-        return new ImportedModel(context, type, diagnostics);
+        return new ImportedModel(context, type, diagnostics, generated.ToString());
     }
 
     /// <summary>The generated <c>Load(weightsPath, options)</c>.</summary>

@@ -40,6 +40,7 @@ public sealed class PtxCompilerTests
         Assert.Contains(KernelCatalog.Softmax, covered);
         Assert.Contains(KernelCatalog.TiledConv2D, covered);
         Assert.Contains(KernelCatalog.TiledSeparableConv, covered);
+        Assert.Contains(KernelCatalog.AveragePool, covered);
     }
 
     [Fact]

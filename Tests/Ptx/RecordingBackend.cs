@@ -117,5 +117,6 @@ internal sealed class RecordingBackend : ExecutionBackend
         Steps.Add(shape);
 
     protected override void ActivationCore(in ActivationShape shape, int batch, int source, int destination) =>
+    protected override void AveragePoolCore(in AveragePoolShape shape, int batch, int source, int destination) =>
         Steps.Add(shape);
 }

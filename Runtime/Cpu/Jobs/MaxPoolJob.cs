@@ -25,6 +25,7 @@ internal sealed unsafe class MaxPoolJob : IParallelJob
         for (int ox = 0; ox < s.OutWidth; ox++)
         {
             int taps = 0;
+            bool zero = false;
             for (int ky = 0; ky < s.PoolHeight; ky++)
             {
                 int iy = oy * s.StrideHeight - s.PadTop + ky;
@@ -35,13 +36,18 @@ internal sealed unsafe class MaxPoolJob : IParallelJob
                     {
                         tapX[taps++] = (iy * s.InWidth + ix) * s.Channels;
                     }
+                    else if (iy >= -s.ZeroPadTop && iy < s.InHeight + s.ZeroPadBottom && ix >= -s.ZeroPadLeft && ix < s.InWidth + s.ZeroPadRight)
+                    {
+                        // A cell of a folded ZeroPadding2D: a zero the max may select (a 'same' pad never is).
+                        zero = true;
+                    }
                 }
             }
 
             // max(relu(x)) = relu(max(x)): the input ReLU is applied once, after the max.
             long at = (((long)n * s.OutHeight + oy) * s.OutWidth + ox) * s.Channels;
             ChannelMath.MaxPoolPixel(owner.Isa, image, tapX, taps, Residual is null ? null : Pointer(Residual) + at,
-                Pointer(Output) + at, s.Channels, s.ReluInput != 0, s.ReluOutput != 0);
+                Pointer(Output) + at, s.Channels, s.ReluInput != 0, s.ReluOutput != 0, zero);
         }
     }
 }

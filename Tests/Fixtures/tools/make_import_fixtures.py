@@ -90,6 +90,27 @@ Tests/Fixtures/mini_input_71x71_seed2.npy. Outputs:
                                Own generator (seed 17).
   rgba_input.npy               (3, 10, 12, 4) float32 integers 0..255
   rgba_expected.npy            float64 probabilities (3, 3)
+  padpool_tfkeras215.h5        (issue 13 layers) a tf.keras 2.15 functional `model.save("x.h5")`, laid out as
+                               transfer_tfkeras215.h5 without nesting: Input(17, 17, 3) ->
+                               ZeroPadding2D(3) -> Conv2D(8, 7x7, stride 2, valid, no bias) ->
+                               BatchNormalization(scale=False) -> Activation(relu) -> ZeroPadding2D(((1, 1), (1, 1)))
+                               -> MaxPooling2D(3, 2) (ResNet50's stem) -> Conv2D(6, 1x7, same, no bias) ->
+                               BatchNormalization(scale=False) -> Activation(relu) -> Conv2D(6, 7x1, same, bias, relu)
+                               -> AveragePooling2D(3, 1, same) -> ZeroPadding2D(((0, 1), (1, 0))) ->
+                               AveragePooling2D(2, 2, valid) -> GlobalAveragePooling2D -> Dense(4, softmax).
+                               ZeroPadding2D.get_config writes padding as ((top, bottom), (left, right))
+                               (tf_keras/layers/reshaping/zero_padding2d.py); AveragePooling2D's config is
+                               Pooling2D.get_config (tf_keras/layers/pooling/base_pooling2d.py: pool_size, padding,
+                               strides, data_format). BatchNormalizationBase.build creates gamma only when scale and
+                               beta only when center (tf_keras/layers/normalization/batch_normalization.py), so with
+                               scale=False the layer saves beta, moving_mean, moving_variance (trainable weights
+                               first, then the non-trainable: hdf5_format.py save_weights_to_hdf5_group via
+                               _legacy_weights). The reference pads explicitly; 'same' average pooling divides by
+                               the cells inside the input only, as TF's AvgPool does (tensorflow/tensorflow issues
+                               45579 and 60509 show Keras's AveragePooling2D(padding='same') doing so), while the
+                               zeros of a ZeroPadding2D count and may win a max. Its own generator (seed 15).
+  padpool_input.npy            (2, 17, 17, 3) float32
+  padpool_expected.npy         float64 probabilities (2, 4)
   activations_tfkeras215.h5    (activations) a tf.keras 2.15 functional `model.save("x.h5")` (list-form
                                inbound_nodes, laid out as binary_tfkeras215.h5) using every kind of
                                activation: Conv2D(8, swish) -> BatchNormalization -> ReLU(max_value=6) ->
@@ -836,6 +857,157 @@ def write_activation_fixtures():
     np.save(os.path.join(OUT, "activations_expected.npy"), expected)
     print("activations: p", expected)
 
+# ---------------------------------------------------------------- ZeroPadding2D, AveragePooling2D, BN(scale=False), 1x7/7x1
+
+def np_zero_pad(x, top, bottom, left, right):
+    return np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
+
+
+def np_same_pads(size, k, s):
+    out = -(-size // s)
+    total = max((out - 1) * s + k - size, 0)
+    return total // 2, total - total // 2
+
+
+def np_conv(x, kernel, stride, padding):
+    """Keras Conv2D (HWIO kernel, any kh x kw): 'same' pads explicitly with TF's split, then slides 'valid'."""
+    kh, kw = kernel.shape[:2]
+    if padding == "same":
+        x = np_zero_pad(x, *np_same_pads(x.shape[1], kh, stride), *np_same_pads(x.shape[2], kw, stride))
+    oh, ow = (x.shape[1] - kh) // stride + 1, (x.shape[2] - kw) // stride + 1
+    out = np.zeros((x.shape[0], oh, ow, kernel.shape[3]))
+    for ky in range(kh):
+        for kx in range(kw):
+            patch = x[:, ky:ky + stride * (oh - 1) + 1:stride, kx:kx + stride * (ow - 1) + 1:stride, :]
+            out += patch @ kernel[ky, kx]
+    return out
+
+
+def np_pool(x, k, stride, padding, average):
+    """Keras MaxPooling2D / AveragePooling2D: a 'same' pad is a cell that is not there (never the max, never counted)."""
+    n, h, w, c = x.shape
+    top, left = (np_same_pads(h, k, stride)[0], np_same_pads(w, k, stride)[0]) if padding == "same" else (0, 0)
+    oh, ow = (-(-h // stride), -(-w // stride)) if padding == "same" else ((h - k) // stride + 1, (w - k) // stride + 1)
+    out = np.zeros((n, oh, ow, c))
+    for oy in range(oh):
+        for ox in range(ow):
+            y0, x0 = oy * stride - top, ox * stride - left
+            window = x[:, max(y0, 0):min(y0 + k, h), max(x0, 0):min(x0 + k, w), :]
+            out[:, oy, ox, :] = window.mean(axis=(1, 2)) if average else window.max(axis=(1, 2))
+    return out
+
+
+def np_bn(x, gamma, beta, mean, variance, epsilon):
+    return gamma * (x - mean) / np.sqrt(variance + epsilon) + beta
+
+
+def padpool_model(rng):
+    f32 = np.float32
+    weights = {
+        "conv1": [("conv1/kernel:0", rng.normal(0, 0.3, (7, 7, 3, 8)))],
+        "conv1_bn": [("conv1_bn/beta:0", rng.normal(0, 0.1, 8)), ("conv1_bn/moving_mean:0", rng.normal(0, 0.1, 8)),
+                     ("conv1_bn/moving_variance:0", rng.uniform(0.5, 1.5, 8))],
+        "conv_1x7": [("conv_1x7/kernel:0", rng.normal(0, 0.3, (1, 7, 8, 6)))],
+        "conv_1x7_bn": [("conv_1x7_bn/beta:0", rng.normal(0, 0.1, 6)), ("conv_1x7_bn/moving_mean:0", rng.normal(0, 0.1, 6)),
+                        ("conv_1x7_bn/moving_variance:0", rng.uniform(0.5, 1.5, 6))],
+        "conv_7x1": [("conv_7x1/kernel:0", rng.normal(0, 0.3, (7, 1, 6, 6))), ("conv_7x1/bias:0", rng.normal(0, 0.1, 6))],
+        "dense": [("dense/kernel:0", rng.normal(0, 2.0, (6, 4))), ("dense/bias:0", rng.normal(0, 0.1, 4))],
+    }
+    weights = {k: [(n, v.astype(f32)) for n, v in vs] for k, vs in weights.items()}
+    common = {"trainable": True, "dtype": "float32"}
+
+    def conv(name, filters, kernel, strides, padding, use_bias, activation="linear"):
+        return dict(common, name=name, filters=filters, kernel_size=list(kernel), strides=[strides, strides], padding=padding,
+                    data_format="channels_last", dilation_rate=[1, 1], groups=1, activation=activation, use_bias=use_bias,
+                    kernel_initializer=INITIALIZER, bias_initializer={"class_name": "Zeros", "config": {}},
+                    kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                    kernel_constraint=None, bias_constraint=None)
+
+    def bn(name):
+        return dict(common, name=name, axis=[3], momentum=0.99, epsilon=1.001e-5, center=True, scale=False,
+                    beta_initializer={"class_name": "Zeros", "config": {}}, gamma_initializer={"class_name": "Ones", "config": {}},
+                    moving_mean_initializer={"class_name": "Zeros", "config": {}},
+                    moving_variance_initializer={"class_name": "Ones", "config": {}},
+                    beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None)
+
+    def pad(name, padding):
+        return dict(common, name=name, padding=padding, data_format="channels_last")
+
+    def pool(name, size, strides, padding):
+        return dict(common, name=name, pool_size=[size, size], padding=padding, strides=[strides, strides],
+                    data_format="channels_last")
+
+    chain = [
+        ("ZeroPadding2D", pad("conv1_pad", [[3, 3], [3, 3]])),
+        ("Conv2D", conv("conv1", 8, (7, 7), 2, "valid", False)),
+        ("BatchNormalization", bn("conv1_bn")),
+        ("Activation", dict(common, name="conv1_relu", activation="relu")),
+        ("ZeroPadding2D", pad("pool1_pad", [[1, 1], [1, 1]])),
+        ("MaxPooling2D", pool("pool1_pool", 3, 2, "valid")),
+        ("Conv2D", conv("conv_1x7", 6, (1, 7), 1, "same", False)),
+        ("BatchNormalization", bn("conv_1x7_bn")),
+        ("Activation", dict(common, name="conv_1x7_relu", activation="relu")),
+        ("Conv2D", conv("conv_7x1", 6, (7, 1), 1, "same", True, activation="relu")),
+        ("AveragePooling2D", pool("avg_same", 3, 1, "same")),
+        ("ZeroPadding2D", pad("avg_pad", [[0, 1], [1, 0]])),
+        ("AveragePooling2D", pool("avg_valid", 2, 2, "valid")),
+        ("GlobalAveragePooling2D", dict(common, name="global_average_pooling2d", data_format="channels_last", keepdims=False)),
+        ("Dense", dict(common, name="dense", units=4, activation="softmax", use_bias=True, kernel_initializer=INITIALIZER,
+                       bias_initializer={"class_name": "Zeros", "config": {}}, kernel_regularizer=None, bias_regularizer=None,
+                       activity_regularizer=None, kernel_constraint=None, bias_constraint=None)),
+    ]
+    entries = [{"class_name": "InputLayer", "config": {"batch_input_shape": [None, 17, 17, 3], "dtype": "float32",
+                                                       "sparse": False, "ragged": False, "name": "input_1"},
+                "name": "input_1", "inbound_nodes": []}]
+    previous = "input_1"
+    for class_name, cfg in chain:
+        entries.append({"class_name": class_name, "config": cfg, "name": cfg["name"],
+                        "inbound_nodes": [[[previous, 0, 0, {}]]]})
+        previous = cfg["name"]
+    config = {"class_name": "Functional", "config": {"name": "model", "trainable": True, "layers": entries,
+                                                     "input_layers": [["input_1", 0, 0]],
+                                                     "output_layers": [["dense", 0, 0]]}}
+    return config, [e["name"] for e in entries], weights
+
+
+def padpool_reference(weights, x):
+    w = {k: [np.asarray(v, np.float64) for _, v in vs] for k, vs in weights.items()}
+    eps = 1.001e-5
+    x = np_conv(np_zero_pad(x, 3, 3, 3, 3), w["conv1"][0], 2, "valid")
+    x = np.maximum(np_bn(x, 1.0, *w["conv1_bn"], eps), 0)
+    x = np_pool(np_zero_pad(x, 1, 1, 1, 1), 3, 2, "valid", average=False)
+    x = np.maximum(np_bn(np_conv(x, w["conv_1x7"][0], 1, "same"), 1.0, *w["conv_1x7_bn"], eps), 0)
+    x = np.maximum(np_conv(x, w["conv_7x1"][0], 1, "same") + w["conv_7x1"][1], 0)
+    x = np_pool(x, 3, 1, "same", average=True)
+    x = np_pool(np_zero_pad(x, 0, 1, 1, 0), 2, 2, "valid", average=True)
+    kernel, bias = w["dense"]
+    return softmax(x.mean(axis=(1, 2)) @ kernel + bias)
+
+
+def write_padpool_fixtures():
+    rng = np.random.default_rng(15)
+    config, names, weights = padpool_model(rng)
+    path = os.path.join(OUT, "padpool_tfkeras215.h5")
+    with h5py.File(path, "w") as f:
+        f.attrs["model_config"] = json.dumps(config)
+        f.attrs["keras_version"] = "2.15.0"
+        f.attrs["backend"] = "tensorflow"
+        g = f.create_group("model_weights")
+        write_string_list(g, "layer_names", names)
+        g.attrs["keras_version"] = "2.15.0"
+        g.attrs["backend"] = "tensorflow"
+        for name in names:
+            group = g.create_group(name)
+            values = weights.get(name, [])
+            write_string_list(group, "weight_names", [n for n, _ in values])
+            for n, v in values:
+                group.create_dataset(n, data=v)
+    xs = rng.uniform(-1, 1, (2, 17, 17, 3)).astype(np.float32)
+    expected = padpool_reference(weights, xs.astype(np.float64))
+    np.save(os.path.join(OUT, "padpool_input.npy"), xs)
+    np.save(os.path.join(OUT, "padpool_expected.npy"), expected)
+    print("padpool: top-1", expected.argmax(axis=1), "max p", expected.max(axis=1))
+
 def softmax(logits):
     shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
     return shifted / shifted.sum(axis=1, keepdims=True)
@@ -844,11 +1016,11 @@ def softmax(logits):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--arch-dir", default="/work/shared/fixtures/tools")
-    ap.add_argument("--only", choices=["activations"], help="write only this fixture")
+    ap.add_argument("--only", choices=["activations", "padpool"], help="write only this fixture (the others stay byte for byte)")
     a = ap.parse_args()
-    if a.only == "activations":
+    if a.only is not None:
         os.makedirs(OUT, exist_ok=True)
-        write_activation_fixtures()
+        {"activations": write_activation_fixtures, "padpool": write_padpool_fixtures}[a.only]()
         return 0
     sys.path.insert(0, a.arch_dir)
     import xception_arch as arch
@@ -889,6 +1061,7 @@ def main():
     write_rescaling_fixtures()
     write_grayscale_fixtures()
     write_rgba_fixtures()
+    write_padpool_fixtures()
     return 0
 
 
