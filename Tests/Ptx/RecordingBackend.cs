@@ -117,6 +117,8 @@ internal sealed class RecordingBackend : ExecutionBackend
         Steps.Add(shape);
 
     protected override void ActivationCore(in ActivationShape shape, int batch, int source, int destination) =>
+        Steps.Add(shape);
+
     protected override void AveragePoolCore(in AveragePoolShape shape, int batch, int source, int destination) =>
         Steps.Add(shape);
 }
