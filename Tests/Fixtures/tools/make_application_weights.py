@@ -21,6 +21,8 @@ Uses:
   make_application_weights.py shapes [--out models]            the *.shapes.json of every file (checked in)
   make_application_weights.py weights OUT [--app NAME] [--seed S]  the full-size .h5 files (large; not checked in)
   make_application_weights.py mini-vgg OUT                     the reduced VGG16 fixture + float64 reference
+  make_application_weights.py reference --app vgg16 W.h5 IN.npy OUT.npy   float64 outputs of a full-size file
+                                                               (VGG16 only: the interpreter knows VGG's layers)
 Every run asserts Keras's parameter counts and the number of layers with weights.
 
 Run with Debian's /usr/bin/python3 (numpy 1.24, h5py 3.7).
@@ -649,6 +651,17 @@ def mini_vgg(out):
         np.save(os.path.join(out, expected), run_vgg(app, values, x.astype(np.float64)))
 
 
+def read_weights(app, path):
+    """The arrays of every weighted layer of a file in the application's layout, by the layer names it records."""
+    values = {}
+    with h5py.File(path, "r") as f:
+        for layer in app.weighted:
+            group = f[layer.name]
+            values[layer.name] = [np.array(group[n.decode("utf8") if isinstance(n, bytes) else n])
+                                  for n in group.attrs["weight_names"]]
+    return values
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -660,7 +673,21 @@ def main():
     weights.add_argument("--seed", type=int, default=7)
     mini = sub.add_parser("mini-vgg")
     mini.add_argument("out")
+    reference = sub.add_parser("reference")
+    reference.add_argument("--app", required=True, choices=["vgg16", "vgg16_notop"])
+    reference.add_argument("weights")
+    reference.add_argument("input")
+    reference.add_argument("output")
     args = parser.parse_args()
+
+    if args.command == "reference":
+        app = next(Application(row) for row in APPLICATIONS if row[0] == args.app)
+        if app.key == "vgg16_notop":
+            app.graph, app.output = vgg16(include_top=False, pooling="avg")
+            app.order = app.graph.keras_order(app.output)
+        x = np.load(args.input).astype(np.float64)
+        np.save(args.output, run_vgg(app, read_weights(app, args.weights), x))
+        return
 
     if args.command == "mini-vgg":
         mini_vgg(args.out)
