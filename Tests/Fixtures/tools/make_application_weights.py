@@ -20,6 +20,7 @@ What each file is (URL, hash) and which layout facts are verified or inferred: m
 Uses:
   make_application_weights.py shapes [--out models]            the *.shapes.json of every file (checked in)
   make_application_weights.py weights OUT [--app NAME] [--seed S]  the full-size .h5 files (large; not checked in)
+  make_application_weights.py drafts [--out models/drafts]     draft descriptions of the other applications
   make_application_weights.py mini-vgg OUT                     the reduced VGG16 fixture + float64 reference
   make_application_weights.py reference --app vgg16 W.h5 IN.npy OUT.npy   float64 outputs of a full-size file
                                                                (VGG16 only: the interpreter knows VGG's layers)
@@ -193,12 +194,12 @@ def resnet50(include_top=True):
     g = Graph("resnet50")
     b = Builder(g, 3)
     x = b.input("input_1", 224, 224, 3)
-    x = b.op(x, "conv1_pad", "ZeroPadding2D")
+    x = b.op(x, "conv1_pad", "ZeroPadding2D", padding=((3, 3), (3, 3)))
     x = b.conv(x, "conv1_conv", 64, 7, strides=2)
     x = b.bn(x, "conv1_bn", 1.001e-5)
-    x = b.op(x, "conv1_relu", "Activation")
-    x = b.op(x, "pool1_pad", "ZeroPadding2D")
-    x = b.op(x, "pool1_pool", "MaxPooling2D")
+    x = b.op(x, "conv1_relu", "Activation", activation="relu")
+    x = b.op(x, "pool1_pad", "ZeroPadding2D", padding=((1, 1), (1, 1)))
+    x = b.op(x, "pool1_pool", "MaxPooling2D", pool=3, strides=2)
 
     def block(x, filters, stride, conv_shortcut, name):
         if conv_shortcut:
@@ -208,14 +209,14 @@ def resnet50(include_top=True):
             s = x
         y = b.conv(x, name + "_1_conv", filters, 1, strides=stride)
         y = b.bn(y, name + "_1_bn", 1.001e-5)
-        y = b.op(y, name + "_1_relu", "Activation")
+        y = b.op(y, name + "_1_relu", "Activation", activation="relu")
         y = b.conv(y, name + "_2_conv", filters, 3, padding="same")
         y = b.bn(y, name + "_2_bn", 1.001e-5)
-        y = b.op(y, name + "_2_relu", "Activation")
+        y = b.op(y, name + "_2_relu", "Activation", activation="relu")
         y = b.conv(y, name + "_3_conv", 4 * filters, 1)
         y = b.bn(y, name + "_3_bn", 1.001e-5)
         y = b.op([s, y], name + "_add", "Add")
-        return b.op(y, name + "_out", "Activation")
+        return b.op(y, name + "_out", "Activation", activation="relu")
 
     for name, filters, blocks, stride in [("conv2", 64, 3, 1), ("conv3", 128, 4, 2), ("conv4", 256, 6, 2), ("conv5", 512, 3, 2)]:
         x = block(x, filters, stride, True, name + "_block1")
@@ -239,24 +240,24 @@ def mobilenet(include_top=True):
     x = b.input("input_1", 224, 224, 3)
     x = b.conv(x, "conv1", 32, 3, strides=2, padding="same", use_bias=False)
     x = b.bn(x, "conv1_bn")
-    x = b.op(x, "conv1_relu", "ReLU")
+    x = b.op(x, "conv1_relu", "ReLU", max_value=6.0)
     plan = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), (512, 1), (512, 1), (512, 1),
             (512, 1), (1024, 2), (1024, 1)]
     for block_id, (filters, stride) in enumerate(plan, start=1):
         if stride != 1:
-            x = b.op(x, "conv_pad_%d" % block_id, "ZeroPadding2D")
+            x = b.op(x, "conv_pad_%d" % block_id, "ZeroPadding2D", padding=((0, 1), (0, 1)))
         x = b.dwconv(x, "conv_dw_%d" % block_id, 3, strides=stride, padding="same" if stride == 1 else "valid")
         x = b.bn(x, "conv_dw_%d_bn" % block_id)
-        x = b.op(x, "conv_dw_%d_relu" % block_id, "ReLU")
+        x = b.op(x, "conv_dw_%d_relu" % block_id, "ReLU", max_value=6.0)
         x = b.conv(x, "conv_pw_%d" % block_id, filters, 1, padding="same", use_bias=False)
         x = b.bn(x, "conv_pw_%d_bn" % block_id)
-        x = b.op(x, "conv_pw_%d_relu" % block_id, "ReLU")
+        x = b.op(x, "conv_pw_%d_relu" % block_id, "ReLU", max_value=6.0)
     if include_top:
-        x = b.op(x, "global_average_pooling2d", "GlobalAveragePooling2D")
+        x = b.op(x, "global_average_pooling2d", "GlobalAveragePooling2D", keepdims=True)
         x = b.op(x, "dropout", "Dropout")
         x = b.conv(x, "conv_preds", 1000, 1, padding="same")
-        x = b.op(x, "reshape_2", "Reshape")
-        x = b.op(x, "predictions", "Activation")
+        x = b.op(x, "reshape_2", "Reshape", target_shape=(1000,))
+        x = b.op(x, "predictions", "Activation", activation="softmax")
     return g, x
 
 
@@ -277,7 +278,7 @@ def mobilenet_v2(include_top=True):
     x = b.input("input_1", 224, 224, 3)
     x = b.conv(x, "Conv1", make_divisible(32), 3, strides=2, padding="same", use_bias=False)
     x = b.bn(x, "bn_Conv1")
-    x = b.op(x, "Conv1_relu", "ReLU")
+    x = b.op(x, "Conv1_relu", "ReLU", max_value=6.0)
     plan = [(16, 1, 1), (24, 2, 6), (24, 1, 6), (32, 2, 6), (32, 1, 6), (32, 1, 6), (64, 2, 6), (64, 1, 6), (64, 1, 6),
             (64, 1, 6), (96, 1, 6), (96, 1, 6), (96, 1, 6), (160, 2, 6), (160, 1, 6), (160, 1, 6), (320, 1, 6)]
     for block_id, (filters, stride, expansion) in enumerate(plan):
@@ -288,21 +289,21 @@ def mobilenet_v2(include_top=True):
         if block_id:
             x = b.conv(x, prefix + "expand", expansion * in_channels, 1, padding="same", use_bias=False)
             x = b.bn(x, prefix + "expand_BN")
-            x = b.op(x, prefix + "expand_relu", "ReLU")
+            x = b.op(x, prefix + "expand_relu", "ReLU", max_value=6.0)
         else:
             prefix = "expanded_conv_"
         if stride == 2:
-            x = b.op(x, prefix + "pad", "ZeroPadding2D")
+            x = b.op(x, prefix + "pad", "ZeroPadding2D", padding=((0, 1), (0, 1)))
         x = b.dwconv(x, prefix + "depthwise", 3, strides=stride, padding="same" if stride == 1 else "valid")
         x = b.bn(x, prefix + "depthwise_BN")
-        x = b.op(x, prefix + "depthwise_relu", "ReLU")
+        x = b.op(x, prefix + "depthwise_relu", "ReLU", max_value=6.0)
         x = b.conv(x, prefix + "project", pointwise, 1, padding="same", use_bias=False)
         x = b.bn(x, prefix + "project_BN")
         if in_channels == pointwise and stride == 1:
             x = b.op([inputs, x], prefix + "add", "Add")
     x = b.conv(x, "Conv_1", 1280, 1, use_bias=False)
     x = b.bn(x, "Conv_1_bn")
-    x = b.op(x, "out_relu", "ReLU")
+    x = b.op(x, "out_relu", "ReLU", max_value=6.0)
     x = top(b, x, include_top, "global_average_pooling2d", "predictions")
     return g, x
 
@@ -317,13 +318,13 @@ def inception_v3(include_top=True):
     def cbn(x, filters, rows, cols, padding="same", strides=1):
         x = b.conv(x, g.auto_name("conv2d", 1), filters, (rows, cols), strides=strides, padding=padding, use_bias=False)
         x = b.bn(x, g.auto_name("batch_normalization", 1), scale=False)
-        return b.op(x, g.auto_name("activation", 1), "Activation")
+        return b.op(x, g.auto_name("activation", 1), "Activation", activation="relu")
 
     def maxpool(x):
-        return b.op(x, g.auto_name("max_pooling2d", 1), "MaxPooling2D")
+        return b.op(x, g.auto_name("max_pooling2d", 1), "MaxPooling2D", pool=3, strides=2)
 
     def avgpool(x):
-        return b.op(x, g.auto_name("average_pooling2d", 1), "AveragePooling2D")
+        return b.op(x, g.auto_name("average_pooling2d", 1), "AveragePooling2D", pool=3, strides=1, padding="same")
 
     def concat(parts, name=None):
         return b.op(parts, name or g.auto_name("concatenate", 1), "Concatenate", channels=sum(b.ch[p] for p in parts))
@@ -370,30 +371,30 @@ def densenet121(include_top=True):
     g = Graph("densenet121")
     b = Builder(g, 3)
     x = b.input("input_1", 224, 224, 3)
-    x = b.op(x, "zero_padding2d", "ZeroPadding2D")
+    x = b.op(x, "zero_padding2d", "ZeroPadding2D", padding=((3, 3), (3, 3)))
     x = b.conv(x, "conv1_conv", 64, 7, strides=2, use_bias=False)
     x = b.bn(x, "conv1_bn", 1.001e-5)
-    x = b.op(x, "conv1_relu", "Activation")
-    x = b.op(x, "zero_padding2d_1", "ZeroPadding2D")
-    x = b.op(x, "pool1", "MaxPooling2D")
+    x = b.op(x, "conv1_relu", "Activation", activation="relu")
+    x = b.op(x, "zero_padding2d_1", "ZeroPadding2D", padding=((1, 1), (1, 1)))
+    x = b.op(x, "pool1", "MaxPooling2D", pool=3, strides=2)
     for stage, blocks in enumerate([6, 12, 24, 16], start=2):
         for i in range(1, blocks + 1):
             name = "conv%d_block%d" % (stage, i)
             y = b.bn(x, name + "_0_bn", 1.001e-5)
-            y = b.op(y, name + "_0_relu", "Activation")
+            y = b.op(y, name + "_0_relu", "Activation", activation="relu")
             y = b.conv(y, name + "_1_conv", 128, 1, use_bias=False)
             y = b.bn(y, name + "_1_bn", 1.001e-5)
-            y = b.op(y, name + "_1_relu", "Activation")
+            y = b.op(y, name + "_1_relu", "Activation", activation="relu")
             y = b.conv(y, name + "_2_conv", 32, 3, padding="same", use_bias=False)
             x = b.op([x, y], name + "_concat", "Concatenate", channels=b.ch[x] + 32)
         if stage < 5:
             name = "pool%d" % stage
             x = b.bn(x, name + "_bn", 1.001e-5)
-            x = b.op(x, name + "_relu", "Activation")
+            x = b.op(x, name + "_relu", "Activation", activation="relu")
             x = b.conv(x, name + "_conv", int(b.ch[x] * 0.5), 1, use_bias=False)
-            x = b.op(x, name + "_pool", "AveragePooling2D")
+            x = b.op(x, name + "_pool", "AveragePooling2D", pool=2, strides=2)
     x = b.bn(x, "bn", 1.001e-5)
-    x = b.op(x, "relu", "Activation")
+    x = b.op(x, "relu", "Activation", activation="relu")
     x = top(b, x, include_top, "avg_pool", "predictions")
     return g, x
 
@@ -412,15 +413,15 @@ def efficientnet_b0(include_top=True):
     g = Graph("efficientnetb0")
     b = Builder(g, 3)
     x = b.input("input_1", 224, 224, 3)
-    x = b.op(x, "rescaling", "Rescaling")
-    g.add("normalization", "Normalization", [x],
+    x = b.op(x, "rescaling", "Rescaling", scale=1.0 / 255.0)
+    g.add("normalization", "Normalization", [x], axis=-1, weights=
           [("mean", (3,), "float32"), ("variance", (3,), "float32"), ("count", (), "int64")])
     b.ch["normalization"] = 3
-    x = b.op("normalization", "rescaling_1", "Rescaling")
-    x = b.op(x, "stem_conv_pad", "ZeroPadding2D")
+    x = b.op("normalization", "rescaling_1", "Rescaling", scale=[1.0 / math.sqrt(s) for s in (0.229, 0.224, 0.225)])
+    x = b.op(x, "stem_conv_pad", "ZeroPadding2D", padding=((0, 1), (0, 1)))
     x = b.conv(x, "stem_conv", 32, 3, strides=2, use_bias=False)
     x = b.bn(x, "stem_bn")
-    x = b.op(x, "stem_activation", "Activation")
+    x = b.op(x, "stem_activation", "Activation", activation="swish")
     for i, (kernel, repeats, f_in, f_out, expand, strides) in enumerate(EFFICIENTNET_B0_BLOCKS):
         for j in range(repeats):
             if j > 0:
@@ -431,16 +432,16 @@ def efficientnet_b0(include_top=True):
             if expand != 1:
                 x = b.conv(x, name + "expand_conv", filters, 1, padding="same", use_bias=False)
                 x = b.bn(x, name + "expand_bn")
-                x = b.op(x, name + "expand_activation", "Activation")
+                x = b.op(x, name + "expand_activation", "Activation", activation="swish")
             if strides == 2:
-                x = b.op(x, name + "dwconv_pad", "ZeroPadding2D")
+                x = b.op(x, name + "dwconv_pad", "ZeroPadding2D", padding=((kernel // 2 - 1, kernel // 2), (kernel // 2 - 1, kernel // 2)))
             x = b.dwconv(x, name + "dwconv", kernel, strides=strides, padding="valid" if strides == 2 else "same")
             x = b.bn(x, name + "bn")
-            x = b.op(x, name + "activation", "Activation")
+            x = b.op(x, name + "activation", "Activation", activation="swish")
             se = b.op(x, name + "se_squeeze", "GlobalAveragePooling2D")
-            se = b.op(se, name + "se_reshape", "Reshape")
-            se = b.conv(se, name + "se_reduce", max(1, int(f_in * 0.25)), 1, padding="same")
-            se = b.conv(se, name + "se_expand", filters, 1, padding="same")
+            se = b.op(se, name + "se_reshape", "Reshape", target_shape=(1, 1, filters))
+            se = b.conv(se, name + "se_reduce", max(1, int(f_in * 0.25)), 1, padding="same", activation="swish")
+            se = b.conv(se, name + "se_expand", filters, 1, padding="same", activation="sigmoid")
             x = b.op([x, se], name + "se_excite", "Multiply")
             x = b.conv(x, name + "project_conv", f_out, 1, padding="same", use_bias=False)
             x = b.bn(x, name + "project_bn")
@@ -449,7 +450,7 @@ def efficientnet_b0(include_top=True):
                 x = b.op([x, inputs], name + "add", "Add")
     x = b.conv(x, "top_conv", 1280, 1, padding="same", use_bias=False)
     x = b.bn(x, "top_bn")
-    x = b.op(x, "top_activation", "Activation")
+    x = b.op(x, "top_activation", "Activation", activation="swish")
     if include_top:
         x = b.op(x, "avg_pool", "GlobalAveragePooling2D")
         x = b.op(x, "top_dropout", "Dropout")
@@ -651,6 +652,132 @@ def mini_vgg(out):
         np.save(os.path.join(out, expected), run_vgg(app, values, x.astype(np.float64)))
 
 
+DRAFTS = {
+    # key: class name, preprocessing, summary
+    "resnet50": ("ResNet50", "caffe", "Keras ResNet50 (keras/applications/resnet.py)"),
+    "mobilenet": ("MobileNet", "tf", "Keras MobileNet, alpha 1.0, depth_multiplier 1 (keras/applications/mobilenet.py)"),
+    "mobilenet_v2": ("MobileNetV2", "tf", "Keras MobileNetV2, alpha 1.0 (keras/applications/mobilenet_v2.py)"),
+    "inception_v3": ("InceptionV3", "tf", "Keras InceptionV3 (keras/applications/inception_v3.py)"),
+    "densenet121": ("DenseNet121", "torch", "Keras DenseNet121 (keras/applications/densenet.py)"),
+    "efficientnetb0": ("EfficientNetB0", "none", "Keras EfficientNetB0 (keras/applications/efficientnet.py)"),
+}
+
+
+def draft_layers(app):
+    """The application's layers as description entries, in creation order, with the op names being added to the
+    language (relu6, swish, zero_padding2d, average_pool2d, concatenate, multiply, reshape, rescaling,
+    normalization; batch_norm scale/center). Dropout is left out (identity at inference)."""
+    g = app.graph
+    alias = {}
+    entries = []
+    previous = None
+
+    def ref(name):
+        while name in alias:
+            name = alias[name]
+        return name
+
+    def emit(entry, inputs, resolve=True):
+        nonlocal previous
+        inputs = [ref(i) for i in inputs] if resolve else inputs
+        e = {"name": entry.pop("name"), "op": entry.pop("op")}
+        if inputs and (len(inputs) > 1 or inputs[0] != previous or e["op"] in ("add", "concatenate", "multiply")):
+            e["inputs"] = inputs
+        e.update(entry)
+        entries.append(e)
+        previous = e["name"]
+
+    def pair(v):
+        return list(v) if isinstance(v, tuple) else [v, v]
+
+    for name in g.created:
+        layer = g.layers[name]
+        a = layer.attrs
+        cls = layer.cls
+        if cls == "InputLayer":
+            emit({"name": name, "op": "input", "shape": list(a["shape"])}, [])
+        elif cls == "Dropout":
+            alias[name] = layer.inputs[0]
+        elif cls == "Conv2D":
+            emit({"name": name, "op": "conv2d", "filters": a["filters"], "kernel": list(a["kernel"]), "strides": pair(a["strides"]),
+                  "padding": a["padding"], "use_bias": a["use_bias"]}, layer.inputs)
+            if a.get("activation"):
+                # Keras's fused activation as its own layer (the importer's naming); consumers read that layer.
+                emit({"name": name + "_" + a["activation"], "op": a["activation"]}, [name], resolve=False)
+                alias[name] = name + "_" + a["activation"]
+        elif cls == "DepthwiseConv2D":
+            emit({"name": name, "op": "depthwise_conv2d", "kernel": list(a["kernel"]), "strides": pair(a["strides"]),
+                  "padding": a["padding"], "use_bias": False}, layer.inputs)
+        elif cls == "BatchNormalization":
+            entry = {"name": name, "op": "batch_norm", "epsilon": a["epsilon"]}
+            variables = [w[0] for w in layer.weights]
+            if "gamma" not in variables:
+                entry["scale"] = False
+            if "beta" not in variables:
+                entry["center"] = False
+            emit(entry, layer.inputs)
+        elif cls == "ReLU":
+            emit({"name": name, "op": "relu6" if a.get("max_value") == 6.0 else "relu"}, layer.inputs)
+        elif cls == "Activation":
+            emit({"name": name, "op": a["activation"]}, layer.inputs)
+        elif cls in ("MaxPooling2D", "AveragePooling2D"):
+            entry = {"name": name, "op": "max_pool2d" if cls == "MaxPooling2D" else "average_pool2d",
+                     "pool": pair(a.get("pool", 2)), "strides": pair(a.get("strides", a.get("pool", 2)))}
+            if a.get("padding", "valid") != "valid":
+                entry["padding"] = a["padding"]
+            emit(entry, layer.inputs)
+        elif cls == "ZeroPadding2D":
+            emit({"name": name, "op": "zero_padding2d", "padding": [list(p) for p in a["padding"]]}, layer.inputs)
+        elif cls in ("Add", "Concatenate", "Multiply"):
+            emit({"name": name, "op": cls.lower()}, layer.inputs)
+        elif cls == "GlobalAveragePooling2D":
+            entry = {"name": name, "op": "global_avg_pool"}
+            if a.get("keepdims"):
+                entry["keepdims"] = True
+            emit(entry, layer.inputs)
+        elif cls == "Reshape":
+            emit({"name": name, "op": "reshape", "target_shape": list(a["target_shape"])}, layer.inputs)
+        elif cls == "Rescaling":
+            emit({"name": name, "op": "rescaling", "scale": a["scale"]}, layer.inputs)
+        elif cls == "Normalization":
+            emit({"name": name, "op": "normalization", "axis": a["axis"]}, layer.inputs)
+        elif cls == "Dense":
+            entry = {"name": name, "op": "dense", "units": a["units"]}
+            if a.get("activation"):
+                entry["activation"] = a["activation"]
+            emit(entry, layer.inputs)
+        else:
+            raise NotImplementedError(cls)
+    if not app.include_top:
+        emit({"name": "avg_pool", "op": "global_avg_pool"}, [previous])
+    return entries
+
+
+def write_draft(app, folder):
+    class_name, preprocessing, summary = DRAFTS[app.key.replace("_notop", "")]
+    if not app.include_top:
+        class_name += "Notop"
+        summary += ": include_top=False, pooling='avg'."
+    else:
+        summary += ": include_top, 1000 ImageNet classes."
+    weights = {"table": "../" + app.shapes_file_name(), "url": app.url}
+    if app.md5:
+        weights["md5"] = app.md5
+    lines = ["{", '  "$schema": "../../model.xcs.schema.json",', '  "model": %s,' % json.dumps(class_name),
+             '  "description": %s,' % json.dumps("DRAFT, not compiled (ops being added). " + summary),
+             '  "preprocessing": %s,' % json.dumps(preprocessing),
+             '  "weights": { %s },' % ", ".join("%s: %s" % (json.dumps(k), json.dumps(v)) for k, v in weights.items()),
+             '  "layers": [']
+    entries = draft_layers(app)
+    for i, e in enumerate(entries):
+        body = ", ".join("%s: %s" % (json.dumps(k), json.dumps(v)) for k, v in e.items())
+        lines.append("    { " + body + " }" + ("," if i < len(entries) - 1 else ""))
+    lines += ["  ]", "}"]
+    path = os.path.join(folder, app.key + ".xcs.json")
+    with open(path, "w", newline="\n") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 def read_weights(app, path):
     """The arrays of every weighted layer of a file in the application's layout, by the layer names it records."""
     values = {}
@@ -673,6 +800,8 @@ def main():
     weights.add_argument("--seed", type=int, default=7)
     mini = sub.add_parser("mini-vgg")
     mini.add_argument("out")
+    drafts = sub.add_parser("drafts")
+    drafts.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..", "..", "models", "drafts"))
     reference = sub.add_parser("reference")
     reference.add_argument("--app", required=True, choices=["vgg16", "vgg16_notop"])
     reference.add_argument("weights")
@@ -696,7 +825,12 @@ def main():
     for app in apps:
         app.check()
         print("%-22s %11d params %4d weighted layers %4d layers" % (app.key, app.params, len(app.weighted), len(app.order)))
-    if args.command == "shapes":
+    if args.command == "drafts":
+        os.makedirs(args.out, exist_ok=True)
+        for app in apps:
+            if not app.key.startswith("vgg16"):
+                write_draft(app, args.out)
+    elif args.command == "shapes":
         os.makedirs(args.out, exist_ok=True)
         for app in apps:
             with open(os.path.join(args.out, app.shapes_file_name()), "w", newline="\n") as f:
