@@ -1,4 +1,6 @@
 using System;
+using System.Linq;
+using Xception.Compiler.Tests.Generator.Infrastructure;
 using Xception.Compiler.Runtime;
 using Xception.Compiler.Runtime.Tensors;
 using Xception.Compiler.Tests.Models;
@@ -48,6 +50,19 @@ public sealed class MiniVgg16Tests(ITestOutputHelper output)
         Assert.Equal(13, Vgg16Notop.WeightTable.Layers.Count);
         Assert.Equal(138_357_544L, ParameterCount(Vgg16.WeightTable));
         Assert.Equal(14_714_688L, ParameterCount(Vgg16Notop.WeightTable));
+    }
+
+    [Fact]
+    public void OfficialVgg16Table_Keras1SuffixedNames_NameTheKerasClassesTheDescriptionLoads()
+    {
+        // block1_conv1_W_1:0 / fc1_b_1:0: the runtime reads the class of each file layer from its dataset names.
+        var table = Runtime.Weights.ShapeTable.Parse(System.IO.File.ReadAllText(RepoFiles.PathOf("models/vgg16_weights_tf_dim_ordering_tf_kernels.shapes.json")));
+
+        string?[] fromFile = table.Layers.Select(l => l.KerasClass).ToArray();
+
+        Assert.Equal(Enumerable.Repeat("Conv2D", 13).Concat(Enumerable.Repeat("Dense", 3)), fromFile);
+        Assert.Equal(Vgg16.WeightTable.Layers.Select(l => l.KerasClass), fromFile);
+        Assert.Equal(new[] { "kernel", "bias" }, table.Layers[13].Weights.Select(w => w.KerasVariable));
     }
 
     private static long ParameterCount(Runtime.Weights.WeightTable table)
