@@ -13,11 +13,12 @@ using Xception.Compiler.Sample.Progress;
 namespace Xception.Compiler.Sample;
 
 /// <summary>
-/// <c>classify photo.jpg [more.png ...] [--top 5] [--weights W.h5] [--backend ...] [--json] [--interpolation nearest|bilinear] [--verbose]</c>:
-/// Keras's <c>Xception(weights='imagenet')</c> + <c>load_img</c> + <c>preprocess_input</c> + <c>decode_predictions</c>
-/// in one command. All images run as one batch. Without <c>--weights</c> the weights come from Keras's cache
-/// (<c>$KERAS_HOME/models</c>, by default <c>~/.keras/models</c>), downloaded there first when missing; the URL and
-/// MD5 are those of the model description (<c>weights.url</c>, <c>weights.md5</c>), compiled into <see cref="Xception"/>.
+/// <c>classify photo.jpg [more.png ...] [--model xception|vgg16|...] [--top 5] [--weights W.h5] [--backend ...] [--json] [--interpolation nearest|bilinear] [--verbose]</c>:
+/// Keras's <c>Xception(weights='imagenet')</c> (or another compiled ImageNet application) + <c>load_img</c> at the
+/// model's input size + that application's <c>preprocess_input</c> + <c>decode_predictions</c> in one command. All
+/// images run as one batch. Without <c>--weights</c> the weights come from Keras's cache (<c>$KERAS_HOME/models</c>,
+/// by default <c>~/.keras/models</c>), downloaded there first when missing; the URL and MD5 are those of the model
+/// description (<c>weights.url</c>, <c>weights.md5</c>), compiled into the model's class.
 /// </summary>
 internal static class ClassifyCommand
 {
@@ -42,27 +43,35 @@ internal static class ClassifyCommand
         };
         interpolation.AcceptOnlyFromAmong("nearest", "bilinear");
         var verbose = new Option<bool>("--verbose") { Description = "Print the time of every stage on stderr." };
-        var model = new Option<string?>("--model")
+        var model = new Option<string>("--model")
         {
-            Description = "Another compiled model (with --weights): its own labels are printed, its input size and channels (1 or 3) are used.",
+            Description = "Compiled model: an ImageNet application (its input size, preprocessing and weights URL are used), "
+                + "or another compiled model with --weights (its own labels are printed; 1 or 3 input channels).",
+            DefaultValueFactory = _ => "xception",
         };
-        var pixels = new Option<string>("--pixels")
+        var pixels = new Option<string?>("--pixels")
         {
-            Description = "Input values for --model: scaled (x/127.5 - 1, Xception's preprocess_input) | raw (0..255, for a model with its own Rescaling or Normalization)",
-            DefaultValueFactory = _ => "scaled",
+            Description = "Input values for a non-ImageNet --model: scaled (its description's preprocessing, x/127.5 - 1 by default) "
+                + "| raw (0..255, for a model with its own Rescaling or Normalization)",
         };
         pixels.AcceptOnlyFromAmong("scaled", "raw");
-        var command = new Command("classify", "Classify images with Xception (ImageNet), as Keras's decode_predictions prints them, or with another compiled model and its labels.")
+        var command = new Command("classify", "Classify images with Xception or another compiled ImageNet application, as Keras's decode_predictions prints them, or with another compiled model and its labels.")
         {
-            images, top, weights, backend, json, interpolation, verbose, model, pixels,
+            images, model, top, weights, backend, json, interpolation, verbose, pixels,
         };
         command.SetAction(result =>
         {
             KerasInterpolation filter = result.GetValue(interpolation) == "bilinear" ? KerasInterpolation.Bilinear : KerasInterpolation.Nearest;
-            string? modelName = result.GetValue(model);
-            return modelName is null || string.Equals(modelName, "xception", StringComparison.OrdinalIgnoreCase)
-                ? Run(result.GetValue(images)!, result.GetValue(top), result.GetValue(weights)?.FullName, Backends.Parse(result.GetValue(backend)!),
-                    result.GetValue(json), filter, result.GetValue(verbose))
+            string modelName = result.GetValue(model)!;
+            CompiledModel compiled = CompiledModels.Select(modelName, result.GetValue(weights)?.FullName ?? string.Empty);
+            if (compiled.IsImageNet && result.GetValue(pixels) is not null)
+            {
+                throw new UsageException($"--pixels applies to models other than the ImageNet applications; '{compiled.Name}' takes its own preprocessing.");
+            }
+
+            return compiled.IsImageNet
+                ? Run(result.GetValue(images)!, modelName, result.GetValue(top), result.GetValue(weights)?.FullName,
+                    Backends.Parse(result.GetValue(backend)!), result.GetValue(json), filter, result.GetValue(verbose))
                 : ModelClassification.Run(new ModelClassificationRequest(result.GetValue(images)!, modelName, result.GetValue(weights)?.FullName)
                 {
                     Top = result.GetValue(top),
@@ -75,11 +84,19 @@ internal static class ClassifyCommand
         return command;
     }
 
-    private static int Run(string[] paths, int top, string? weightsPath, Backend backend, bool json, KerasInterpolation interpolation, bool verbose)
+    private static int Run(string[] paths, string modelName, int top, string? weightsPath, Backend backend, bool json, KerasInterpolation interpolation, bool verbose)
     {
-        if (top < 1 || top > Xception.OutputLength)
+        CompiledModel model = CompiledModels.Select(modelName, weightsPath ?? string.Empty);
+        if (!model.IsImageNet)
         {
-            throw new UsageException($"--top must be between 1 and {Xception.OutputLength}, found {top}.");
+            throw new UsageException(
+                $"classify needs an ImageNet classifier (1000 outputs with ImageNet's classes); model '{model.Name}' has {model.OutputLength} outputs. " +
+                "Use predict for it.");
+        }
+
+        if (top < 1 || top > model.OutputLength)
+        {
+            throw new UsageException($"--top must be between 1 and {model.OutputLength}, found {top}.");
         }
 
         var stages = new StageReporter(Console.Error, verbose);
@@ -93,7 +110,7 @@ internal static class ClassifyCommand
         Console.CancelKeyPress += onCancel;
         try
         {
-            return Classify(paths, top, weightsPath, backend, json, interpolation, stages, cancel.Token);
+            return Classify(model, paths, top, weightsPath, backend, json, interpolation, stages, cancel.Token);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
@@ -107,6 +124,7 @@ internal static class ClassifyCommand
     }
 
     private static int Classify(
+        CompiledModel compiled,
         string[] paths,
         int top,
         string? weightsPath,
@@ -117,16 +135,19 @@ internal static class ClassifyCommand
         CancellationToken cancellationToken)
     {
         string imageWord = paths.Length == 1 ? "image" : "images";
-        float[] input = stages.Run($"decode + resize ({paths.Length} {imageWord}, {interpolation.ToString().ToLowerInvariant()})", null,
-            () => ImageBatch.Load(paths, Xception.InputHeight, Xception.InputWidth, interpolation));
+        string preprocessing = KerasPreprocessing.Name(compiled.Preprocessing);
+        float[] input = stages.Run(
+            $"decode + resize ({paths.Length} {imageWord}, {compiled.InputHeight}x{compiled.InputWidth}, {interpolation.ToString().ToLowerInvariant()}, preprocessing {preprocessing})",
+            null,
+            () => ImageBatch.Load(paths, compiled.InputHeight, compiled.InputWidth, interpolation, new ImageLayout(3, compiled.Preprocessing)));
         cancellationToken.ThrowIfCancellationRequested();
 
-        string weights = weightsPath ?? stages.Run("weights (cache check or download)", null, () => CachedWeights(stages, cancellationToken));
+        string weights = weightsPath ?? stages.Run("weights (cache check or download)", null, () => CachedWeights(compiled, stages, cancellationToken));
         cancellationToken.ThrowIfCancellationRequested();
 
         var options = new InferenceOptions { Backend = backend, MaxBatch = Math.Min(paths.Length, new InferenceOptions().MaxBatch) };
-        using Xception model = stages.Run("load weights", $"Loading weights from {weights} ({Size(weights)})...",
-            () => Xception.Load(weights, options));
+        using ICompiledModel model = stages.Run("load weights", $"Loading {compiled.Name} weights from {weights} ({Size(weights)})...",
+            () => compiled.Load(weights, options));
         stages.Detail($"backend: {model.BackendName}");
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -142,7 +163,7 @@ internal static class ClassifyCommand
         var results = new ImageClassification[paths.Length];
         for (int i = 0; i < paths.Length; i++)
         {
-            ReadOnlySpan<float> image = probabilities.AsSpan(i * Xception.OutputLength, Xception.OutputLength);
+            ReadOnlySpan<float> image = probabilities.AsSpan(i * compiled.OutputLength, compiled.OutputLength);
             results[i] = new ImageClassification(paths[i], ImageNetLabels.Decode(image, top));
         }
 
@@ -159,15 +180,19 @@ internal static class ClassifyCommand
     }
 
     /// <summary>Keras's cached copy of the description's weights, downloaded first when missing.</summary>
-    private static string CachedWeights(StageReporter stages, CancellationToken cancellationToken)
+    private static string CachedWeights(CompiledModel compiled, StageReporter stages, CancellationToken cancellationToken)
     {
+        string url = compiled.WeightsUrl
+            ?? throw new UsageException($"Model '{compiled.Name}' has no weights URL in its description; pass --weights PATH.");
         var options = new WeightCacheOptions
         {
             Progress = DownloadProgressBar.ForConsole(),
             Status = stages.Status,
-            ManualHint = $"Or pass --weights PATH to use a copy of {WeightCache.FileNameOf(Xception.WeightsUrl)} you already have.",
+            ManualHint = $"Or pass --weights PATH to use a copy of {WeightCache.FileNameOf(url)} you already have.",
         };
-        string path = WeightCache.GetAsync(Xception.WeightsUrl, Xception.WeightsMd5, options, cancellationToken).GetAwaiter().GetResult();
+        string md5 = compiled.WeightsMd5
+            ?? throw new UsageException($"Model '{compiled.Name}' has no weights MD5 in its description, so a download cannot be checked; pass --weights PATH.");
+        string path = WeightCache.GetAsync(url, md5, options, cancellationToken).GetAwaiter().GetResult();
         stages.Detail($"weights: {path}");
         return path;
     }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Xception.Compiler.Runtime;
+using Xception.Compiler.Runtime.Preprocessing;
 using Xception.Compiler.Runtime.Weights;
 
 namespace Xception.Compiler.Sample;
@@ -22,6 +23,14 @@ internal sealed record CompiledModel(
 
     /// <summary>The class names the description declares (the generated <c>Labels</c>); empty when it declares none.</summary>
     public IReadOnlyList<string> Labels { get; init; } = [];
+
+    /// <summary>The input scaling of the model's application (the description's <c>preprocessing</c>; tf when it has none).</summary>
+    public ImagePreprocessing Preprocessing { get; init; } = ImagePreprocessing.Tf;
+
+    /// <summary>Where the official weights are downloaded from, and their MD5 (the description's <c>weights.url</c>, <c>weights.md5</c>).</summary>
+    public string? WeightsUrl { get; init; }
+
+    public string? WeightsMd5 { get; init; }
 }
 
 internal static class CompiledModels
@@ -32,7 +41,10 @@ internal static class CompiledModels
         new("xception", "Keras Xception V1, 299×299×3 → 1000 ImageNet classes (model.xcs.json)",
             Xception.InputHeight, Xception.InputWidth, Xception.InputChannels, Xception.OutputLength,
             IsImageNet: true, Xception.WeightTable,
-            (path, options) => Xception.Load(path, options)),
+            (path, options) => Xception.Load(path, options))
+        {
+            WeightsUrl = Xception.WeightsUrl, WeightsMd5 = Xception.WeightsMd5,
+        },
         new("mini", "The examples' mini Xception (filters ×0.125), 299×299×3 → 10 classes (Sample/Models/MiniXception.xcs.json)",
             MiniXception.InputHeight, MiniXception.InputWidth, MiniXception.InputChannels, MiniXception.OutputLength,
             IsImageNet: false, MiniXception.WeightTable,
@@ -41,6 +53,20 @@ internal static class CompiledModels
             GrayShapes.InputHeight, GrayShapes.InputWidth, GrayShapes.InputChannels, GrayShapes.OutputLength,
             IsImageNet: false, GrayShapes.WeightTable,
             (path, options) => GrayShapes.Load(path, options)) { Labels = GrayShapes.Labels },
+        new("vgg16", "Keras VGG16, 224×224×3 → 1000 ImageNet classes, caffe preprocessing (models/vgg16.xcs.json)",
+            Vgg16.InputHeight, Vgg16.InputWidth, Vgg16.InputChannels, Vgg16.OutputLength,
+            IsImageNet: true, Vgg16.WeightTable,
+            (path, options) => Vgg16.Load(path, options))
+        {
+            Preprocessing = Vgg16.Preprocessing, WeightsUrl = Vgg16.WeightsUrl, WeightsMd5 = Vgg16.WeightsMd5,
+        },
+        new("vgg16_notop", "Keras VGG16 without the top, pooling avg, 224×224×3 → 512 features (models/vgg16_notop.xcs.json)",
+            Vgg16Notop.InputHeight, Vgg16Notop.InputWidth, Vgg16Notop.InputChannels, Vgg16Notop.OutputLength,
+            IsImageNet: false, Vgg16Notop.WeightTable,
+            (path, options) => Vgg16Notop.Load(path, options))
+        {
+            Preprocessing = Vgg16Notop.Preprocessing, WeightsUrl = Vgg16Notop.WeightsUrl, WeightsMd5 = Vgg16Notop.WeightsMd5,
+        },
     ];
 
     /// <summary>

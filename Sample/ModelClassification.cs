@@ -44,7 +44,7 @@ internal static class ModelClassification
         }
 
         float[] input = ImageBatch.Load(request.Images, model.InputHeight, model.InputWidth, request.Interpolation,
-            new ImageLayout(model.InputChannels, request.RawPixels));
+            new ImageLayout(model.InputChannels, request.RawPixels ? ImagePreprocessing.None : model.Preprocessing));
         var options = new InferenceOptions { Backend = request.Backend, MaxBatch = Math.Min(request.Images.Length, new InferenceOptions().MaxBatch) };
         using ICompiledModel loaded = model.Load(weights, options);
         var probabilities = new float[request.Images.Length * model.OutputLength];

@@ -32,6 +32,9 @@ internal static class GeneratedMembers
     public const string Labels = nameof(Labels);
     public const string TopK = nameof(TopK);
 
+    /// <summary>Emitted only for a description that declares <c>preprocessing</c>, reserved for all.</summary>
+    public const string Preprocessing = nameof(Preprocessing);
+
     /// <summary>The runtime base's protected field the steps call (<c>CompiledModel.Backend</c>).</summary>
     public const string Backend = nameof(Backend);
 
@@ -52,6 +55,7 @@ internal static class GeneratedMembers
         // Written by the emitter.
         InputHeight, InputWidth, InputChannels, InputLength, OutputLength, OutputShape, ArenaBytesPerImage,
         WeightsUrl, WeightsMd5, InputSlot, OutputSlot, WeightTable, Load, RunSteps, Labels, TopK,
+        Preprocessing,
 
         // Inherited from CompiledModel (public and protected) and from object.
         Backend, Observe, "BackendName", "Predict", "Trace", "Dispose",

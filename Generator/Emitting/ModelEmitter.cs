@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Text;
+using Xception.Compiler.Generator.Model;
 using Xception.Compiler.Generator.Planning;
 using static Xception.Compiler.Generator.Emitting.Literals;
 
@@ -101,6 +102,16 @@ internal static class ModelEmitter
             w.WriteLine();
             w.WriteLine("/// <summary>MD5 hash of the reference weight file.</summary>");
             w.WriteLine("public const string " + GeneratedMembers.WeightsMd5 + " = " + String(plan.WeightsMd5) + ";");
+        }
+
+        if (plan.Preprocessing is not null)
+        {
+            // Only for descriptions that declare it, so the classes of the others stay as they were.
+            string mode = PreprocessingModes.EnumMember(plan.Preprocessing);
+            w.WriteLine();
+            w.WriteLine("/// <summary>The input preprocessing the weights expect: Keras's preprocess_input mode '" + Xml(plan.Preprocessing) + "'.</summary>");
+            w.WriteLine("public const global::Xception.Compiler.Runtime.Preprocessing.ImagePreprocessing " + GeneratedMembers.Preprocessing
+                + " = global::Xception.Compiler.Runtime.Preprocessing.ImagePreprocessing." + mode + ";");
         }
 
         if (plan.Labels.Count > 0)

@@ -177,6 +177,9 @@ internal sealed record ModelSpec(
 {
     /// <summary>The class names of the output, when the description declares them.</summary>
     public ModelLabels Labels { get; init; } = ModelLabels.None;
+
+    /// <summary>The input preprocessing mode ("tf", "caffe", "torch", "none") when the description declares one.</summary>
+    public string? Preprocessing { get; init; }
 }
 
 /// <summary>The result of parsing one description: a spec (null when it has errors) and its diagnostics.</summary>

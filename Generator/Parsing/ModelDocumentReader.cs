@@ -13,7 +13,7 @@ namespace Xception.Compiler.Generator.Parsing;
 /// </summary>
 internal static class ModelDocumentReader
 {
-    private static readonly string[] s_topLevelMembers = { "$schema", "model", "namespace", "description", "weights", "layers", "labels" };
+    private static readonly string[] s_topLevelMembers = { "$schema", "model", "namespace", "description", "weights", "layers", "labels", "preprocessing" };
     private static readonly string[] s_weightsMembers = { "table", "url", "md5" };
 
     public static ModelSpec? Read(ParseContext ctx, JsonNode root)
@@ -85,6 +85,18 @@ internal static class ModelDocumentReader
 
         ModelLabels labels = members.TryGetValue("labels", out JsonMember? labelsMember) ? LabelsReader.Read(ctx, labelsMember.Value) : ModelLabels.None;
 
+        string? preprocessing = null;
+        if (OptionalString(ctx, members, "preprocessing", owner) is { } preprocessingMember)
+        {
+            preprocessing = preprocessingMember.Value.Text;
+            if (!PreprocessingModes.IsKnown(preprocessing))
+            {
+                ctx.Report(DiagnosticDescriptors.InvalidAttributeValue, preprocessingMember.Value, "preprocessing", owner,
+                    "\"tf\", \"caffe\", \"torch\" or \"none\"", preprocessingMember.Value.Describe());
+                preprocessing = null;
+            }
+        }
+
         var layers = new List<LayerSpec>();
         if (!members.TryGetValue("layers", out JsonMember? layersMember))
         {
@@ -111,6 +123,6 @@ internal static class ModelDocumentReader
             return null;
         }
 
-        return new ModelSpec(ctx.FilePath, name, nameSpan, ns, description, table, tableSpan, url, md5, layers.ToEquatableArray()) { Labels = labels };
+        return new ModelSpec(ctx.FilePath, name, nameSpan, ns, description, table, tableSpan, url, md5, layers.ToEquatableArray()) { Labels = labels, Preprocessing = preprocessing };
     }
 }

@@ -284,6 +284,9 @@ internal sealed record ExecutionPlan(
     /// <summary>The class names of the output values (one per value), or empty when the description declares none.</summary>
     public EquatableArray<string> Labels { get; init; } = EquatableArray<string>.Empty;
 
+    /// <summary>The description's preprocessing mode ("tf", "caffe", "torch", "none"), or null when it declares none.</summary>
+    public string? Preprocessing { get; init; }
+
     public long InputLength => (long)InputHeight * InputWidth * InputChannels;
 
     public string HintName => ClassName + ".g.cs";

@@ -121,6 +121,7 @@ internal static class ModelPlanner
             ArenaBytesPerImage: arenaFloats * sizeof(float))
         {
             Labels = spec.Labels.Names,
+            Preprocessing = spec.Preprocessing,
         };
     }
 

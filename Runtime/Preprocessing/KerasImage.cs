@@ -45,9 +45,27 @@ public static class KerasImage
         KerasInterpolation interpolation,
         Span<float> destination)
     {
+        LoadInput(pixels, width, height, channels, targetWidth, targetHeight, interpolation, ImagePreprocessing.Tf, destination);
+    }
+
+    /// <summary>
+    /// <see cref="LoadInput(ReadOnlySpan{byte}, int, int, int, int, int, KerasInterpolation, Span{float})"/> with the
+    /// preprocessing of another application (<see cref="KerasPreprocessing.Apply"/>).
+    /// </summary>
+    public static void LoadInput(
+        ReadOnlySpan<byte> pixels,
+        int width,
+        int height,
+        int channels,
+        int targetWidth,
+        int targetHeight,
+        KerasInterpolation interpolation,
+        ImagePreprocessing preprocessing,
+        Span<float> destination)
+    {
         byte[] rgb = ToRgb(pixels, width, height, channels);
         byte[] resized = Resize(rgb, width, height, targetWidth, targetHeight, interpolation);
-        Preprocess(resized, destination);
+        KerasPreprocessing.Apply(preprocessing, resized, destination);
     }
 
     /// <summary>

@@ -32,7 +32,8 @@ public sealed record ShapeTableDataset(string Path, int[] Shape, string DType)
     /// <summary>
     /// The Keras 2 short variable name of this dataset (kernel, bias, depthwise_kernel, pointwise_kernel,
     /// gamma, beta, moving_mean, moving_variance), from a Keras 2 name (<c>block1_conv1/kernel:0</c>) or a
-    /// Keras 1 name (<c>convolution2d_1_W:0</c>, <c>batchnormalization_1_running_std:0</c>, which holds the variance).
+    /// Keras 1 name (<c>convolution2d_1_W:0</c>, <c>batchnormalization_1_running_std:0</c>, which holds the variance;
+    /// <c>block1_conv1_W_1:0</c> as the official VGG16 file has it).
     /// Null when the name is neither.
     /// </summary>
     public string? KerasVariable
@@ -74,7 +75,11 @@ public sealed record ShapeTableDataset(string Path, int[] Shape, string DType)
     {
         ("_depthwise_kernel", "depthwise_kernel"), ("_pointwise_kernel", "pointwise_kernel"),
         ("_running_mean", "moving_mean"), ("_running_std", "moving_variance"),
-        ("_gamma", "gamma"), ("_beta", "beta"), ("_W", "kernel"), ("_b", "bias"),
+        ("_gamma", "gamma"), ("_beta", "beta"),
+
+        // The official VGG16/VGG19 files carry Keras 1 names with a session suffix: block1_conv1_W_1:0.
+        ("_W_1", "kernel"), ("_b_1", "bias"),
+        ("_W", "kernel"), ("_b", "bias"),
     };
 }
 

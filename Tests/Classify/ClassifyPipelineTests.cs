@@ -40,7 +40,7 @@ public sealed class ClassifyPipelineTests
     public void ImageBatch_GrayscaleRawLayout_GivesPillowsGreyLevelsUnscaled()
     {
         // A grey JPEG decodes to R = G = B, so PIL's luma of every pixel is that grey level itself.
-        float[] batch = ImageBatch.Load([PillowReference.ImagePath("gray_64x48.jpg")], 299, 299, KerasInterpolation.Nearest, new ImageLayout(1, RawPixels: true));
+        float[] batch = ImageBatch.Load([PillowReference.ImagePath("gray_64x48.jpg")], 299, 299, KerasInterpolation.Nearest, new ImageLayout(1, ImagePreprocessing.None));
 
         byte[] rgb = PillowReference.Read("gray_64x48")["nearest_299x299"].Pixels;
         Assert.Equal(299 * 299, batch.Length);
