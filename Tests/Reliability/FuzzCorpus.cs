@@ -356,7 +356,7 @@ internal static class FuzzCorpus
         ["name"] = new[] { "1", "true", "null", "{}", "[]", "[\"a\"]", "\"\"" },
         ["op"] = new[] { "1", "true", "null", "{}", "[]", "[\"conv2d\"]" },
         ["padding"] = new[] { "1", "true", "null", "{}", "[]", "\"full\"", "\"SAME\"" },
-        ["activation"] = new[] { "1", "true", "null", "{}", "[]", "\"gelu\"" },
+        ["activation"] = new[] { "1", "true", "null", "{}", "[]", "\"mish\"" },
         ["filters"] = new[] { "\"4\"", "true", "null", "{}", "[]", "[4]", "1.5", "4.5e0" },
         ["units"] = new[] { "\"4\"", "true", "null", "{}", "[]", "[4]", "1.5" },
         ["depth_multiplier"] = new[] { "\"1\"", "true", "null", "{}", "[]", "[1]", "1.5" },

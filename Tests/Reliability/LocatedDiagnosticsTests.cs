@@ -48,10 +48,13 @@ public sealed class LocatedDiagnosticsTests
         ("XCS0022", "duplicate_member.xcs.json", "duplicate_member.xcs.json", 6, 54, "\"filters\""),
         // XCS0023: at the class name of the second description (by path) of the two naming one class.
         ("XCS0023", DuplicateModelCase, "b.xcs.json", 2, 12, "\"TinyNet\""),
-        ("XCS0025", "unimplemented_keras_attribute.xcs.json", "unimplemented_keras_attribute.xcs.json", 6, 110, "\"activation\""),
+        ("XCS0025", "unimplemented_keras_attribute.xcs.json", "unimplemented_keras_attribute.xcs.json", 6, 110, "\"dilation_rate\""),
         ("XCS0026", "labels_count_mismatch.xcs.json", "labels_count_mismatch.xcs.json", 4, 13, "[\"cat\", \"dog\", \"bird\"]"),
         // XCS0027: in the labels file, at the key that is not a class number 0..n-1.
         ("XCS0027", "labels_file_malformed.xcs.json", "tiny_malformed.labels.json", 3, 3, "\"2\""),
+        // XCS0028: at the function's name; XCS0029: at the name of the convolution whose softmax is spatial.
+        ("XCS0028", "unknown_activation.xcs.json", "unknown_activation.xcs.json", 6, 124, "\"mish\""),
+        ("XCS0029", "spatial_softmax.xcs.json", "spatial_softmax.xcs.json", 6, 15, "\"conv1\""),
     };
 
     public static TheoryData<string> Ids()
