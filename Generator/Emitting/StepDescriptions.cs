@@ -106,6 +106,11 @@ internal static class StepDescriptions
             sb.Append(", sigmoid");
         }
 
+        if (s.Kind == StepKind.Dense && !s.Function.IsLinear)
+        {
+            sb.Append(", ").Append(s.Function.Text);
+        }
+
         return Finish(sb, s, withShapes: true);
     }
 

@@ -186,7 +186,8 @@ internal static class StepSequenceEmitter
                     + ", Channels: " + Int(s.Input.Channels) + ", IsMax: " + Flag(s.IsMax) + ", ReluInput: " + reluIn + "), " + slots + ");";
             case StepKind.Dense:
                 return Backend + ".Dense(new " + CompilerServices + ".DenseShape(InFeatures: " + Int(s.Input.Channels) + ", OutFeatures: " + Int(s.Output.Channels)
-                    + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + (s.Fusion.SigmoidOutput ? ", SigmoidOutput: 1" : "") + "), " + slots + ", " + weights + ");";
+                    + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + (s.Fusion.SigmoidOutput ? ", SigmoidOutput: 1" : "") + DenseFunction(s.Function) + "), "
+                    + slots + ", " + weights + ");";
             case StepKind.Activation:
                 return Backend + ".Activation(new " + CompilerServices + ".ActivationShape(Length: " + Int(s.Output.Length) + ", Function: (int)" + CompilerServices
                     + ".ActivationFunction." + s.Function.Kind + ActivationParameters(s.Function) + "), " + slots + ");";
@@ -200,8 +201,13 @@ internal static class StepSequenceEmitter
 
     private static string Flag(bool value) => value ? "1" : "0";
 
+    /// <summary>A dense step's function (none when linear, so the code of descriptions without one is unchanged).</summary>
+    private static string DenseFunction(Model.ActivationSpec function) => function.IsLinear
+        ? string.Empty
+        : ", Activation: (int)" + CompilerServices + ".ActivationFunction." + function.Kind + ActivationParameters(function, "ActivationParameter");
+
     /// <summary>The parameters that are not 0, as float bits (ILGPU shapes are int-only), readable at the call.</summary>
-    private static string ActivationParameters(Model.ActivationSpec function)
+    private static string ActivationParameters(Model.ActivationSpec function, string prefix = "Parameter")
     {
         var sb = new System.Text.StringBuilder();
         double[] values = { function.Parameter0, function.Parameter1, function.Parameter2 };
@@ -210,7 +216,7 @@ internal static class StepSequenceEmitter
             if (values[i] != 0)
             {
                 string literal = double.IsPositiveInfinity(values[i]) ? "float.PositiveInfinity" : Float(values[i]);
-                sb.Append(", Parameter").Append(Int(i)).Append(": global::System.BitConverter.SingleToInt32Bits(").Append(literal).Append(')');
+                sb.Append(", ").Append(prefix).Append(Int(i)).Append(": global::System.BitConverter.SingleToInt32Bits(").Append(literal).Append(')');
             }
         }
 

@@ -67,7 +67,7 @@ internal sealed record PlannedStep
     /// <summary>Global pool: max rather than average.</summary>
     public bool IsMax { get; init; }
 
-    /// <summary>Activation steps: the function they apply.</summary>
+    /// <summary>Activation steps: the function they apply; dense steps: the function on their sums (linear: none).</summary>
     public ActivationSpec Function { get; init; } = ActivationSpec.Linear;
 
     /// <summary>An activation step that overwrites the output of the step before it (its epilogue).</summary>

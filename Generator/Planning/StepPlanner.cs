@@ -285,7 +285,9 @@ internal sealed class StepPlanner
             end = next;
         }
 
-        if (epilogue is null)
+        // A dense step takes any function on its float64 sums (DenseShape.Activation); the others get an in-place step.
+        bool denseFunction = kind == StepKind.Dense && epilogue is not null;
+        if (epilogue is null || denseFunction)
         {
             beforeEpilogue = end;
         }
@@ -297,7 +299,7 @@ internal sealed class StepPlanner
         string outputName = denseSoftmax ? layer.Name + " (logits)" : Layer(end).Name;
         int destination = NewTensor(outputName, output, stepIndex);
         string stepOutput = denseSoftmax ? outputName
-            : epilogue is null ? Layer(end).Name
+            : epilogue is null || denseFunction ? Layer(end).Name
             : epilogueLayer is null ? layer.Name + " (before " + epilogue.Text + ")"
             : Layer(beforeEpilogue).Name;
         int weightLayer = layer.Op == LayerOp.BatchNorm ? -1 : _weightIndex[index];
@@ -351,10 +353,10 @@ internal sealed class StepPlanner
             Weights = weights,
             Slots = new StepSlots(source, destination, residual),
             IsMax = layer.Op == LayerOp.GlobalMaxPool,
-            Function = kind == StepKind.Activation ? layer.Function : ActivationSpec.Linear,
+            Function = kind == StepKind.Activation ? layer.Function : denseFunction ? epilogue! : ActivationSpec.Linear,
         });
 
-        if (epilogue is not null)
+        if (epilogue is not null && !denseFunction)
         {
             Read(destination);
             int epilogueIndex = _steps.Count;

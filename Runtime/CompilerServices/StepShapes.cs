@@ -109,12 +109,15 @@ public readonly record struct ElementwiseShape(
 public readonly record struct GlobalPoolShape(int Height, int Width, int Channels, int IsMax, int ReluInput);
 
 /// <summary>
-/// A fully connected layer, kernel (In, Out), with bias; ReluOutput or SigmoidOutput (1/(1+e^-x), taken on the
-/// float64 sum before it is rounded, as Keras's float64 reference does) is the activation. SigmoidOutput has a
-/// default so that the descriptions without it emit the same code as before.
+/// A fully connected layer, kernel (In, Out), with bias; ReluOutput, SigmoidOutput (1/(1+e^-x)) or Activation (an
+/// <see cref="ActivationFunction"/> with its parameters as float bits, as in <see cref="ActivationShape"/>) is the
+/// activation, taken on the float64 sum before it is rounded, as Keras's float64 reference does. The fields after
+/// ReluOutput have defaults so that the descriptions without them emit the same code as before.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public readonly record struct DenseShape(int InFeatures, int OutFeatures, int ReluInput, int ReluOutput, int SigmoidOutput = 0);
+public readonly record struct DenseShape(
+    int InFeatures, int OutFeatures, int ReluInput, int ReluOutput, int SigmoidOutput = 0,
+    int Activation = 0, int ActivationParameter0 = 0, int ActivationParameter1 = 0, int ActivationParameter2 = 0);
 
 /// <summary>Softmax over each image's Length values.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]

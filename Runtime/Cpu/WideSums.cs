@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Xception.Compiler.Runtime.Kernels;
 
 namespace Xception.Compiler.Runtime.Cpu;
 
@@ -16,13 +17,15 @@ internal static unsafe class WideSums
     /// output[n, j] = act(bias[j] + Σ_k reluIn(input[n, k]) · kernel[k, j]) for the columns of panels
     /// [<paramref name="firstPanel"/>, <paramref name="endPanel"/>) and every row n &lt; <paramref name="rows"/>;
     /// input rows are <c>kernel.K</c> floats apart, output rows <paramref name="outputStride"/>; bias may be null.
-    /// act is ReLU (<paramref name="reluOut"/>), the sigmoid (<paramref name="sigmoidOut"/>, on the float64 sum,
-    /// so that a probability near 0 or 1 keeps its float32 precision) or the identity.
+    /// act is ReLU (<paramref name="reluOut"/>), the sigmoid (<paramref name="sigmoidOut"/>), another activation function
+    /// (<paramref name="function"/> not 0, see <see cref="ActivationMath"/>) or the identity; the sigmoid and the functions
+    /// are taken on the float64 sum, so that a probability near 0 or 1 keeps its float32 precision.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dense(
         CpuIsa isa, float* input, int rows, PackedPanels kernel, int firstPanel, int endPanel,
-        float* output, int outputStride, float* bias, bool reluIn, bool reluOut, bool sigmoidOut)
+        float* output, int outputStride, float* bias, bool reluIn, bool reluOut, bool sigmoidOut,
+        int function = 0, double p0 = 0, double p1 = 0, double p2 = 0)
     {
         const int Width = PackedPanels.Width;
         int k = kernel.K;
@@ -38,7 +41,9 @@ internal static unsafe class WideSums
                 for (int j = 0; j < columns; j++)
                 {
                     double sum = sums[j] + (bias != null ? bias[p * Width + j] : 0.0);
-                    float value = sigmoidOut ? (float)(1.0 / (1.0 + System.Math.Exp(-sum))) : (float)sum;
+                    float value = sigmoidOut ? (float)(1.0 / (1.0 + System.Math.Exp(-sum)))
+                        : function != 0 ? (float)ActivationMath.Apply(function, sum, p0, p1, p2)
+                        : (float)sum;
                     y[j] = reluOut && value < 0f ? 0f : value;
                 }
             }

@@ -184,6 +184,11 @@ public abstract partial class ExecutionBackend : IDisposable
     public void Dense(in DenseShape shape, int batch, int source, int destination, WeightHandle kernel, WeightHandle bias)
     {
         DenseShape s = shape;
+        if (s.Activation is < (int)ActivationFunction.Linear or > (int)ActivationFunction.GeluTanh)
+        {
+            throw new ArgumentException($"Activation {s.Activation} is not an ActivationFunction.", nameof(shape));
+        }
+
         CheckStep(batch, source, destination, 0, -1, s.InFeatures, s.OutFeatures);
         CheckMatrixWeight(kernel, s.InFeatures, s.OutFeatures);
         CheckOptionalWeight(bias, s.OutFeatures);

@@ -34,6 +34,13 @@ internal static class DenseKernels
         }
 
         sum += bias[o];
+        if (s.Activation != 0)
+        {
+            output[index] = (float)ActivationMath.Apply(s.Activation, sum, Interop.IntAsFloat((uint)s.ActivationParameter0),
+                Interop.IntAsFloat((uint)s.ActivationParameter1), Interop.IntAsFloat((uint)s.ActivationParameter2));
+            return;
+        }
+
         output[index] = s.SigmoidOutput != 0 ? (float)(1.0 / (1.0 + XMath.Exp(-sum))) : Relu((float)sum, s.ReluOutput);
     }
 }

@@ -95,6 +95,7 @@ internal static class KernelCatalog
             new ElementwiseShape(19 * 19 * 728, 728, 1, 1, 1, 1)),
         new("Dense predictions 2048->1000", Dense, new DenseShape(2048, 1000, 0, 0)),
         new("Dense binary head 2048->1 sigmoid", Dense, new DenseShape(2048, 1, 0, 0, SigmoidOutput: 1)),
+        new("Dense 2048->10 gelu", Dense, new DenseShape(2048, 10, 0, 0, Activation: (int)ActivationFunction.Gelu)),
         new("Softmax 1000", Softmax, new SoftmaxShape(1000)),
         new("Activation relu6 / leaky / threshold", Activation, ActivationShape.Of(1024, ActivationFunction.Relu, 0.1f, 6f, 0.5f)),
         new("Activation sigmoid", Activation, ActivationShape.Of(1024, ActivationFunction.Sigmoid)),

@@ -62,14 +62,14 @@ public sealed class ActivationPlanTests
     }
 
     [Fact]
-    public void Plan_SingleConsumerActivations_RunInPlaceAfterTheirStep_OthersOutOfPlace()
+    public void Plan_SingleConsumerActivations_RunInPlaceAfterTheirStep_OthersOutOfPlace_DenseTakesItsOwn()
     {
         ExecutionPlan plan = Plan();
         Assert.Equal(
             new[]
             {
                 StepKind.Conv2D, StepKind.Activation, StepKind.Elementwise, StepKind.Activation, StepKind.Conv2D, StepKind.Activation,
-                StepKind.Conv2D, StepKind.Elementwise, StepKind.Activation, StepKind.GlobalPool, StepKind.Dense, StepKind.Activation,
+                StepKind.Conv2D, StepKind.Elementwise, StepKind.Activation, StepKind.GlobalPool, StepKind.Dense,
             },
             plan.Steps.Select(s => s.Kind));
         PlannedStep[] s = plan.Steps.ToArray();
@@ -88,8 +88,10 @@ public sealed class ActivationPlanTests
         Assert.True(s[6].Fusion.ReluOutput);
         Assert.Equal(("act_gelu", false), (s[8].Anchor, s[8].InPlace));
         Assert.NotEqual(s[8].Slots.Source, s[8].Slots.Destination);
-        Assert.Equal(("dense", true, ActivationKind.Selu), (s[11].OutputLayer, s[11].InPlace, s[11].Function.Kind));
-        Assert.Equal(plan.OutputSlot, s[11].Slots.Destination);
+
+        // The dense layer's selu is taken on its float64 sums, in the dense step itself.
+        Assert.Equal(("dense", ActivationKind.Selu), (s[10].OutputLayer, s[10].Function.Kind));
+        Assert.Equal(plan.OutputSlot, s[10].Slots.Destination);
     }
 
     [Fact]
@@ -102,5 +104,7 @@ public sealed class ActivationPlanTests
         Assert.Contains("ActivationFunction.Relu, Parameter0: global::System.BitConverter.SingleToInt32Bits(0.1f), Parameter1: global::System.BitConverter.SingleToInt32Bits(float.PositiveInfinity))", source, StringComparison.Ordinal);
         Assert.Contains("// [2] conv1: swish in place (epilogue of the step before)", source, StringComparison.Ordinal);
         Assert.Contains("// [9] act_gelu: gelu; 8×8×4 → 8×8×4", source, StringComparison.Ordinal);
+        Assert.Contains("ReluInput: 0, ReluOutput: 0, Activation: (int)global::Xception.Compiler.Runtime.CompilerServices.ActivationFunction.Selu), batch,", source, StringComparison.Ordinal);
+        Assert.Contains("// [11] dense: dense 4→2, bias, selu;", source, StringComparison.Ordinal);
     }
 }

@@ -65,6 +65,44 @@ public sealed class ActivationStepTests
     }
 
     [Theory]
+    [InlineData(BackendFixture.Cpu, ActivationFunction.Gelu, 0f, 0f, 0f)]
+    [InlineData(BackendFixture.Cpu, ActivationFunction.Selu, 0f, 0f, 0f)]
+    [InlineData(BackendFixture.Cpu, ActivationFunction.Relu, 0.1f, 4.5f, 0.75f)]
+    [InlineData(BackendFixture.Cpu, ActivationFunction.HardSigmoid, 0.2f, 0.5f, 0f)]
+    [InlineData(BackendFixture.IlgpuCpu, ActivationFunction.Gelu, 0f, 0f, 0f)]
+    [InlineData(BackendFixture.IlgpuCpu, ActivationFunction.Tanh, 0f, 0f, 0f)]
+    [InlineData(BackendFixture.IlgpuCpu, ActivationFunction.Elu, 0.4f, 0f, 0f)]
+    [InlineData(BackendFixture.IlgpuCpu, ActivationFunction.Swish, 0f, 0f, 0f)]
+    public void Dense_WithActivation_AppliesItToTheFloat64Sum(string backend, ActivationFunction function, float p0, float p1, float p2)
+    {
+        const int Batch = 2, In = 37, Out = 11;
+        float[] x = KernelTestData.RandomFloats(Batch * In, 81);
+        float[] kernel = KernelTestData.RandomFloats(In * Out, 82, -1.5f, 1.5f);
+        float[] bias = KernelTestData.RandomFloats(Out, 83);
+        ActivationShape bits = ActivationShape.Of(1, function, p0, p1, p2);
+        var shape = new DenseShape(In, Out, 0, 0, Activation: (int)function,
+            ActivationParameter0: bits.Parameter0, ActivationParameter1: bits.Parameter1, ActivationParameter2: bits.Parameter2);
+
+        float[] actual = backends.Run(backend, Batch, x, Out, null, (b, src, dst, _) => b.Dense(shape, Batch, src, dst, b.Upload(kernel), b.Upload(bias)));
+
+        for (int n = 0; n < Batch; n++)
+        {
+            for (int o = 0; o < Out; o++)
+            {
+                double sum = bias[o];
+                for (int i = 0; i < In; i++)
+                {
+                    sum += (double)x[n * In + i] * kernel[i * Out + o];
+                }
+
+                double expected = Reference(function, sum, p0, p1, p2);
+                double error = Math.Abs(actual[n * Out + o] - expected);
+                Assert.True(error <= 2e-7 * Math.Abs(expected) || error <= 1e-30, $"{function}({sum:R}) = {actual[n * Out + o]:R}, expected {expected:R}");
+            }
+        }
+    }
+
+    [Theory]
     [InlineData(BackendFixture.Cpu)]
     [InlineData(BackendFixture.IlgpuCpu)]
     public void Activation_InPlace_OverwritesItsInput(string backend)

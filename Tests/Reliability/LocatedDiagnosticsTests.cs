@@ -52,6 +52,7 @@ public sealed class LocatedDiagnosticsTests
         ("XCS0026", "labels_count_mismatch.xcs.json", "labels_count_mismatch.xcs.json", 4, 13, "[\"cat\", \"dog\", \"bird\"]"),
         // XCS0027: in the labels file, at the key that is not a class number 0..n-1.
         ("XCS0027", "labels_file_malformed.xcs.json", "tiny_malformed.labels.json", 3, 3, "\"2\""),
+        // XCS0028: at the function's name; XCS0029: at the name of the convolution whose softmax is spatial.
         ("XCS0028", "unknown_activation.xcs.json", "unknown_activation.xcs.json", 6, 124, "\"mish\""),
         ("XCS0029", "spatial_softmax.xcs.json", "spatial_softmax.xcs.json", 6, 15, "\"conv1\""),
         ("XCS0030", "preprocessing_channel_mismatch.xcs.json", "preprocessing_channel_mismatch.xcs.json", 6, 56, "[0.5, 0.25]"),

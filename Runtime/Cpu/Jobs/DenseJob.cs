@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Execution;
@@ -32,6 +33,8 @@ internal sealed unsafe class DenseJob : IParallelJob
         int panels = Kernel!.Panels;
         WideSums.Dense(owner.Isa, Pointer(Input), Batch, Kernel,
             task * panels / Groups, (task + 1) * panels / Groups,
-            Pointer(Output), s.OutFeatures, Pointer(Bias), s.ReluInput != 0, s.ReluOutput != 0, s.SigmoidOutput != 0);
+            Pointer(Output), s.OutFeatures, Pointer(Bias), s.ReluInput != 0, s.ReluOutput != 0, s.SigmoidOutput != 0,
+            s.Activation, BitConverter.Int32BitsToSingle(s.ActivationParameter0), BitConverter.Int32BitsToSingle(s.ActivationParameter1),
+            BitConverter.Int32BitsToSingle(s.ActivationParameter2));
     }
 }
