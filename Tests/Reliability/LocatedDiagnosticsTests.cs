@@ -52,6 +52,9 @@ public sealed class LocatedDiagnosticsTests
         ("XCS0026", "labels_count_mismatch.xcs.json", "labels_count_mismatch.xcs.json", 4, 13, "[\"cat\", \"dog\", \"bird\"]"),
         // XCS0027: in the labels file, at the key that is not a class number 0..n-1.
         ("XCS0027", "labels_file_malformed.xcs.json", "tiny_malformed.labels.json", 3, 3, "\"2\""),
+        // XCS0030: at the constants that do not fit the channels; XCS0031: at the reshape layer's name.
+        ("XCS0030", "preprocessing_channel_mismatch.xcs.json", "preprocessing_channel_mismatch.xcs.json", 6, 56, "[0.5, 0.25]"),
+        ("XCS0031", "reshape_count_mismatch.xcs.json", "reshape_count_mismatch.xcs.json", 10, 15, "\"squeeze\""),
     };
 
     public static TheoryData<string> Ids()
