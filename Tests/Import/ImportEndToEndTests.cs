@@ -46,6 +46,7 @@ public sealed class ImportEndToEndTests(ITestOutputHelper output) : IDisposable
 
             // Grayscale: an adapted Normalization (mean, variance, int64 count weights), GAP keepdims, Reshape((4,)).
             cases.Add("import/grayscale_tfkeras215.h5", null, "import/grayscale_input.npy", "import/grayscale_expected.npy", backend);
+            cases.Add("import/grayscale_keras3.keras", null, "import/grayscale_input.npy", "import/grayscale_expected.npy", backend);
 
             // 4 channels: a Normalization with mean and variance in its config (one channel of variance 0), Reshape((-1,)).
             cases.Add("import/rgba_tfkeras215.h5", null, "import/rgba_input.npy", "import/rgba_expected.npy", backend);

@@ -55,6 +55,7 @@ public sealed class LocatedDiagnosticsTests
         // XCS0028: at the function's name; XCS0029: at the name of the convolution whose softmax is spatial.
         ("XCS0028", "unknown_activation.xcs.json", "unknown_activation.xcs.json", 6, 124, "\"mish\""),
         ("XCS0029", "spatial_softmax.xcs.json", "spatial_softmax.xcs.json", 6, 15, "\"conv1\""),
+        // XCS0030: at the constants that do not fit the channels; XCS0031: at the reshape layer's name.
         ("XCS0030", "preprocessing_channel_mismatch.xcs.json", "preprocessing_channel_mismatch.xcs.json", 6, 56, "[0.5, 0.25]"),
         ("XCS0031", "reshape_count_mismatch.xcs.json", "reshape_count_mismatch.xcs.json", 10, 15, "\"squeeze\""),
     };

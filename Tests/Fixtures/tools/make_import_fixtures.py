@@ -82,6 +82,8 @@ Tests/Fixtures/mini_input_71x71_seed2.npy. Outputs:
                                max(sqrt(variance), 1e-7) in call()) -> Conv2D(4, 3x3, same, relu) ->
                                MaxPooling2D(3, 2, same) -> GlobalAveragePooling2D(keepdims=True) ->
                                Reshape((4,)) -> Dense(3, softmax). Own generator (seed 16).
+  grayscale_keras3.keras       the same model and weights saved by Keras 3.6 (a Sequential .keras; see
+                               write_keras3_sequential): the Normalization's vars 0, 1, 2 are mean, variance, count.
   grayscale_input.npy          (2, 16, 16, 1) float32 integers 0..255
   grayscale_expected.npy       float64 probabilities (2, 3)
   rgba_tfkeras215.h5           a 4-channel tf.keras 2.15 Sequential: Input(10, 12, 4) -> Normalization with
@@ -375,7 +377,8 @@ def keras3_config(layers, order, output):
 SNAKE = {"InputLayer": "input_layer", "Conv2D": "conv2d", "SeparableConv2D": "separable_conv2d",
          "BatchNormalization": "batch_normalization", "Activation": "activation", "MaxPooling2D": "max_pooling2d",
          "Add": "add", "Functional": "functional", "GlobalAveragePooling2D": "global_average_pooling2d",
-         "Dropout": "dropout", "Dense": "dense"}
+         "Dropout": "dropout", "Dense": "dense", "Normalization": "normalization", "Rescaling": "rescaling",
+         "Reshape": "reshape"}
 
 
 def keras3_weights_bytes(config, base_weights, dense):
@@ -635,6 +638,40 @@ def write_tfkeras_sequential(path, layers, weights):
                 group.create_dataset(n, data=v)
 
 
+def write_keras3_sequential(path, tfkeras_layers, weights):
+    """The same Sequential saved by Keras 3.6 (.keras): keras/src/models/sequential.py get_config (the InputLayer
+    first, batch_shape), DTypePolicy dicts, and saving_lib._save_state over Sequential.layers (which leaves the
+    InputLayer out): layers/<snake class>/vars/<i>, the Normalization's mean, variance and int64 count in
+    add_weight order (keras/src/layers/preprocessing/normalization.py build)."""
+    layers = []
+    for layer in tfkeras_layers:
+        config = dict(layer["config"])
+        if layer["class_name"] == "InputLayer":
+            config = {"batch_shape": config["batch_input_shape"], "dtype": "float32", "sparse": False, "name": "input_layer"}
+        else:
+            config["dtype"] = dtype_policy()
+            config.pop("kernel_initializer", None)
+        layers.append({"module": "keras.layers", "class_name": layer["class_name"], "config": config, "registered_name": None})
+    shape = layers[0]["config"]["batch_shape"]
+    config = {"module": "keras", "class_name": "Sequential", "registered_name": None,
+              "config": {"name": "sequential", "trainable": True, "dtype": dtype_policy(), "layers": layers,
+                         "build_input_shape": shape},
+              "build_config": {"input_shape": shape}}
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        f.create_group("vars")
+        for layer in layers[1:]:
+            group = f.create_group("layers/%s/vars" % SNAKE[layer["class_name"]])
+            for i, (_, value) in enumerate(weights.get(layer["config"]["name"], [])):
+                group.create_dataset(str(i), data=value)
+    members = [("metadata.json", json.dumps({"keras_version": "3.6.0", "date_saved": "2026-12-03@08:30:00"})),
+               ("config.json", json.dumps(config)),
+               ("model.weights.h5", buffer.getvalue())]
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members:
+            z.writestr(zipfile.ZipInfo(name, date_time=(2026, 12, 3, 8, 30, 0)), data)
+
+
 def float32_weights(weights):
     return {k: [(n, v if v.dtype == np.int64 else v.astype(np.float32)) for n, v in vs] for k, vs in weights.items()}
 
@@ -697,6 +734,7 @@ def write_grayscale_fixtures():
         tfkeras_dense("dense", 3, "softmax"),
     ]
     write_tfkeras_sequential(os.path.join(OUT, "grayscale_tfkeras215.h5"), layers, weights)
+    write_keras3_sequential(os.path.join(OUT, "grayscale_keras3.keras"), layers, weights)
     xs = rng.integers(0, 256, (2, 16, 16, 1)).astype(np.float32)
     mean, variance, _ = as64(weights, "normalization")
     x = normalize(xs.astype(np.float64), mean, variance)
