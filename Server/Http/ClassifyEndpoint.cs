@@ -89,7 +89,8 @@ internal sealed class ClassifyEndpoint(ModelRegistry registry, ServingMetrics me
 
     private static async Task<byte[]> ReadImageAsync(HttpContext context)
     {
-        if (!context.Request.HasFormContentType)
+        // Only multipart is a form here: curl's --data-binary labels raw bytes application/x-www-form-urlencoded.
+        if (context.Request.ContentType?.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase) != true)
         {
             byte[] body = await HttpExchange.ReadBodyAsync(context);
             return body.Length > 0 ? body : throw ProtocolException.BadRequest("The body is empty; send a JPEG or PNG.");

@@ -20,7 +20,7 @@ internal static class HttpExchange
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
-        await using var json = new Utf8JsonWriter(context.Response.Body);
+        await using var json = new Utf8JsonWriter(context.Response.Body, JsonWriting.Options);
         json.WriteStartObject();
         json.WriteString("error", message);
         json.WriteEndObject();
@@ -30,7 +30,7 @@ internal static class HttpExchange
     {
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
-        await using var json = new Utf8JsonWriter(context.Response.Body);
+        await using var json = new Utf8JsonWriter(context.Response.Body, JsonWriting.Options);
         write(json);
     }
 

@@ -55,6 +55,8 @@ public sealed class InferenceServer : IAsyncDisposable
         builder.WebHost.UseUrls(options.Urls);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
         builder.Logging.SetMinimumLevel(minimumLogLevel);
+        // One log line per request would cost more than a mini model's inference; /metrics counts them instead.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
         WebApplication app = builder.Build();

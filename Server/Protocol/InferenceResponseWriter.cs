@@ -14,7 +14,7 @@ public static class InferenceResponseWriter
     public static InferenceResponseBody Write(ServedModel model, InferenceRequest request, float[] outputs)
     {
         using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream))
+        using (var json = new Utf8JsonWriter(stream, JsonWriting.Options))
         {
             json.WriteStartObject();
             json.WriteString("model_name", model.Name);
