@@ -63,7 +63,7 @@ public sealed class InferenceServer : IAsyncDisposable
         var protocol = new ProtocolEndpoints(registry, options, metrics, app.Lifetime);
         protocol.Map(app);
         new ClassifyEndpoint(registry, metrics).Map(app);
-        PageEndpoint.Map(app);
+        PageEndpoint.Map(app, registry);
         app.MapMetrics("/metrics", metrics.Registry);
         return new InferenceServer(app, registry, metrics);
     }

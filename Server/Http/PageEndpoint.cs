@@ -1,4 +1,7 @@
 using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -9,9 +12,19 @@ internal static class PageEndpoint
 {
     private const string ResourceName = "Xception.Compiler.Serving.index.html";
 
-    public static void Map(WebApplication app)
+    /// <summary>The page's model list, replaced by the served names: the protocol has no endpoint that lists models.</summary>
+    private const string ModelsPlaceholder = "/*MODELS*/[\"mini\"]";
+
+    public static void Map(WebApplication app, ModelRegistry registry)
     {
-        byte[] page = Load();
+        string names = JsonSerializer.Serialize(registry.Models.Select(m => m.Name).ToArray());
+        string html = Encoding.UTF8.GetString(Load());
+        if (!html.Contains(ModelsPlaceholder, System.StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"The page resource lacks its model list placeholder {ModelsPlaceholder}.");
+        }
+
+        byte[] page = Encoding.UTF8.GetBytes(html.Replace(ModelsPlaceholder, names, System.StringComparison.Ordinal));
         app.MapGet("/", () => Results.Bytes(page, "text/html; charset=utf-8"));
     }
 
