@@ -10,8 +10,8 @@ internal static class MiniModels
 {
     public const string WeightsFile = "mini_xception_w0125_top10.h5";
 
-    public static MiniXception71 Load(int maxBatch = 8) =>
-        MiniXception71.Load(TestPaths.Fixture(WeightsFile), new InferenceOptions { Backend = Backend.Cpu, MaxBatch = maxBatch });
+    public static MiniXception71 Load(int maxBatch = 8, Backend backend = Backend.Cpu) =>
+        MiniXception71.Load(TestPaths.Fixture(WeightsFile), new InferenceOptions { Backend = backend, MaxBatch = maxBatch });
 
     /// <summary><paramref name="count"/> different images in [-1, 1], each from its own seed.</summary>
     public static float[][] Images(int count, int seed)
