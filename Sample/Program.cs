@@ -10,6 +10,7 @@ var root = new RootCommand("Xception.Compiler sample: run compiled Keras models 
     ShapesCommand.Create(),
     ImportCommand.Create(),
     BenchCommand.Create(),
+    ServeCommand.Create(),
 };
 
 try

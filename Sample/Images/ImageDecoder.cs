@@ -24,11 +24,23 @@ internal static class ImageDecoder
         return new RgbImage(path, width, height, KerasImage.ToRgb(rgba, width, height, 4));
     }
 
+    /// <summary>Decodes an image held in memory (an upload), named <paramref name="name"/> in error messages, to RGB8.</summary>
+    /// <exception cref="InvalidDataException">The bytes are not a readable image or are damaged.</exception>
+    public static RgbImage Decode(byte[] encoded, string name)
+    {
+        byte[] rgba = DecodeRgba(encoded, name, out int width, out int height);
+        return new RgbImage(name, width, height, KerasImage.ToRgb(rgba, width, height, 4));
+    }
+
     /// <summary>Decodes <paramref name="path"/> to un-premultiplied RGBA8 (what PIL's RGBA mode holds).</summary>
     public static byte[] DecodeRgba(string path, out int width, out int height)
     {
         ArgumentNullException.ThrowIfNull(path);
-        byte[] encoded = File.ReadAllBytes(path);
+        return DecodeRgba(File.ReadAllBytes(path), path, out width, out height);
+    }
+
+    private static byte[] DecodeRgba(byte[] encoded, string path, out int width, out int height)
+    {
         using SKData data = SKData.CreateCopy(encoded);
         using SKCodec? codec = SKCodec.Create(data);
         if (codec is null)

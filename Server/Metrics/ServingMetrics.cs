@@ -1,0 +1,79 @@
+using System;
+using System.Collections.Generic;
+using Prometheus;
+using Xception.Compiler.Serving.Batching;
+
+namespace Xception.Compiler.Serving.Metrics;
+
+/// <summary>
+/// The server's Prometheus metrics, in a registry of its own (so two servers in one process, as in the tests,
+/// count apart): requests by outcome, request latency, batch sizes and queue depth.
+/// </summary>
+public sealed class ServingMetrics : IBatchObserver
+{
+    private readonly Counter _requests;
+    private readonly Histogram _latency;
+    private readonly Histogram _batchSize;
+    private readonly Histogram _batchSeconds;
+    private readonly Gauge _queueDepth;
+
+    public ServingMetrics(int maxBatch)
+    {
+        Registry = Prometheus.Metrics.NewCustomRegistry();
+        MetricFactory factory = Prometheus.Metrics.WithCustomRegistry(Registry);
+        _requests = factory.CreateCounter("xception_requests_total", "Inference and classify requests by model, endpoint and outcome.",
+            new CounterConfiguration { LabelNames = ["model", "endpoint", "outcome"] });
+        _latency = factory.CreateHistogram("xception_request_duration_seconds", "Time from a request's arrival to its answer.",
+            new HistogramConfiguration
+            {
+                LabelNames = ["model", "endpoint"],
+                Buckets = Histogram.ExponentialBuckets(0.001, 2, 14),
+            });
+        _batchSize = factory.CreateHistogram("xception_batch_size", "Images per Predict the batcher ran.",
+            new HistogramConfiguration { LabelNames = ["model"], Buckets = Histogram.LinearBuckets(1, 1, Math.Max(1, maxBatch)) });
+        _batchSeconds = factory.CreateHistogram("xception_batch_duration_seconds", "Time of one batched Predict.",
+            new HistogramConfiguration { LabelNames = ["model"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 14) });
+        _queueDepth = factory.CreateGauge("xception_queue_depth", "Requests waiting for a batch.",
+            new GaugeConfiguration { LabelNames = ["model"] });
+    }
+
+    /// <summary>What <c>/metrics</c> exposes.</summary>
+    public CollectorRegistry Registry { get; }
+
+    /// <summary>Reads every batcher's queue depth at each scrape.</summary>
+    public void WatchQueues(IReadOnlyDictionary<string, DynamicBatcher> batchers)
+    {
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            foreach ((string model, DynamicBatcher batcher) in batchers)
+            {
+                _queueDepth.WithLabels(model).Set(batcher.QueueDepth);
+            }
+        });
+    }
+
+    /// <summary>One request answered: <paramref name="outcome"/> is a <see cref="RequestOutcome"/> name.</summary>
+    public void RequestFinished(string model, string endpoint, string outcome, TimeSpan elapsed)
+    {
+        _requests.WithLabels(model, endpoint, outcome).Inc();
+        _latency.WithLabels(model, endpoint).Observe(elapsed.TotalSeconds);
+    }
+
+    public void BatchRan(string model, int images, int requests, TimeSpan elapsed)
+    {
+        _batchSize.WithLabels(model).Observe(images);
+        _batchSeconds.WithLabels(model).Observe(elapsed.TotalSeconds);
+    }
+}
+
+/// <summary>The <c>outcome</c> label values of <c>xception_requests_total</c>.</summary>
+public static class RequestOutcome
+{
+    public const string Ok = "ok";
+    public const string BadRequest = "bad_request";
+    public const string NotFound = "not_found";
+    public const string TooLarge = "too_large";
+    public const string Rejected = "rejected";
+    public const string Cancelled = "cancelled";
+    public const string Error = "error";
+}

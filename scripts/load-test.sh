@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Load test of `xception serve` on loopback with wrk (Debian's `wrk`): 64 clients for 30 s against the mini model,
+# binary tensor data requests over 8 distinct inputs, every answer compared byte for byte with the output that
+# `xception predict` gives for that input alone. Prints throughput, p50/p99, rejected and wrong counts, the
+# batch sizes from /metrics, and checks that the server exits 0 on SIGTERM.
+# Usage: scripts/load-test.sh [clients=64] [seconds=30] [max-batch=8] [max-delay-ms=2]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+clients=${1:-64}; seconds=${2:-30}; max_batch=${3:-8}; max_delay=${4:-2}
+inputs=8; port=18181; model=mini
+weights=Sample/Examples/mini_xception_w0125_top10.h5
+command -v wrk >/dev/null || { echo "error: wrk is required (apt-get install -y wrk)" >&2; exit 1; }
+
+dotnet build Sample -c Release -nologo -v q >/dev/null
+xception=Sample/bin/Release/net10.0/xception
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 scripts/load-test-inputs.py Sample/Examples/mini_input_299x299_seed5.npy "$work" "$inputs"
+for ((k = 0; k < inputs; k++)); do
+  "$xception" predict --weights "$weights" --input "$work/input_$k.npy" --output "$work/expected_$k.npy" --backend cpu >/dev/null
+  # The .npy's data after its header: the expected FP32 bytes of the binary answer.
+  python3 -c "import struct,sys; r=open(sys.argv[1],'rb').read(); n=struct.unpack('<H',r[8:10])[0]; open(sys.argv[2],'wb').write(r[10+n:])" \
+    "$work/expected_$k.npy" "$work/expected_$k.bin"
+done
+
+"$xception" serve --weights "$weights" --urls "http://127.0.0.1:$port" --backend cpu \
+  --max-batch "$max_batch" --max-delay-ms "$max_delay" --max-queue 256 >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null && break; sleep 0.5; done
+
+LOAD_DIR=$work LOAD_INPUTS=$inputs LOAD_MODEL=$model \
+  wrk -t2 -c"$clients" -d"${seconds}s" --timeout 10s --latency -s scripts/load-test.lua "http://127.0.0.1:$port" | tee "$work/wrk.txt"
+metrics=$(curl -s "http://127.0.0.1:$port/metrics")
+kill -TERM "$server"
+status=0; wait "$server" || status=$?
+
+echo "--- /metrics after the run"
+grep -E '^xception_(requests_total|batch_size_(sum|count|bucket)|queue_depth)' <<<"$metrics"
+result=$(grep '^RESULT' "$work/wrk.txt")
+echo "--- server exit code on SIGTERM: $status"
+echo "$result"
+wrong=$(sed -E 's/.* wrong=([0-9]+).*/\1/' <<<"$result")
+other=$(sed -E 's/.* other=([0-9]+).*/\1/' <<<"$result")
+[ "$wrong" = 0 ] && [ "$other" = 0 ] && [ "$status" = 0 ] || { echo "FAILED: wrong=$wrong other=$other exit=$status" >&2; exit 1; }
+echo "PASSED: every answer equal to its input's single-image predict"
