@@ -4,11 +4,13 @@
 # `xception predict` gives for that input alone. Prints throughput, p50/p99, rejected and wrong counts, the
 # batch sizes from /metrics, and checks that the server exits 0 on SIGTERM.
 # Usage: scripts/load-test.sh [clients=64] [seconds=30] [max-batch=8] [max-delay-ms=2]
+# Another model: XCS_LOAD_MODEL=xception XCS_LOAD_WEIGHTS=out/bench/xception_synthetic_seed1.h5 scripts/load-test.sh 16
+# (any compiled model with a 299x299x3 input; the synthetic full-size weights come from `Benchmarks -- prepare`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 clients=${1:-64}; seconds=${2:-30}; max_batch=${3:-8}; max_delay=${4:-2}
-inputs=8; port=18181; model=mini
-weights=Sample/Examples/mini_xception_w0125_top10.h5
+inputs=8; port=18181; model=${XCS_LOAD_MODEL:-mini}
+weights=${XCS_LOAD_WEIGHTS:-Sample/Examples/mini_xception_w0125_top10.h5}
 command -v wrk >/dev/null || { echo "error: wrk is required (apt-get install -y wrk)" >&2; exit 1; }
 
 dotnet build Sample -c Release -nologo -v q >/dev/null
