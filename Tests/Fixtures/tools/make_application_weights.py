@@ -20,10 +20,12 @@ What each file is (URL, hash) and which layout facts are verified or inferred: m
 Uses:
   make_application_weights.py shapes [--out models]            the *.shapes.json of every file (checked in)
   make_application_weights.py weights OUT [--app NAME] [--seed S]  the full-size .h5 files (large; not checked in)
-  make_application_weights.py drafts [--out models/drafts]     draft descriptions of the other applications
+  make_application_weights.py drafts [--out models]            the descriptions: models/<app>.xcs.json for the
+                                                               compiled ones (ADOPTED), models/drafts/ for the rest
   make_application_weights.py mini-vgg OUT                     the reduced VGG16 fixture + float64 reference
-  make_application_weights.py reference --app vgg16 W.h5 IN.npy OUT.npy   float64 outputs of a full-size file
-                                                               (VGG16 only: the interpreter knows VGG's layers)
+  make_application_weights.py mini-apps OUT MODELS [--app NAME] the reduced ResNet50/MobileNetV2/MobileNet fixtures
+                                                               + float64 references, their descriptions in MODELS
+  make_application_weights.py reference --app NAME W.h5 IN.npy OUT.npy   float64 outputs of a full-size file
 Every run asserts Keras's parameter counts and the number of layers with weights.
 
 Run with Debian's /usr/bin/python3 (numpy 1.24, h5py 3.7).
