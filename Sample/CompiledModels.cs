@@ -67,6 +67,48 @@ internal static class CompiledModels
         {
             Preprocessing = Vgg16Notop.Preprocessing, WeightsUrl = Vgg16Notop.WeightsUrl, WeightsMd5 = Vgg16Notop.WeightsMd5,
         },
+        new("resnet50", "Keras ResNet50, 224×224×3 → 1000 ImageNet classes, caffe preprocessing (models/resnet50.xcs.json)",
+            ResNet50.InputHeight, ResNet50.InputWidth, ResNet50.InputChannels, ResNet50.OutputLength,
+            IsImageNet: true, ResNet50.WeightTable,
+            (path, options) => ResNet50.Load(path, options))
+        {
+            Preprocessing = ResNet50.Preprocessing, WeightsUrl = ResNet50.WeightsUrl, WeightsMd5 = ResNet50.WeightsMd5,
+        },
+        new("resnet50_notop", "Keras ResNet50 without the top, pooling avg, 224×224×3 → 2048 features (models/resnet50_notop.xcs.json)",
+            ResNet50Notop.InputHeight, ResNet50Notop.InputWidth, ResNet50Notop.InputChannels, ResNet50Notop.OutputLength,
+            IsImageNet: false, ResNet50Notop.WeightTable,
+            (path, options) => ResNet50Notop.Load(path, options))
+        {
+            Preprocessing = ResNet50Notop.Preprocessing, WeightsUrl = ResNet50Notop.WeightsUrl, WeightsMd5 = ResNet50Notop.WeightsMd5,
+        },
+        new("mobilenet_v2", "Keras MobileNetV2 (alpha 1.0), 224×224×3 → 1000 ImageNet classes, tf preprocessing (models/mobilenet_v2.xcs.json)",
+            MobileNetV2.InputHeight, MobileNetV2.InputWidth, MobileNetV2.InputChannels, MobileNetV2.OutputLength,
+            IsImageNet: true, MobileNetV2.WeightTable,
+            (path, options) => MobileNetV2.Load(path, options))
+        {
+            Preprocessing = MobileNetV2.Preprocessing, WeightsUrl = MobileNetV2.WeightsUrl,
+        },
+        new("mobilenet_v2_notop", "Keras MobileNetV2 (alpha 1.0) without the top, pooling avg, 224×224×3 → 1280 features (models/mobilenet_v2_notop.xcs.json)",
+            MobileNetV2Notop.InputHeight, MobileNetV2Notop.InputWidth, MobileNetV2Notop.InputChannels, MobileNetV2Notop.OutputLength,
+            IsImageNet: false, MobileNetV2Notop.WeightTable,
+            (path, options) => MobileNetV2Notop.Load(path, options))
+        {
+            Preprocessing = MobileNetV2Notop.Preprocessing, WeightsUrl = MobileNetV2Notop.WeightsUrl,
+        },
+        new("mobilenet", "Keras MobileNet (alpha 1.0), 224×224×3 → 1000 ImageNet classes, tf preprocessing (models/mobilenet.xcs.json)",
+            MobileNet.InputHeight, MobileNet.InputWidth, MobileNet.InputChannels, MobileNet.OutputLength,
+            IsImageNet: true, MobileNet.WeightTable,
+            (path, options) => MobileNet.Load(path, options))
+        {
+            Preprocessing = MobileNet.Preprocessing, WeightsUrl = MobileNet.WeightsUrl,
+        },
+        new("mobilenet_notop", "Keras MobileNet (alpha 1.0) without the top, pooling avg, 224×224×3 → 1024 features (models/mobilenet_notop.xcs.json)",
+            MobileNetNotop.InputHeight, MobileNetNotop.InputWidth, MobileNetNotop.InputChannels, MobileNetNotop.OutputLength,
+            IsImageNet: false, MobileNetNotop.WeightTable,
+            (path, options) => MobileNetNotop.Load(path, options))
+        {
+            Preprocessing = MobileNetNotop.Preprocessing, WeightsUrl = MobileNetNotop.WeightsUrl,
+        },
     ];
 
     /// <summary>

@@ -2,12 +2,13 @@
 # Full-size float64 check of a Keras application compiled from models/: synthetic weights written in the official
 # file's layout by Tests/Fixtures/tools/make_application_weights.py, a seeded input (batch 2, uniform in [-1, 1]),
 # the tool's float64 reference, and `xception predict` on each backend; fails when any probability is off by more
-# than 1e-5. Too long for the test suite (VGG16: a 528 MB file, about a minute of numpy). VGG16 only for now: the
-# tool's interpreter knows VGG's layers.
+# than 1e-5. Too long for the test suite (VGG16: a 528 MB file, about a minute of numpy). The applications whose
+# descriptions are compiled (models/*.xcs.json): the tool's interpreter runs their layer graphs.
 #
-#   scripts/check_application.sh vgg16|vgg16_notop [OUT_DIR] [BACKEND ...]   (backends default: cpu ilgpu-cpu)
+#   scripts/check_application.sh APP [OUT_DIR] [BACKEND ...]   (backends default: cpu ilgpu-cpu)
+#   APP: vgg16 vgg16_notop resnet50 resnet50_notop mobilenet_v2 mobilenet_v2_notop mobilenet mobilenet_notop
 set -eu
-app=${1:?usage: scripts/check_application.sh vgg16|vgg16_notop [OUT_DIR] [BACKEND ...]}
+app=${1:?usage: scripts/check_application.sh APP [OUT_DIR] [BACKEND ...]}
 out=${2:-out/applications/$app}
 shift; [ $# -gt 0 ] && shift
 backends=${*:-cpu ilgpu-cpu}

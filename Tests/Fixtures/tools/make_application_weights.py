@@ -20,10 +20,12 @@ What each file is (URL, hash) and which layout facts are verified or inferred: m
 Uses:
   make_application_weights.py shapes [--out models]            the *.shapes.json of every file (checked in)
   make_application_weights.py weights OUT [--app NAME] [--seed S]  the full-size .h5 files (large; not checked in)
-  make_application_weights.py drafts [--out models/drafts]     draft descriptions of the other applications
+  make_application_weights.py drafts [--out models]            the descriptions: models/<app>.xcs.json for the
+                                                               compiled ones (ADOPTED), models/drafts/ for the rest
   make_application_weights.py mini-vgg OUT                     the reduced VGG16 fixture + float64 reference
-  make_application_weights.py reference --app vgg16 W.h5 IN.npy OUT.npy   float64 outputs of a full-size file
-                                                               (VGG16 only: the interpreter knows VGG's layers)
+  make_application_weights.py mini-apps OUT MODELS [--app NAME] the reduced ResNet50/MobileNetV2/MobileNet fixtures
+                                                               + float64 references, their descriptions in MODELS
+  make_application_weights.py reference --app NAME W.h5 IN.npy OUT.npy   float64 outputs of a full-size file
 Every run asserts Keras's parameter counts and the number of layers with weights.
 
 Run with Debian's /usr/bin/python3 (numpy 1.24, h5py 3.7).
@@ -189,13 +191,14 @@ def vgg16(include_top=True, pooling=None, width=1, size=224, classes=1000):
     return g, x
 
 
-def resnet50(include_top=True):
-    """keras/src/applications/resnet.py ResNet50: residual_block_v1, use_bias=True, BN epsilon 1.001e-5."""
+def resnet50(include_top=True, width=1, size=224, classes=1000):
+    """keras/src/applications/resnet.py ResNet50: residual_block_v1, use_bias=True, BN epsilon 1.001e-5.
+    `width` divides every filter count (the reduced test variant)."""
     g = Graph("resnet50")
     b = Builder(g, 3)
-    x = b.input("input_1", 224, 224, 3)
+    x = b.input("input_1", size, size, 3)
     x = b.op(x, "conv1_pad", "ZeroPadding2D", padding=((3, 3), (3, 3)))
-    x = b.conv(x, "conv1_conv", 64, 7, strides=2)
+    x = b.conv(x, "conv1_conv", 64 // width, 7, strides=2)
     x = b.bn(x, "conv1_bn", 1.001e-5)
     x = b.op(x, "conv1_relu", "Activation", activation="relu")
     x = b.op(x, "pool1_pad", "ZeroPadding2D", padding=((1, 1), (1, 1)))
@@ -219,26 +222,27 @@ def resnet50(include_top=True):
         return b.op(y, name + "_out", "Activation", activation="relu")
 
     for name, filters, blocks, stride in [("conv2", 64, 3, 1), ("conv3", 128, 4, 2), ("conv4", 256, 6, 2), ("conv5", 512, 3, 2)]:
-        x = block(x, filters, stride, True, name + "_block1")
+        x = block(x, filters // width, stride, True, name + "_block1")
         for i in range(2, blocks + 1):
-            x = block(x, filters, 1, False, name + "_block" + str(i))
-    x = top(b, x, include_top, "avg_pool", "predictions")
+            x = block(x, filters // width, 1, False, name + "_block" + str(i))
+    x = top(b, x, include_top, "avg_pool", "predictions", classes=classes)
     return g, x
 
 
-def top(b, x, include_top, pool_name, dense_name, pooling="avg"):
+def top(b, x, include_top, pool_name, dense_name, pooling="avg", classes=1000):
     if include_top:
         x = b.op(x, pool_name, "GlobalAveragePooling2D")
-        return b.dense(x, dense_name, 1000, "softmax")
+        return b.dense(x, dense_name, classes, "softmax")
     return x
 
 
-def mobilenet(include_top=True):
-    """keras/src/applications/mobilenet.py, alpha 1.0, depth_multiplier 1, 224: BN epsilon default 1e-3."""
+def mobilenet(include_top=True, width=1, size=224, classes=1000):
+    """keras/src/applications/mobilenet.py, alpha 1.0, depth_multiplier 1, 224: BN epsilon default 1e-3.
+    `width` divides every filter count (the reduced test variant)."""
     g = Graph("mobilenet_1.00_224")
     b = Builder(g, 3)
-    x = b.input("input_1", 224, 224, 3)
-    x = b.conv(x, "conv1", 32, 3, strides=2, padding="same", use_bias=False)
+    x = b.input("input_1", size, size, 3)
+    x = b.conv(x, "conv1", 32 // width, 3, strides=2, padding="same", use_bias=False)
     x = b.bn(x, "conv1_bn")
     x = b.op(x, "conv1_relu", "ReLU", max_value=6.0)
     plan = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), (512, 1), (512, 1), (512, 1),
@@ -249,14 +253,14 @@ def mobilenet(include_top=True):
         x = b.dwconv(x, "conv_dw_%d" % block_id, 3, strides=stride, padding="same" if stride == 1 else "valid")
         x = b.bn(x, "conv_dw_%d_bn" % block_id)
         x = b.op(x, "conv_dw_%d_relu" % block_id, "ReLU", max_value=6.0)
-        x = b.conv(x, "conv_pw_%d" % block_id, filters, 1, padding="same", use_bias=False)
+        x = b.conv(x, "conv_pw_%d" % block_id, filters // width, 1, padding="same", use_bias=False)
         x = b.bn(x, "conv_pw_%d_bn" % block_id)
         x = b.op(x, "conv_pw_%d_relu" % block_id, "ReLU", max_value=6.0)
     if include_top:
         x = b.op(x, "global_average_pooling2d", "GlobalAveragePooling2D", keepdims=True)
         x = b.op(x, "dropout", "Dropout")
-        x = b.conv(x, "conv_preds", 1000, 1, padding="same")
-        x = b.op(x, "reshape_2", "Reshape", target_shape=(1000,))
+        x = b.conv(x, "conv_preds", classes, 1, padding="same")
+        x = b.op(x, "reshape_2", "Reshape", target_shape=(classes,), channels=classes)
         x = b.op(x, "predictions", "Activation", activation="softmax")
     return g, x
 
@@ -271,12 +275,13 @@ def make_divisible(v, divisor=8, min_value=None):
     return new_v
 
 
-def mobilenet_v2(include_top=True):
-    """keras/src/applications/mobilenet_v2.py, alpha 1.0, 224: BN epsilon 1e-3, every conv without bias."""
+def mobilenet_v2(include_top=True, width=1, size=224, classes=1000):
+    """keras/src/applications/mobilenet_v2.py, alpha 1.0, 224: BN epsilon 1e-3, every conv without bias.
+    `width` divides every filter count after Keras's rounding (the reduced test variant)."""
     g = Graph("mobilenetv2_1.00_224")
     b = Builder(g, 3)
-    x = b.input("input_1", 224, 224, 3)
-    x = b.conv(x, "Conv1", make_divisible(32), 3, strides=2, padding="same", use_bias=False)
+    x = b.input("input_1", size, size, 3)
+    x = b.conv(x, "Conv1", make_divisible(32) // width, 3, strides=2, padding="same", use_bias=False)
     x = b.bn(x, "bn_Conv1")
     x = b.op(x, "Conv1_relu", "ReLU", max_value=6.0)
     plan = [(16, 1, 1), (24, 2, 6), (24, 1, 6), (32, 2, 6), (32, 1, 6), (32, 1, 6), (64, 2, 6), (64, 1, 6), (64, 1, 6),
@@ -284,7 +289,7 @@ def mobilenet_v2(include_top=True):
     for block_id, (filters, stride, expansion) in enumerate(plan):
         inputs = x
         in_channels = b.ch[x]
-        pointwise = make_divisible(int(filters * 1.0), 8)
+        pointwise = make_divisible(int(filters * 1.0), 8) // width
         prefix = "block_%d_" % block_id
         if block_id:
             x = b.conv(x, prefix + "expand", expansion * in_channels, 1, padding="same", use_bias=False)
@@ -301,10 +306,10 @@ def mobilenet_v2(include_top=True):
         x = b.bn(x, prefix + "project_BN")
         if in_channels == pointwise and stride == 1:
             x = b.op([inputs, x], prefix + "add", "Add")
-    x = b.conv(x, "Conv_1", 1280, 1, use_bias=False)
+    x = b.conv(x, "Conv_1", 1280 // width, 1, use_bias=False)
     x = b.bn(x, "Conv_1_bn")
     x = b.op(x, "out_relu", "ReLU", max_value=6.0)
-    x = top(b, x, include_top, "global_average_pooling2d", "predictions")
+    x = top(b, x, include_top, "global_average_pooling2d", "predictions", classes=classes)
     return g, x
 
 
@@ -543,7 +548,21 @@ class Application:
         return self.file_name[:-3] + ".shapes.json"
 
 
-def synthetic_values(rng, variable, shape, dtype):
+def gamma_range(key, layer_name):
+    """BN near identity, except where residual sums would grow: the last BN of a ResNet branch and of a projection
+    shortcut, and MobileNetV2's linear-bottleneck BN, get small gammas (as zero-init-gamma training does), so that
+    the probabilities do not saturate and the features stay off ReLU6's clip."""
+    if key.replace("mini_", "").startswith("resnet50"):
+        if layer_name.endswith("_3_bn"):
+            return 0.1, 0.3
+        if layer_name.endswith("_0_bn"):
+            return 0.3, 0.5
+    if key.replace("mini_", "").startswith("mobilenet_v2") and layer_name.endswith("project_BN"):
+        return 0.4, 0.6
+    return 0.8, 1.2
+
+
+def synthetic_values(rng, variable, shape, dtype, gamma=(0.8, 1.2)):
     """Small seeded values that keep activations in range through a deep ReLU network (He-scaled kernels,
     small biases, BN near identity, positive variances), so that outputs still depend on the input."""
     if dtype == "int64":
@@ -554,7 +573,7 @@ def synthetic_values(rng, variable, shape, dtype):
     if variable in ("moving_variance", "variance"):
         return rng.uniform(0.5, 1.5, shape).astype(np.float32)
     if variable == "gamma":
-        return rng.uniform(0.8, 1.2, shape).astype(np.float32)
+        return rng.uniform(gamma[0], gamma[1], shape).astype(np.float32)
     return (rng.standard_normal(shape) * 0.02).astype(np.float32)
 
 
@@ -571,57 +590,115 @@ def write_weights(app, path, seed):
             group.attrs["weight_names"] = np.array([n.encode("utf8") for n in names])
             values[name] = []
             for weight_name, (variable, shape, dtype) in zip(names, layer.weights):
-                value = synthetic_values(rng, variable, shape, dtype)
+                value = synthetic_values(rng, variable, shape, dtype, gamma_range(app.key, name))
                 group.create_dataset(weight_name, data=value)
                 values[name].append(value)
     return values
 
 
 # ---------------------------------------------------------------------------------------------------
-# A float64 interpreter of the VGG layer list (Keras semantics), for the reduced VGG16 fixture.
+# A float64 interpreter of the layer graphs (Keras semantics), for the fixtures and the full-size checks.
 # ---------------------------------------------------------------------------------------------------
 
-def conv2d_same(x, kernel, bias):
-    """Keras Conv2D, stride 1, 'same' (odd kernel: pad k//2 each side), NHWC float64."""
-    kh, kw, _, _ = kernel.shape
-    n, h, w, c = x.shape
-    p = np.pad(x, ((0, 0), (kh // 2, kh // 2), (kw // 2, kw // 2), (0, 0)))
-    out = np.zeros((n, h, w, kernel.shape[3]))
+def pad_amounts(size, kernel, stride, padding):
+    """TensorFlow's padding of one spatial axis: (before, after, output size); 'same' puts the odd extra after."""
+    if padding == "valid":
+        return 0, 0, (size - kernel) // stride + 1
+    out = -(-size // stride)
+    total = max((out - 1) * stride + kernel - size, 0)
+    return total // 2, total - total // 2, out
+
+
+def windows(x, kh, kw, strides, padding):
+    """Yields (i, j, the input rows/columns that kernel tap (i, j) reads for every output pixel), zero-padded."""
+    sh, sw = (strides, strides) if isinstance(strides, int) else strides
+    top, bottom, oh = pad_amounts(x.shape[1], kh, sh, padding)
+    left, right, ow = pad_amounts(x.shape[2], kw, sw, padding)
+    p = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
     for i in range(kh):
         for j in range(kw):
-            out += np.einsum("nhwc,cf->nhwf", p[:, i:i + h, j:j + w, :], kernel[i, j])
-    return out + bias
+            yield i, j, p[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw, :]
 
 
-def run_vgg(app, values, x):
+def activate(x, activation):
+    if activation in (None, "linear"):
+        return x
+    if activation == "relu":
+        return np.maximum(x, 0.0)
+    if activation == "softmax":
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+    raise NotImplementedError(activation)
+
+
+def run_graph(app, values, x, pooling=None, dtype=np.float64):
+    """Every layer of app.order (a topological order) on NHWC input; `pooling` is the notop pooling. float64 is the
+    reference; float32 shows how far plain float32 arithmetic lands from it (the rounding noise floor)."""
     g = app.graph
+    out = {}
     for name in app.order:
         layer = g.layers[name]
-        if layer.cls == "InputLayer":
-            continue
-        if layer.cls == "Conv2D":
-            kernel, bias = (v.astype(np.float64) for v in values[name])
-            x = np.maximum(conv2d_same(x, kernel, bias), 0.0)
-        elif layer.cls == "MaxPooling2D":
-            n, h, w, c = x.shape
-            x = x[:, :h // 2 * 2, :w // 2 * 2, :].reshape(n, h // 2, 2, w // 2, 2, c).max(axis=(2, 4))
-        elif layer.cls == "Flatten":
-            x = x.reshape(x.shape[0], -1)
-        elif layer.cls == "Dense":
-            kernel, bias = (v.astype(np.float64) for v in values[name])
-            x = x @ kernel + bias
-            if layer.attrs["activation"] == "relu":
-                x = np.maximum(x, 0.0)
-            elif layer.attrs["activation"] == "softmax":
-                e = np.exp(x - x.max(axis=1, keepdims=True))
-                x = e / e.sum(axis=1, keepdims=True)
-        elif layer.cls == "GlobalAveragePooling2D":
-            x = x.mean(axis=(1, 2))
-        elif layer.cls == "GlobalMaxPooling2D":
-            x = x.max(axis=(1, 2))
+        a = layer.attrs
+        xs = [out[i] for i in layer.inputs]
+        w = [v.astype(dtype) for v in values.get(name, [])]
+        cls = layer.cls
+        if cls == "InputLayer":
+            y = x.astype(dtype)
+        elif cls == "Conv2D":
+            kh, kw = a["kernel"]
+            y = 0.0
+            for i, j, tap in windows(xs[0], kh, kw, a["strides"], a["padding"]):
+                y = y + tap @ w[0][i, j]
+            if a["use_bias"]:
+                y = y + w[1]
+            y = activate(y, a.get("activation"))
+        elif cls == "DepthwiseConv2D":
+            kh, kw = a["kernel"]
+            y = 0.0
+            for i, j, tap in windows(xs[0], kh, kw, a["strides"], a["padding"]):
+                y = y + tap * w[0][i, j, :, 0]
+        elif cls == "BatchNormalization":
+            names = [v for v, _, _ in layer.weights]
+            d = dict(zip(names, w))
+            y = (xs[0] - d["moving_mean"]) / np.sqrt(d["moving_variance"] + a["epsilon"])
+            y = y * d.get("gamma", 1.0) + d.get("beta", 0.0)
+        elif cls == "ReLU":
+            y = np.maximum(xs[0], 0.0)
+            if a.get("max_value") is not None:
+                y = np.minimum(y, a["max_value"])
+        elif cls == "Activation":
+            y = activate(xs[0], a["activation"])
+        elif cls == "ZeroPadding2D":
+            (t, bo), (le, r) = a["padding"]
+            y = np.pad(xs[0], ((0, 0), (t, bo), (le, r), (0, 0)))
+        elif cls == "MaxPooling2D":
+            k = a.get("pool", 2)
+            y = None
+            for _, _, tap in windows(xs[0], k, k, a.get("strides", k), a.get("padding", "valid")):
+                y = tap if y is None else np.maximum(y, tap)
+        elif cls == "Add":
+            y = sum(xs)
+        elif cls == "Dropout":
+            y = xs[0]
+        elif cls == "Flatten":
+            y = xs[0].reshape(xs[0].shape[0], -1)
+        elif cls == "Reshape":
+            y = xs[0].reshape((xs[0].shape[0],) + tuple(a["target_shape"]))
+        elif cls == "Dense":
+            y = activate(xs[0] @ w[0] + w[1], a.get("activation"))
+        elif cls == "GlobalAveragePooling2D":
+            y = xs[0].mean(axis=(1, 2), keepdims=bool(a.get("keepdims")))
+        elif cls == "GlobalMaxPooling2D":
+            y = xs[0].max(axis=(1, 2), keepdims=bool(a.get("keepdims")))
         else:
-            raise NotImplementedError(layer.cls)
-    return x
+            raise NotImplementedError(cls)
+        out[name] = y
+    y = out[app.output]
+    if pooling == "avg":
+        y = y.mean(axis=(1, 2))
+    elif pooling == "max":
+        y = y.max(axis=(1, 2))
+    return y
 
 
 class MiniVgg(Application):
@@ -649,7 +726,7 @@ def mini_vgg(out):
         values = write_weights(app, os.path.join(out, app.file_name), seed=42)
         with open(os.path.join(out, app.shapes_file_name()), "w", newline="\n") as f:
             f.write(app.shapes_json())
-        np.save(os.path.join(out, expected), run_vgg(app, values, x.astype(np.float64)))
+        np.save(os.path.join(out, expected), run_graph(app, values, x.astype(np.float64)))
 
 
 DRAFTS = {
@@ -664,9 +741,10 @@ DRAFTS = {
 
 
 def draft_layers(app):
-    """The application's layers as description entries, in creation order, with the op names being added to the
-    language (relu6, swish, zero_padding2d, average_pool2d, concatenate, multiply, reshape, rescaling,
-    normalization; batch_norm scale/center). Dropout is left out (identity at inference)."""
+    """The application's layers as description entries, in creation order, in the description language (README's
+    table): relu with max_value, activation layers and attributes, zero_padding2d, avg_pool2d, reshape,
+    rescaling, normalization, batch_norm scale/center; concatenate and multiply are still being added.
+    Dropout is left out (identity at inference)."""
     g = app.graph
     alias = {}
     entries = []
@@ -699,12 +777,11 @@ def draft_layers(app):
         elif cls == "Dropout":
             alias[name] = layer.inputs[0]
         elif cls == "Conv2D":
-            emit({"name": name, "op": "conv2d", "filters": a["filters"], "kernel": list(a["kernel"]), "strides": pair(a["strides"]),
-                  "padding": a["padding"], "use_bias": a["use_bias"]}, layer.inputs)
+            entry = {"name": name, "op": "conv2d", "filters": a["filters"], "kernel": list(a["kernel"]),
+                     "strides": pair(a["strides"]), "padding": a["padding"], "use_bias": a["use_bias"]}
             if a.get("activation"):
-                # Keras's fused activation as its own layer (the importer's naming); consumers read that layer.
-                emit({"name": name + "_" + a["activation"], "op": a["activation"]}, [name], resolve=False)
-                alias[name] = name + "_" + a["activation"]
+                entry["activation"] = a["activation"]
+            emit(entry, layer.inputs)
         elif cls == "DepthwiseConv2D":
             emit({"name": name, "op": "depthwise_conv2d", "kernel": list(a["kernel"]), "strides": pair(a["strides"]),
                   "padding": a["padding"], "use_bias": False}, layer.inputs)
@@ -717,11 +794,17 @@ def draft_layers(app):
                 entry["center"] = False
             emit(entry, layer.inputs)
         elif cls == "ReLU":
-            emit({"name": name, "op": "relu6" if a.get("max_value") == 6.0 else "relu"}, layer.inputs)
+            entry = {"name": name, "op": "relu"}
+            if a.get("max_value") is not None:
+                entry["max_value"] = a["max_value"]
+            emit(entry, layer.inputs)
         elif cls == "Activation":
-            emit({"name": name, "op": a["activation"]}, layer.inputs)
+            if a["activation"] == "relu":
+                emit({"name": name, "op": "relu"}, layer.inputs)
+            else:
+                emit({"name": name, "op": "activation", "activation": a["activation"]}, layer.inputs)
         elif cls in ("MaxPooling2D", "AveragePooling2D"):
-            entry = {"name": name, "op": "max_pool2d" if cls == "MaxPooling2D" else "average_pool2d",
+            entry = {"name": name, "op": "max_pool2d" if cls == "MaxPooling2D" else "avg_pool2d",
                      "pool": pair(a.get("pool", 2)), "strides": pair(a.get("strides", a.get("pool", 2)))}
             if a.get("padding", "valid") != "valid":
                 entry["padding"] = a["padding"]
@@ -753,29 +836,99 @@ def draft_layers(app):
     return entries
 
 
-def write_draft(app, folder):
-    class_name, preprocessing, summary = DRAFTS[app.key.replace("_notop", "")]
-    if not app.include_top:
-        class_name += "Notop"
-        summary += ": include_top=False, pooling='avg'."
-    else:
-        summary += ": include_top, 1000 ImageNet classes."
-    weights = {"table": "../" + app.shapes_file_name(), "url": app.url}
-    if app.md5:
-        weights["md5"] = app.md5
-    lines = ["{", '  "$schema": "../../model.xcs.schema.json",', '  "model": %s,' % json.dumps(class_name),
-             '  "description": %s,' % json.dumps("DRAFT, not compiled (ops being added). " + summary),
-             '  "preprocessing": %s,' % json.dumps(preprocessing),
-             '  "weights": { %s },' % ", ".join("%s: %s" % (json.dumps(k), json.dumps(v)) for k, v in weights.items()),
-             '  "layers": [']
+# The applications whose ops the language has: compiled from models/ (the others stay drafts in models/drafts/).
+ADOPTED = ("resnet50", "mobilenet_v2", "mobilenet")
+
+
+def description_text(app, class_name, summary, preprocessing, weights, schema, namespace=None):
+    lines = ["{", '  "$schema": %s,' % json.dumps(schema), '  "model": %s,' % json.dumps(class_name)]
+    if namespace:
+        lines.append('  "namespace": %s,' % json.dumps(namespace))
+    lines.append('  "description": %s,' % json.dumps(summary))
+    if preprocessing:
+        lines.append('  "preprocessing": %s,' % json.dumps(preprocessing))
+    lines += ['  "weights": { %s },' % ", ".join("%s: %s" % (json.dumps(k), json.dumps(v)) for k, v in weights.items()),
+              '  "layers": [']
     entries = draft_layers(app)
     for i, e in enumerate(entries):
         body = ", ".join("%s: %s" % (json.dumps(k), json.dumps(v)) for k, v in e.items())
         lines.append("    { " + body + " }" + ("," if i < len(entries) - 1 else ""))
     lines += ["  ]", "}"]
-    path = os.path.join(folder, app.key + ".xcs.json")
-    with open(path, "w", newline="\n") as f:
-        f.write("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
+
+
+def write_draft(app, models):
+    """models/<app>.xcs.json for the adopted applications, models/drafts/<app>.xcs.json for the others."""
+    base = app.key.replace("_notop", "")
+    class_name, preprocessing, summary = DRAFTS[base]
+    if not app.include_top:
+        class_name += "Notop"
+        summary += ": include_top=False, pooling='avg'."
+    else:
+        summary += ": include_top, 1000 ImageNet classes."
+    adopted = base in ADOPTED
+    up = "" if adopted else "../"
+    weights = {"table": up + app.shapes_file_name(), "url": app.url}
+    if app.md5:
+        weights["md5"] = app.md5
+    if not adopted:
+        summary = "DRAFT, not compiled (ops being added). " + summary
+    folder = models if adopted else os.path.join(models, "drafts")
+    text = description_text(app, class_name, summary, preprocessing, weights, up + "../model.xcs.schema.json")
+    with open(os.path.join(folder, app.key + ".xcs.json"), "w", newline="\n") as f:
+        f.write(text)
+
+
+# The reduced variants in the test suite: (builder, width divisor, class name), 64x64 input, 10 classes.
+MINI_APPS = {
+    "resnet50": (resnet50, 16, "MiniResNet50"),
+    "mobilenet_v2": (mobilenet_v2, 8, "MiniMobileNetV2"),
+    "mobilenet": (mobilenet, 8, "MiniMobileNet"),
+}
+MINI_INPUT = "mini_apps_input_64x64_seed43.npy"
+
+
+class MiniApp(Application):
+    def __init__(self, base, include_top):
+        build, width, self.class_name = MINI_APPS[base]
+        self.key = "mini_" + base
+        self.width = width
+        self.include_top = include_top
+        self.file_name = "mini_%s_w%d_64x64_%s.h5" % (base, width, "top10" if include_top else "notop")
+        self.naming = "keras2"
+        self.graph, self.output = build(include_top=include_top, width=width, size=64, classes=10)
+        self.order = self.graph.keras_order(self.output)
+        self.weighted = [self.graph.layers[n] for n in self.order if self.graph.layers[n].weights]
+        if not include_top:
+            self.class_name += "NotopAvg"
+
+    def expected_name(self):
+        return "mini_%s_expected_%s64x64_seed43.npy" % (self.key[5:], "" if self.include_top else "notop_avg_")
+
+
+def mini_apps(out, models, names):
+    """The reduced fixtures (weights, shape tables, float64 expectations) and their descriptions in Tests/Models."""
+    os.makedirs(out, exist_ok=True)
+    x = np.random.default_rng(43).uniform(-1.0, 1.0, (2, 64, 64, 3)).astype(np.float32)
+    np.save(os.path.join(out, MINI_INPUT), x)
+    for base in names:
+        for include_top in (True, False):
+            app = MiniApp(base, include_top)
+            full = Application(next(row for row in APPLICATIONS if row[0] == base + ("" if include_top else "_notop")))
+            assert len(app.weighted) == len(full.weighted), (app.key, len(app.weighted))
+            values = write_weights(app, os.path.join(out, app.file_name), seed=44)
+            with open(os.path.join(out, app.shapes_file_name()), "w", newline="\n") as f:
+                f.write(app.shapes_json())
+            y = run_graph(app, values, x.astype(np.float64), pooling=None if include_top else "avg")
+            np.save(os.path.join(out, app.expected_name()), y)
+            summary = "models/%s.xcs.json with every filter count divided by %d, 64x64x3 input, %s." % (
+                base + ("" if include_top else "_notop"), app.width, "10 classes" if include_top else "pooling avg")
+            text = description_text(app, app.class_name, summary, None,
+                                    {"table": "../Fixtures/" + app.shapes_file_name()}, "../../model.xcs.schema.json",
+                                    namespace="Xception.Compiler.Tests.Models")
+            with open(os.path.join(models, app.class_name + ".xcs.json"), "w", newline="\n") as f:
+                f.write(text)
+            print("%-22s %8d params, %s max %.4f" % (app.file_name, app.params, app.expected_name(), float(np.abs(y).max())))
 
 
 def read_weights(app, path):
@@ -801,9 +954,13 @@ def main():
     mini = sub.add_parser("mini-vgg")
     mini.add_argument("out")
     drafts = sub.add_parser("drafts")
-    drafts.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..", "..", "models", "drafts"))
+    drafts.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..", "..", "models"))
+    minis = sub.add_parser("mini-apps")
+    minis.add_argument("out")
+    minis.add_argument("models")
+    minis.add_argument("--app", action="append", choices=sorted(MINI_APPS))
     reference = sub.add_parser("reference")
-    reference.add_argument("--app", required=True, choices=["vgg16", "vgg16_notop"])
+    reference.add_argument("--app", required=True, choices=[row[0] for row in APPLICATIONS])
     reference.add_argument("weights")
     reference.add_argument("input")
     reference.add_argument("output")
@@ -811,11 +968,17 @@ def main():
 
     if args.command == "reference":
         app = next(Application(row) for row in APPLICATIONS if row[0] == args.app)
+        pooling = None if app.include_top else "avg"
         if app.key == "vgg16_notop":
             app.graph, app.output = vgg16(include_top=False, pooling="avg")
             app.order = app.graph.keras_order(app.output)
+            pooling = None
         x = np.load(args.input).astype(np.float64)
-        np.save(args.output, run_vgg(app, read_weights(app, args.weights), x))
+        np.save(args.output, run_graph(app, read_weights(app, args.weights), x, pooling))
+        return
+
+    if args.command == "mini-apps":
+        mini_apps(args.out, args.models, args.app or sorted(MINI_APPS))
         return
 
     if args.command == "mini-vgg":
