@@ -117,6 +117,10 @@ internal static class KernelCatalog
         new("Multiply EfficientNetB0 block2a_se_excite 56x56x96 by channel", Multiply,
             new MultiplyShape(56 * 56, 96, 1)),
         new("Multiply same shapes 19x19x728", Multiply, new MultiplyShape(19 * 19, 728, 0)),
+        new("Conv2D InceptionV3 mixed0 branch5x5_2 35x35x48->64 k5 into channels 64.. of 256", Conv2D,
+            new Conv2DShape(35, 35, 48, 35, 35, 64, 5, 5, 1, 1, 2, 2, 0, 1, 0, OutChannelOffset: 64, OutPixelStride: 256)),
+        new("TiledConv2D InceptionV3 mixed0 branch1x1 35x35x192->64 into channels 0.. of 256", TiledConv2D,
+            new Conv2DShape(35, 35, 192, 35, 35, 64, 1, 1, 1, 1, 0, 0, 0, 1, 0, OutChannelOffset: 0, OutPixelStride: 256)),
     };
 
     /// <summary>
