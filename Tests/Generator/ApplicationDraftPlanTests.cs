@@ -9,8 +9,8 @@ using Xception.Compiler.Tests.Generator.Infrastructure;
 namespace Xception.Compiler.Tests.Generator;
 
 /// <summary>
-/// The concatenating applications' drafts (models/drafts, written by make_application_weights.py from keras/applications)
-/// planned against their official shape tables: every convolution feeding a concatenation writes its slice, and only
+/// The concatenating applications (models/inception_v3.xcs.json, and the models/drafts DenseNet121 that
+/// make_application_weights.py wrote from keras/applications) planned against their official shape tables: every convolution feeding a concatenation writes its slice, and only
 /// the inputs no convolution produces (pool branches, DenseNet's running concatenation) are copied.
 /// </summary>
 public sealed class ApplicationDraftPlanTests
@@ -18,9 +18,9 @@ public sealed class ApplicationDraftPlanTests
     private static PlanResult PlanDraft(string draft, string table)
     {
         // The drafts spell AveragePooling2D 'average_pool2d'; the language's name is 'avg_pool2d'.
-        string description = RepoFiles.Read("models/drafts/" + draft).Replace("\"op\": \"average_pool2d\"", "\"op\": \"avg_pool2d\"", StringComparison.Ordinal);
+        string description = RepoFiles.Read("models/" + draft).Replace("\"op\": \"average_pool2d\"", "\"op\": \"avg_pool2d\"", StringComparison.Ordinal);
         return ModelPlanner.Plan(
-            ModelParser.Parse("/repo/models/drafts/" + draft, description),
+            ModelParser.Parse("/repo/models/" + draft, description),
             new[] { WeightTableParser.Parse("/repo/models/" + table, RepoFiles.Read("models/" + table)) },
             GeneratorOptions.Default);
     }
@@ -52,7 +52,7 @@ public sealed class ApplicationDraftPlanTests
     [Fact]
     public void DenseNet121_Plans_EachNewConvolutionWritesItsSlice_TheRunningConcatenationIsCopied()
     {
-        PlanResult result = PlanDraft("densenet121.xcs.json", "densenet121_weights_tf_dim_ordering_tf_kernels.shapes.json");
+        PlanResult result = PlanDraft("drafts/densenet121.xcs.json", "densenet121_weights_tf_dim_ordering_tf_kernels.shapes.json");
 
         Assert.True(result.Diagnostics.Count == 0, Describe(result));
         ExecutionPlan plan = result.Plan!;

@@ -22,6 +22,7 @@ Uses:
   make_application_weights.py weights OUT [--app NAME] [--seed S]  the full-size .h5 files (large; not checked in)
   make_application_weights.py drafts [--out models/drafts]     draft descriptions of the other applications
   make_application_weights.py mini-vgg OUT                     the reduced VGG16 fixture + float64 reference
+  make_application_weights.py mini-inception OUT MODELS        the reduced InceptionV3 fixture, float64 reference, description
   make_application_weights.py reference --app vgg16 W.h5 IN.npy OUT.npy   float64 outputs of a full-size file
                                                                (VGG16 only: the interpreter knows VGG's layers)
 Every run asserts Keras's parameter counts and the number of layers with weights.
@@ -226,10 +227,10 @@ def resnet50(include_top=True):
     return g, x
 
 
-def top(b, x, include_top, pool_name, dense_name, pooling="avg"):
+def top(b, x, include_top, pool_name, dense_name, pooling="avg", classes=1000):
     if include_top:
         x = b.op(x, pool_name, "GlobalAveragePooling2D")
-        return b.dense(x, dense_name, 1000, "softmax")
+        return b.dense(x, dense_name, classes, "softmax")
     return x
 
 
@@ -308,15 +309,16 @@ def mobilenet_v2(include_top=True):
     return g, x
 
 
-def inception_v3(include_top=True):
+def inception_v3(include_top=True, width=1, size=299, classes=1000):
     """keras/src/applications/inception_v3.py: conv2d_bn = Conv2D(use_bias=False) + BN(scale=False) + relu,
-    the layers unnamed (Keras 2.0 auto names from _1: conv2d_1, batch_normalization_1, activation_1, ...)."""
+    the layers unnamed (Keras 2.0 auto names from _1: conv2d_1, batch_normalization_1, activation_1, ...).
+    `width` divides every filter count (the reduced test variant)."""
     g = Graph("inception_v3")
     b = Builder(g, 3)
-    x = b.input("input_1", 299, 299, 3)
+    x = b.input("input_1", size, size, 3)
 
     def cbn(x, filters, rows, cols, padding="same", strides=1):
-        x = b.conv(x, g.auto_name("conv2d", 1), filters, (rows, cols), strides=strides, padding=padding, use_bias=False)
+        x = b.conv(x, g.auto_name("conv2d", 1), filters // width, (rows, cols), strides=strides, padding=padding, use_bias=False)
         x = b.bn(x, g.auto_name("batch_normalization", 1), scale=False)
         return b.op(x, g.auto_name("activation", 1), "Activation", activation="relu")
 
@@ -362,7 +364,7 @@ def inception_v3(include_top=True):
         bd = concat([cbn(bd, 384, 1, 3), cbn(bd, 384, 3, 1)])
         bp = cbn(avgpool(x), 192, 1, 1)
         x = concat([b1, b3, bd, bp], "mixed%d" % (9 + i))
-    x = top(b, x, include_top, "avg_pool", "predictions")
+    x = top(b, x, include_top, "avg_pool", "predictions", classes=classes)
     return g, x
 
 
@@ -652,6 +654,130 @@ def mini_vgg(out):
         np.save(os.path.join(out, expected), run_vgg(app, values, x.astype(np.float64)))
 
 
+# ---------------------------------------------------------------------------------------------------
+# A float64 interpreter of any application graph built from the layers InceptionV3 uses (Keras semantics).
+# ---------------------------------------------------------------------------------------------------
+
+def same_pads(size, k, stride):
+    out = -(-size // stride)
+    total = max((out - 1) * stride + k - size, 0)
+    return out, total // 2, total - total // 2
+
+
+def conv2d(x, kernel, strides, padding):
+    """Keras Conv2D, any kh x kw: 'same' zero-pads with TF's split (the extra cell after), then slides 'valid'."""
+    kh, kw = kernel.shape[:2]
+    sh, sw = (strides, strides) if isinstance(strides, int) else strides
+    if padding == "same":
+        _, top, bottom = same_pads(x.shape[1], kh, sh)
+        _, left, right = same_pads(x.shape[2], kw, sw)
+        x = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
+    oh, ow = (x.shape[1] - kh) // sh + 1, (x.shape[2] - kw) // sw + 1
+    out = np.zeros((x.shape[0], oh, ow, kernel.shape[3]))
+    for i in range(kh):
+        for j in range(kw):
+            out += x[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw, :] @ kernel[i, j]
+    return out
+
+
+def pool2d(x, k, stride, padding, average):
+    """MaxPooling2D / AveragePooling2D: a 'same' pad is a cell that is not there (never the max, never counted)."""
+    n, h, w, c = x.shape
+    if padding == "same":
+        (oh, top, _), (ow, left, _) = same_pads(h, k, stride), same_pads(w, k, stride)
+    else:
+        oh, ow, top, left = (h - k) // stride + 1, (w - k) // stride + 1, 0, 0
+    out = np.zeros((n, oh, ow, c))
+    for oy in range(oh):
+        for ox in range(ow):
+            y0, x0 = oy * stride - top, ox * stride - left
+            window = x[:, max(y0, 0):min(y0 + k, h), max(x0, 0):min(x0 + k, w), :]
+            out[:, oy, ox, :] = window.mean(axis=(1, 2)) if average else window.max(axis=(1, 2))
+    return out
+
+
+def run_graph(app, values, x):
+    """The application's output for x (NHWC float64), layer by layer in Keras order."""
+    g = app.graph
+    out = {}
+    for name in app.order:
+        layer = g.layers[name]
+        a = layer.attrs
+        inputs = [out[i] for i in layer.inputs]
+        w = {v: np.asarray(value, np.float64) for (v, _, _), value in zip(layer.weights, values.get(name, []))}
+        if layer.cls == "InputLayer":
+            y = x
+        elif layer.cls == "Conv2D":
+            y = conv2d(inputs[0], w["kernel"], a["strides"], a["padding"]) + w.get("bias", 0.0)
+        elif layer.cls == "BatchNormalization":
+            c = inputs[0].shape[-1]
+            y = (w.get("gamma", np.ones(c)) * (inputs[0] - w["moving_mean"]) / np.sqrt(w["moving_variance"] + a["epsilon"])
+                 + w.get("beta", np.zeros(c)))
+        elif layer.cls == "Activation" and a["activation"] == "relu":
+            y = np.maximum(inputs[0], 0.0)
+        elif layer.cls in ("MaxPooling2D", "AveragePooling2D"):
+            y = pool2d(inputs[0], a["pool"], a["strides"], a.get("padding", "valid"), layer.cls == "AveragePooling2D")
+        elif layer.cls == "Concatenate":
+            y = np.concatenate(inputs, axis=-1)
+        elif layer.cls == "GlobalAveragePooling2D":
+            y = inputs[0].mean(axis=(1, 2))
+        elif layer.cls == "Dense":
+            y = inputs[0] @ w["kernel"] + w["bias"]
+            if a["activation"] == "softmax":
+                e = np.exp(y - y.max(axis=1, keepdims=True))
+                y = e / e.sum(axis=1, keepdims=True)
+        else:
+            raise NotImplementedError(layer.cls)
+        out[name] = y
+    return out[app.output]
+
+
+class MiniInception(Application):
+    """InceptionV3 with every filter count divided by 16, a 75x75 input (Keras's minimum), 10 classes, the official naming."""
+
+    def __init__(self):
+        self.key = "mini_inception_v3"
+        self.include_top = True
+        self.file_name = "mini_inception_v3_w16_75x75_top10.h5"
+        self.naming = "keras2"
+        self.graph, self.output = inception_v3(include_top=True, width=16, size=75, classes=10)
+        self.order = self.graph.keras_order(self.output)
+        self.weighted = [self.graph.layers[n] for n in self.order if self.graph.layers[n].weights]
+
+
+def language_layers(app):
+    """draft_layers in the description language's op names (AveragePooling2D is 'avg_pool2d')."""
+    entries = draft_layers(app)
+    for e in entries:
+        if e["op"] == "average_pool2d":
+            e["op"] = "avg_pool2d"
+    return entries
+
+
+def mini_inception(out, models):
+    os.makedirs(out, exist_ok=True)
+    app = MiniInception()
+    assert len(app.weighted) == 189
+    rng = np.random.default_rng(51)
+    x = rng.uniform(-1.0, 1.0, (2, 75, 75, 3)).astype(np.float32)
+    np.save(os.path.join(out, "mini_inception_v3_input_75x75_seed51.npy"), x)
+    values = write_weights(app, os.path.join(out, app.file_name), seed=52)
+    with open(os.path.join(out, app.shapes_file_name()), "w", newline="\n") as f:
+        f.write(app.shapes_json())
+    np.save(os.path.join(out, "mini_inception_v3_expected_75x75_seed51.npy"), run_graph(app, values, x.astype(np.float64)))
+    entries = language_layers(app)
+    lines = ["{", '  "$schema": "../../model.xcs.schema.json",', '  "model": "MiniInceptionV3",',
+             '  "namespace": "Xception.Compiler.Tests.Models",',
+             '  "description": "models/inception_v3.xcs.json with every filter count divided by 16, 75x75x3 input, 10 classes.",',
+             '  "weights": { "table": "../Fixtures/%s" },' % app.shapes_file_name(), '  "layers": [']
+    for i, e in enumerate(entries):
+        lines.append("    { " + ", ".join("%s: %s" % (json.dumps(k), json.dumps(v)) for k, v in e.items()) + " }"
+                     + ("," if i < len(entries) - 1 else ""))
+    lines += ["  ]", "}"]
+    with open(os.path.join(models, "MiniInceptionV3.xcs.json"), "w", newline="\n") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 DRAFTS = {
     # key: class name, preprocessing, summary
     "resnet50": ("ResNet50", "caffe", "Keras ResNet50 (keras/applications/resnet.py)"),
@@ -800,6 +926,9 @@ def main():
     weights.add_argument("--seed", type=int, default=7)
     mini = sub.add_parser("mini-vgg")
     mini.add_argument("out")
+    inception = sub.add_parser("mini-inception")
+    inception.add_argument("out")
+    inception.add_argument("models")
     drafts = sub.add_parser("drafts")
     drafts.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..", "..", "models", "drafts"))
     reference = sub.add_parser("reference")
@@ -820,6 +949,9 @@ def main():
 
     if args.command == "mini-vgg":
         mini_vgg(args.out)
+        return
+    if args.command == "mini-inception":
+        mini_inception(args.out, args.models)
         return
     apps = [Application(row) for row in APPLICATIONS]
     for app in apps:
