@@ -2,12 +2,14 @@
 # Full-size float64 check of a Keras application compiled from models/: synthetic weights written in the official
 # file's layout by Tests/Fixtures/tools/make_application_weights.py, a seeded input (batch 2, uniform in [-1, 1]),
 # the tool's float64 reference, and `xception predict` on each backend; fails when any probability is off by more
-# than 1e-5. Too long for the test suite (VGG16: a 528 MB file, about a minute of numpy). VGG16 only for now: the
-# tool's interpreter knows VGG's layers.
+# than 1e-5. Too long for the test suite (VGG16: a 528 MB file, about a minute of numpy). VGG16 (the tool's VGG
+# interpreter) and InceptionV3 (its graph interpreter, 299x299).
 #
-#   scripts/check_application.sh vgg16|vgg16_notop [OUT_DIR] [BACKEND ...]   (backends default: cpu ilgpu-cpu)
+#   scripts/check_application.sh vgg16|vgg16_notop|inception_v3|inception_v3_notop [OUT_DIR] [BACKEND ...]
+#   (backends default: cpu ilgpu-cpu)
 set -eu
-app=${1:?usage: scripts/check_application.sh vgg16|vgg16_notop [OUT_DIR] [BACKEND ...]}
+app=${1:?usage: scripts/check_application.sh vgg16|vgg16_notop|inception_v3|inception_v3_notop [OUT_DIR] [BACKEND ...]}
+case "$app" in inception_v3*) size=299 ;; *) size=224 ;; esac
 out=${2:-out/applications/$app}
 shift; [ $# -gt 0 ] && shift
 backends=${*:-cpu ilgpu-cpu}
@@ -20,7 +22,7 @@ $py "$tool" weights "$out" --app "$app" --seed 7 >/dev/null
 weights=$(ls "$out"/*.h5 | head -n 1)
 $py -c "
 import numpy as np
-np.save('$out/input.npy', np.random.default_rng(3).uniform(-1, 1, (2, 224, 224, 3)).astype(np.float32))"
+np.save('$out/input.npy', np.random.default_rng(3).uniform(-1, 1, (2, $size, $size, 3)).astype(np.float32))"
 $py "$tool" reference --app "$app" "$weights" "$out/input.npy" "$out/expected.npy"
 status=0
 for backend in $backends; do

@@ -932,7 +932,7 @@ def main():
     drafts = sub.add_parser("drafts")
     drafts.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..", "..", "models", "drafts"))
     reference = sub.add_parser("reference")
-    reference.add_argument("--app", required=True, choices=["vgg16", "vgg16_notop"])
+    reference.add_argument("--app", required=True, choices=["vgg16", "vgg16_notop", "inception_v3", "inception_v3_notop"])
     reference.add_argument("weights")
     reference.add_argument("input")
     reference.add_argument("output")
@@ -944,7 +944,10 @@ def main():
             app.graph, app.output = vgg16(include_top=False, pooling="avg")
             app.order = app.graph.keras_order(app.output)
         x = np.load(args.input).astype(np.float64)
-        np.save(args.output, run_vgg(app, read_weights(app, args.weights), x))
+        run = run_vgg if app.key.startswith("vgg16") else run_graph
+        y = run(app, read_weights(app, args.weights), x)
+        # A notop description ends in pooling avg (the graph of the file ends at the last block).
+        np.save(args.output, y.mean(axis=(1, 2)) if y.ndim == 4 else y)
         return
 
     if args.command == "mini-vgg":
