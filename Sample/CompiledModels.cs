@@ -109,6 +109,20 @@ internal static class CompiledModels
         {
             Preprocessing = MobileNetNotop.Preprocessing, WeightsUrl = MobileNetNotop.WeightsUrl,
         },
+        new("inception_v3", "Keras InceptionV3, 299×299×3 → 1000 ImageNet classes, tf preprocessing (models/inception_v3.xcs.json)",
+            InceptionV3.InputHeight, InceptionV3.InputWidth, InceptionV3.InputChannels, InceptionV3.OutputLength,
+            IsImageNet: true, InceptionV3.WeightTable,
+            (path, options) => InceptionV3.Load(path, options))
+        {
+            Preprocessing = InceptionV3.Preprocessing, WeightsUrl = InceptionV3.WeightsUrl, WeightsMd5 = InceptionV3.WeightsMd5,
+        },
+        new("inception_v3_notop", "Keras InceptionV3 without the top, pooling avg, 299×299×3 → 2048 features (models/inception_v3_notop.xcs.json)",
+            InceptionV3Notop.InputHeight, InceptionV3Notop.InputWidth, InceptionV3Notop.InputChannels, InceptionV3Notop.OutputLength,
+            IsImageNet: false, InceptionV3Notop.WeightTable,
+            (path, options) => InceptionV3Notop.Load(path, options))
+        {
+            Preprocessing = InceptionV3Notop.Preprocessing, WeightsUrl = InceptionV3Notop.WeightsUrl, WeightsMd5 = InceptionV3Notop.WeightsMd5,
+        },
     ];
 
     /// <summary>

@@ -7,8 +7,10 @@
 #
 #   scripts/check_application.sh APP [OUT_DIR] [BACKEND ...]   (backends default: cpu ilgpu-cpu)
 #   APP: vgg16 vgg16_notop resnet50 resnet50_notop mobilenet_v2 mobilenet_v2_notop mobilenet mobilenet_notop
+#        inception_v3 inception_v3_notop (299x299; the others 224x224)
 set -eu
 app=${1:?usage: scripts/check_application.sh APP [OUT_DIR] [BACKEND ...]}
+case "$app" in inception_v3*) size=299 ;; *) size=224 ;; esac
 out=${2:-out/applications/$app}
 shift; [ $# -gt 0 ] && shift
 backends=${*:-cpu ilgpu-cpu}
@@ -21,7 +23,7 @@ $py "$tool" weights "$out" --app "$app" --seed 7 >/dev/null
 weights=$(ls "$out"/*.h5 | head -n 1)
 $py -c "
 import numpy as np
-np.save('$out/input.npy', np.random.default_rng(3).uniform(-1, 1, (2, 224, 224, 3)).astype(np.float32))"
+np.save('$out/input.npy', np.random.default_rng(3).uniform(-1, 1, (2, $size, $size, 3)).astype(np.float32))"
 $py "$tool" reference --app "$app" "$weights" "$out/input.npy" "$out/expected.npy"
 status=0
 for backend in $backends; do

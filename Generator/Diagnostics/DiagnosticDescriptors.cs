@@ -139,6 +139,14 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InvalidReshape = Error(
         "XCS0031", "Invalid reshape", "Layer '{0}' cannot reshape {1} to {2}: {3}");
 
+    /// <summary>XCS0032: "Concatenate layer '{0}' cannot join its inputs: {1}".</summary>
+    public static readonly DiagnosticDescriptor InvalidConcatenate = Error(
+        "XCS0032", "Invalid concatenate", "Concatenate layer '{0}' cannot join its inputs: {1}");
+
+    /// <summary>XCS0033: "Multiply layer '{0}' has inputs that do not broadcast: '{1}' is {2} but '{3}' is {4}; ...".</summary>
+    public static readonly DiagnosticDescriptor IncompatibleMultiplyShapes = Error(
+        "XCS0033", "Incompatible shapes at multiply", "Multiply layer '{0}' has inputs that do not broadcast: '{1}' is {2} but '{3}' is {4}; give both one shape, or make the second (1, 1, C)");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Index(
         MalformedJson, UnknownOp, MissingAttribute, InvalidAttributeValue, UnknownLayerReference, DuplicateLayerName,
         GraphCycle, IncompatibleAddShapes, InputBelowMinimumSize, WeightTableNotFound, MalformedWeightTable,
@@ -146,7 +154,9 @@ internal static class DiagnosticDescriptors
         InvalidModelName, UnknownMember, InputRankMismatch, TensorTooLarge, InputLayerCount, DuplicateMember,
         DuplicateModel, InternalError, UnimplementedKerasAttribute, LabelCountMismatch, UnusableLabelFile,
         UnknownActivation, SpatialSoftmax,
-        PreprocessingChannelMismatch, InvalidReshape);
+        PreprocessingChannelMismatch, InvalidReshape,
+        InvalidConcatenate,
+        IncompatibleMultiplyShapes);
 
     /// <summary>All descriptors, by id (ordinal order).</summary>
     public static IReadOnlyDictionary<string, DiagnosticDescriptor> All => s_byId;

@@ -70,6 +70,12 @@ internal static class StepDescriptions
             case StepKind.Activation:
                 sb.Append(s.Function.Text).Append(s.InPlace ? " in place (epilogue of the step before)" : string.Empty);
                 return Finish(sb, s, withShapes: !s.InPlace);
+            case StepKind.ChannelSlice:
+                sb.Append("copy ").Append(s.SourceLayer).Append(" into ").Append(SliceText(s));
+                return sb.ToString();
+            case StepKind.Multiply:
+                sb.Append(s.SourceLayer).Append(" × ").Append(s.Fusion.ResidualLayer).Append(s.BroadcastFactor ? " (per channel, over every pixel)" : string.Empty);
+                return Finish(sb, s, withShapes: true);
             case StepKind.Softmax:
                 sb.Append("softmax over ").Append(Int(s.Output.Length)).Append(" (from ").Append(s.SourceLayer).Append(')');
                 return sb.ToString();
@@ -111,8 +117,17 @@ internal static class StepDescriptions
             sb.Append(", ").Append(s.Function.Text);
         }
 
+        if (s.Slice is not null)
+        {
+            sb.Append(", written into ").Append(SliceText(s));
+        }
+
         return Finish(sb, s, withShapes: true);
     }
+
+    /// <summary>"channels 64..159 of mixed0 (35×35×256)".</summary>
+    private static string SliceText(PlannedStep s) =>
+        "channels " + Int(s.Slice!.Offset) + ".." + Int(s.Slice.Offset + s.Output.Channels - 1) + " of " + s.Slice.Layer + " (" + Size(s.Slice.Shape) + ")";
 
     private static string Finish(StringBuilder sb, PlannedStep s, bool withShapes)
     {

@@ -39,8 +39,10 @@ internal static class StepSequenceEmitter
                 first = false;
                 w.WriteLine("// [" + Int(step.Number) + "] " + Comment(StepDescriptions.Describe(step)));
                 w.WriteLine(StepCall(step, stepTypes));
-                w.WriteLine("if (observer is not null) " + GeneratedMembers.Observe + "(observer, " + Int(step.Number) + ", " + String(step.OutputLayer) + ", "
-                    + Int(step.Slots.Destination) + ", " + ShapeArguments(step.Output) + ");");
+                // A step writing a slice shows the whole concatenation so far (its slot holds the pixels of that shape).
+                string observed = step.Slice is null ? step.OutputLayer : step.Slice.Layer + " (through channel " + Int(step.Slice.Offset + step.Output.Channels - 1) + ")";
+                w.WriteLine("if (observer is not null) " + GeneratedMembers.Observe + "(observer, " + Int(step.Number) + ", " + String(observed) + ", "
+                    + Int(step.Slots.Destination) + ", " + ShapeArguments(step.Slice?.Shape ?? step.Output) + ");");
             }
         }
 
@@ -135,7 +137,8 @@ internal static class StepSequenceEmitter
         + ", InChannels: " + Int(s.Input.Channels) + ", OutHeight: " + Int(s.Output.Height) + ", OutWidth: " + Int(s.Output.Width)
         + ", OutChannels: " + Int(s.Output.Channels) + ", KernelHeight: " + Int(s.Window.KernelHeight) + ", KernelWidth: " + Int(s.Window.KernelWidth)
         + ", StrideHeight: " + Int(s.Window.StrideHeight) + ", StrideWidth: " + Int(s.Window.StrideWidth) + ", PadTop: " + Int(s.Window.PadTop) + ", PadLeft: " + Int(s.Window.PadLeft)
-        + ", ReluInput: " + Flag(s.ReluInput) + ", ReluOutput: " + Flag(s.Fusion.ReluOutput) + ", HasResidual: " + Flag(s.HasResidual);
+        + ", ReluInput: " + Flag(s.ReluInput) + ", ReluOutput: " + Flag(s.Fusion.ReluOutput) + ", HasResidual: " + Flag(s.HasResidual)
+        + (s.Slice is null ? string.Empty : ", OutChannelOffset: " + Int(s.Slice.Offset) + ", OutPixelStride: " + Int(s.Slice.Shape.Channels));
 
     private static string ShapeArguments(TensorShape shape) => shape.IsFlat
         ? Int(shape.Channels)
@@ -188,6 +191,13 @@ internal static class StepSequenceEmitter
                 return Backend + ".Dense(new " + CompilerServices + ".DenseShape(InFeatures: " + Int(s.Input.Channels) + ", OutFeatures: " + Int(s.Output.Channels)
                     + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + (s.Fusion.SigmoidOutput ? ", SigmoidOutput: 1" : "") + DenseFunction(s.Function) + "), "
                     + slots + ", " + weights + ");";
+            case StepKind.ChannelSlice:
+                return Backend + ".ChannelSlice(new " + CompilerServices + ".ChannelSliceShape(Pixels: " + Int(s.Output.Height * s.Output.Width)
+                    + ", Channels: " + Int(s.Output.Channels) + ", OutChannels: " + Int(s.Slice!.Shape.Channels) + ", OutChannelOffset: " + Int(s.Slice.Offset) + "), " + slots + ");";
+            case StepKind.Multiply:
+                return Backend + ".Multiply(new " + CompilerServices + ".MultiplyShape(Pixels: " + Int(s.Output.Height * s.Output.Width) + ", Channels: " + Int(s.Output.Channels)
+                    + ", PerChannel: " + Flag(s.BroadcastFactor) + "), batch, source: " + Int(s.Slots.Source) + ", factor: " + Int(s.Slots.Residual)
+                    + ", destination: " + Int(s.Slots.Destination) + ");";
             case StepKind.Activation:
                 return Backend + ".Activation(new " + CompilerServices + ".ActivationShape(Length: " + Int(s.Output.Length) + ", Function: (int)" + CompilerServices
                     + ".ActivationFunction." + s.Function.Kind + ActivationParameters(s.Function) + "), " + slots + ");";

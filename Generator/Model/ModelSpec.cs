@@ -25,6 +25,8 @@ internal enum LayerOp
     Reshape,
     ZeroPadding2D,
     AvgPool2D,
+    Concatenate,
+    Multiply,
 }
 
 internal enum Padding

@@ -35,6 +35,8 @@ internal static class OpTable
         new(LayerOp.Reshape, "reshape", "Reshape", HasWeights: false),
         new(LayerOp.ZeroPadding2D, "zero_padding2d", "ZeroPadding2D", HasWeights: false),
         new(LayerOp.AvgPool2D, "avg_pool2d", "AveragePooling2D", HasWeights: false),
+        new(LayerOp.Concatenate, "concatenate", "Concatenate", HasWeights: false),
+        new(LayerOp.Multiply, "multiply", "Multiply", HasWeights: false),
     };
 
     // A layer whose op was rejected still flows through messages; it names itself "unknown".

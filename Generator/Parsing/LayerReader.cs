@@ -101,21 +101,26 @@ internal static class LayerReader
                     ctx.Report(DiagnosticDescriptors.InvalidAttributeValue, inputsMember.Value, "inputs", owner, "no inputs (an input layer reads the model input)", count.ToString(CultureInfo.InvariantCulture) + " names");
                     ok = false;
                 }
-                else if (op == LayerOp.Add && count < 2)
+                else if (op is LayerOp.Add or LayerOp.Concatenate && count < 2)
                 {
                     ctx.Report(DiagnosticDescriptors.InvalidAttributeValue, inputsMember.Value, "inputs", owner, "at least 2 layer names", count.ToString(CultureInfo.InvariantCulture));
                     ok = false;
                 }
-                else if (op != LayerOp.Add && op != LayerOp.Input && op != LayerOp.Unknown && count != 1)
+                else if (op == LayerOp.Multiply && count != 2)
+                {
+                    ctx.Report(DiagnosticDescriptors.InvalidAttributeValue, inputsMember.Value, "inputs", owner, "exactly 2 layer names", count.ToString(CultureInfo.InvariantCulture));
+                    ok = false;
+                }
+                else if (op is not (LayerOp.Add or LayerOp.Concatenate or LayerOp.Multiply or LayerOp.Input or LayerOp.Unknown) && count != 1)
                 {
                     ctx.Report(DiagnosticDescriptors.InvalidAttributeValue, inputsMember.Value, "inputs", owner, "exactly 1 layer name", count.ToString(CultureInfo.InvariantCulture));
                     ok = false;
                 }
             }
         }
-        else if (op == LayerOp.Add)
+        else if (op is LayerOp.Add or LayerOp.Concatenate or LayerOp.Multiply)
         {
-            ctx.Report(DiagnosticDescriptors.MissingAttribute, nameSpan, "Add layer '" + name + "'", "inputs");
+            ctx.Report(DiagnosticDescriptors.MissingAttribute, nameSpan, OpTable.Get(op).KerasClass + " layer '" + name + "'", "inputs");
             ok = false;
         }
 
@@ -221,6 +226,17 @@ internal static class LayerReader
             case LayerOp.Elu:
                 function = new ActivationSpec(ActivationKind.Elu, reader.Number("alpha", 1.0));
                 break;
+            case LayerOp.Concatenate:
+                // Keras's default axis is -1; in NHWC the channels are also axis 3. Other axes are not planned as slices.
+                double axis = reader.Number("axis", -1);
+                if (axis is not (-1 or 3) && members.TryGetValue("axis", out JsonMember? axisMember))
+                {
+                    ctx.Report(DiagnosticDescriptors.InvalidConcatenate, axisMember.Value, name,
+                        "axis " + axis.ToString(CultureInfo.InvariantCulture) + " is not the channel axis (-1 or 3), the only one supported");
+                    ok = false;
+                }
+
+                break;
             case LayerOp.Activation:
                 if (reader.Require("activation") is not null)
                 {
@@ -308,6 +324,7 @@ internal static class LayerReader
         LayerOp.Normalization => new[] { "name", "op", "inputs", "mean", "variance" },
         LayerOp.Reshape => new[] { "name", "op", "inputs", "target_shape" },
         LayerOp.GlobalAvgPool or LayerOp.GlobalMaxPool => new[] { "name", "op", "inputs", "keepdims" },
+        LayerOp.Concatenate => new[] { "name", "op", "inputs", "axis" },
         _ => new[] { "name", "op", "inputs" },
     };
 }

@@ -7,7 +7,9 @@ namespace Xception.Compiler.Generator.Planning;
 /// Assigns tensors to arena slots by liveness. The model input has its own slot. Before a step's
 /// output is placed, slots whose tensor was last read by an earlier step are freed; the step's own
 /// inputs are still live then, so an output never shares a slot with them. The output takes the
-/// smallest free slot big enough, else the biggest free slot (grown), else a new slot.
+/// smallest free slot big enough, else the biggest free slot (grown), else a new slot. A concatenation is
+/// placed once, by the first step writing a slice of it; the planner reads it at every later writer, so it
+/// stays alive while the other branches write into it.
 /// </summary>
 internal static class BufferPlanner
 {
@@ -36,6 +38,11 @@ internal static class BufferPlanner
             if (steps[s].Slots.Destination == steps[s].Slots.Source)
             {
                 continue; // in place: the tensor already has its slot
+            }
+
+            if (tensors[steps[s].Slots.Destination].Producer != s)
+            {
+                continue; // a later slice of a concatenation: placed by its first writer, alive until its last read
             }
 
             PlannedTensor output = tensors[steps[s].Slots.Destination];

@@ -28,6 +28,8 @@ internal enum StepKind
     Activation,
     AveragePool,
     ZeroPad,
+    ChannelSlice,
+    Multiply,
 }
 
 /// <summary>
@@ -69,6 +71,15 @@ internal sealed record PlannedStep
 
     /// <summary>Activation steps: the function they apply; dense steps: the function on their sums (linear: none).</summary>
     public ActivationSpec Function { get; init; } = ActivationSpec.Linear;
+
+    /// <summary>
+    /// A step that writes one input of a concatenation into its channel slice of the concatenated tensor (its
+    /// destination), or null. The step's <see cref="Output"/> stays the slice's own shape.
+    /// </summary>
+    public OutputSlice? Slice { get; init; }
+
+    /// <summary>Multiply steps: the factor is (1, 1, C), one value per channel for every pixel.</summary>
+    public bool BroadcastFactor { get; init; }
 
     /// <summary>An activation step that overwrites the output of the step before it (its epilogue).</summary>
     public bool InPlace => Slots.Source == Slots.Destination;
@@ -243,8 +254,14 @@ internal sealed record StepWeights
     }
 }
 
-/// <summary>The slots (tensor ids while planning) a step reads, writes and adds as residual; -1: no residual.</summary>
+/// <summary>
+/// The slots (tensor ids while planning) a step reads, writes and adds as residual; -1: no residual. A multiply
+/// step's factor sits in <see cref="Residual"/>: it is read alongside the source the same way.
+/// </summary>
 internal readonly record struct StepSlots(int Source, int Destination, int Residual);
+
+/// <summary>Channels [Offset, Offset + the step's output channels) of the concatenation <paramref name="Layer"/>, whose pixels hold <paramref name="Shape"/>'s channels.</summary>
+internal sealed record OutputSlice(string Layer, int Offset, TensorShape Shape);
 
 /// <summary>One slot of the activation arena: its size per image and the tensors that live in it, in order.</summary>
 internal sealed record BufferSlot(int Index, long FloatsPerImage, EquatableArray<string> Tensors);

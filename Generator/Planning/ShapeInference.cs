@@ -128,6 +128,46 @@ internal static class ShapeInference
                     geometry[index] = new LayerGeometry(input, 0, 0, 0, 0);
                     continue;
 
+                case LayerOp.Concatenate:
+                {
+                    int total = 0;
+                    for (int j = 0; j < inputs.Length; j++)
+                    {
+                        TensorShape part = geometry[inputs[j]].Output;
+                        if (part.IsFlat || part.Height != input.Height || part.Width != input.Width || input.IsFlat)
+                        {
+                            sink.Report(DiagnosticDescriptors.InvalidConcatenate, layer.Spans.Name, layer.Name,
+                                "'" + inputName + "' is " + input.Text + " but '" + layers[inputs[j]].Name + "' is " + part.Text
+                                + "; the channels are joined, so every input needs one height and width");
+                            return null;
+                        }
+
+                        total += part.Channels;
+                    }
+
+                    geometry[index] = new LayerGeometry(new TensorShape(input.Height, input.Width, total, false), 0, 0, 0, 0);
+                    if (!CheckLength(sink, layer, geometry[index].Output, "its output"))
+                    {
+                        return null;
+                    }
+
+                    continue;
+                }
+
+                case LayerOp.Multiply:
+                {
+                    TensorShape other = geometry[inputs[1]].Output;
+                    bool perChannel = !other.IsFlat && other.Height == 1 && other.Width == 1 && other.Channels == input.Channels && !input.IsFlat;
+                    if (other != input && !perChannel)
+                    {
+                        sink.Report(DiagnosticDescriptors.IncompatibleMultiplyShapes, layer.Spans.Name, layer.Name, inputName, input.Text, layers[inputs[1]].Name, other.Text);
+                        return null;
+                    }
+
+                    geometry[index] = new LayerGeometry(input, 0, 0, 0, 0);
+                    continue;
+                }
+
                 case LayerOp.GlobalAvgPool:
                 case LayerOp.GlobalMaxPool:
                     if (!RequireSpatial(sink, layer, input, inputName))
@@ -267,6 +307,7 @@ internal static class ShapeInference
                     side[index] = window.Value.Out;
                     break;
                 case LayerOp.Add:
+                case LayerOp.Concatenate:
                     foreach (int other in inputs)
                     {
                         if (side[other] != input)

@@ -53,6 +53,10 @@ internal sealed class StepPlanner
     private readonly bool[] _prologue;
     private readonly bool[] _foldedPadding;
 
+    // Concatenations some producer already writes into: the layer's tensor; and the producers' end layers that do, by concatenation.
+    private readonly Dictionary<int, int> _concatTensor = new();
+    private readonly Dictionary<int, int> _writesSliceOf = new();
+
     private StepPlanner(ModelGraph graph, LayerGeometry[] geometry, int[] weightIndex)
     {
         _graph = graph;
@@ -105,6 +109,12 @@ internal sealed class StepPlanner
                     break;
                 case LayerOp.Add:
                     PlanStandaloneAdd(index);
+                    break;
+                case LayerOp.Concatenate:
+                    PlanConcatenate(index);
+                    break;
+                case LayerOp.Multiply:
+                    PlanMultiply(index);
                     break;
                 case LayerOp.Activation when layer.Function.IsLinear:
                     // The identity: no step, like a flatten.
@@ -297,7 +307,27 @@ internal sealed class StepPlanner
         TensorShape output = _geometry[end].Output;
         int stepIndex = _steps.Count;
         string outputName = denseSoftmax ? layer.Name + " (logits)" : Layer(end).Name;
-        int destination = NewTensor(outputName, output, stepIndex);
+        OutputSlice? slice = null;
+        int destination;
+        if (kind == StepKind.Conv2D && residual < 0 && epilogue is null && SliceOf(end) is (int concat, int offset))
+        {
+            // Straight into its channels of the concatenation: placed by the first branch that writes it.
+            TensorShape joined = _geometry[concat].Output;
+            if (!_concatTensor.TryGetValue(concat, out destination))
+            {
+                destination = NewTensor(Layer(concat).Name, joined, stepIndex);
+                _concatTensor.Add(concat, destination);
+            }
+
+            Read(destination);
+            _writesSliceOf[end] = concat;
+            slice = new OutputSlice(Layer(concat).Name, offset, joined);
+        }
+        else
+        {
+            destination = NewTensor(outputName, output, stepIndex);
+        }
+
         string stepOutput = denseSoftmax ? outputName
             : epilogue is null || denseFunction ? Layer(end).Name
             : epilogueLayer is null ? layer.Name + " (before " + epilogue.Text + ")"
@@ -352,6 +382,7 @@ internal sealed class StepPlanner
             },
             Weights = weights,
             Slots = new StepSlots(source, destination, residual),
+            Slice = slice,
             IsMax = layer.Op == LayerOp.GlobalMaxPool,
             Function = kind == StepKind.Activation ? layer.Function : denseFunction ? epilogue! : ActivationSpec.Linear,
         });
@@ -375,6 +406,30 @@ internal sealed class StepPlanner
         }
 
         _tensorOf[end] = destination;
+    }
+
+    // The concatenation a step's output feeds and nothing else, with the step's channel offset in it; null otherwise
+    // (an output read twice by the concatenation, or by anything more, keeps a tensor of its own).
+    private (int Concat, int Offset)? SliceOf(int layer)
+    {
+        List<int> consumers = _graph.Consumers[layer];
+        if (consumers.Count != 1 || Layer(consumers[0]).Op != LayerOp.Concatenate)
+        {
+            return null;
+        }
+
+        int offset = 0;
+        foreach (int input in _graph.Inputs[consumers[0]])
+        {
+            if (input == layer)
+            {
+                return (consumers[0], offset);
+            }
+
+            offset += _geometry[input].Output.Channels;
+        }
+
+        return null;
     }
 
     private int? OtherAddInput(int add, int from)
@@ -427,6 +482,59 @@ internal sealed class StepPlanner
                 _tensorOf[end] = destination;
             }
         }
+    }
+
+    // A concatenation: the tensor is placed by its first writer; every input not written into its slice by its
+    // producer (ConcatSlices) is copied there by a slice step.
+    private void PlanConcatenate(int index)
+    {
+        LayerSpec layer = Layer(index);
+        TensorShape shape = _geometry[index].Output;
+        int concat = _concatTensor.TryGetValue(index, out int placed) ? placed : -1;
+        int offset = 0;
+        foreach (int input in _graph.Inputs[index])
+        {
+            TensorShape part = _geometry[input].Output;
+            if (!_writesSliceOf.TryGetValue(input, out int target) || target != index)
+            {
+                (int source, _) = ResolveSource(input);
+                Read(source);
+                Read(concat);
+                int stepIndex = _steps.Count;
+                if (concat < 0)
+                {
+                    concat = NewTensor(layer.Name, shape, stepIndex);
+                }
+
+                _steps.Add(Simple(stepIndex, StepKind.ChannelSlice, layer.Name, part, source, concat, -1, _tensors[source].Name) with
+                {
+                    Slice = new OutputSlice(layer.Name, offset, shape),
+                });
+            }
+
+            offset += part.Channels;
+        }
+
+        _tensorOf[index] = concat;
+    }
+
+    // Keras Multiply: x · factor, the factor of x's shape or a (1, 1, C) scale broadcast over the pixels.
+    private void PlanMultiply(int index)
+    {
+        LayerSpec layer = Layer(index);
+        (int source, _) = ResolveSource(_graph.Inputs[index][0]);
+        (int factor, _) = ResolveSource(_graph.Inputs[index][1]);
+        Read(source);
+        Read(factor);
+        int stepIndex = _steps.Count;
+        TensorShape shape = _geometry[index].Output;
+        int destination = NewTensor(layer.Name, shape, stepIndex);
+        _steps.Add(Simple(stepIndex, StepKind.Multiply, layer.Name, shape, source, destination, factor, _tensors[source].Name) with
+        {
+            Fusion = new StepFusion { ResidualLayer = _tensors[factor].Name },
+            BroadcastFactor = _tensors[factor].Shape != shape,
+        });
+        _tensorOf[index] = destination;
     }
 
     /// <summary>A step with no window and no weights, whose input and output have one shape.</summary>

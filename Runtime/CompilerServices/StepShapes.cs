@@ -11,7 +11,12 @@ namespace Xception.Compiler.Runtime.CompilerServices;
 // Layout: activations are NHWC float32, one image after another; a step runs over `batch` images.
 // Fusion order of every step: out = reluOut( op(reluIn(x)) + bias + residual ).
 
-/// <summary>A dense 2-D convolution (Keras Conv2D), kernel HWIO, BN folded into weights and bias.</summary>
+/// <summary>
+/// A dense 2-D convolution (Keras Conv2D), kernel HWIO, BN folded into weights and bias. A step feeding a channel
+/// concatenation writes straight into its slice: channels [OutChannelOffset, OutChannelOffset + OutChannels) of
+/// pixels OutPixelStride floats apart (0: OutChannels, an output of its own), with no residual. The two fields
+/// have defaults so that the descriptions without a concatenation emit the same code as before.
+/// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct Conv2DShape(
     int InHeight, int InWidth, int InChannels,
@@ -19,7 +24,12 @@ public readonly record struct Conv2DShape(
     int KernelHeight, int KernelWidth,
     int StrideHeight, int StrideWidth,
     int PadTop, int PadLeft,
-    int ReluInput, int ReluOutput, int HasResidual);
+    int ReluInput, int ReluOutput, int HasResidual,
+    int OutChannelOffset = 0, int OutPixelStride = 0)
+{
+    /// <summary>Floats from one output pixel to the next: OutPixelStride, or OutChannels when it is 0.</summary>
+    public int OutputPixelFloats => OutPixelStride == 0 ? OutChannels : OutPixelStride;
+}
 
 /// <summary>
 /// A separable convolution block: depthwise KH×KW (multiplier 1) then pointwise 1×1, computed in one
@@ -135,3 +145,19 @@ public readonly record struct ActivationShape(int Length, int Function, int Para
     public static ActivationShape Of(int length, ActivationFunction function, float parameter0 = 0f, float parameter1 = 0f, float parameter2 = 0f) =>
         new(length, (int)function, BitConverter.SingleToInt32Bits(parameter0), BitConverter.SingleToInt32Bits(parameter1), BitConverter.SingleToInt32Bits(parameter2));
 }
+
+/// <summary>
+/// One input of a Keras Concatenate (channel axis) copied into its slice: each of Pixels pixels' Channels values go
+/// to channels [OutChannelOffset, OutChannelOffset + Channels) of a tensor with OutChannels per pixel. Only for a
+/// branch whose producing step could not write its slice itself.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public readonly record struct ChannelSliceShape(int Pixels, int Channels, int OutChannels, int OutChannelOffset);
+
+/// <summary>
+/// Keras Multiply of two tensors: out = x · factor over Pixels × Channels values per image. The factor has the
+/// same shape, or (PerChannel = 1) one value per channel and image, broadcast over the pixels (a (1, 1, C)
+/// squeeze-and-excitation scale).
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public readonly record struct MultiplyShape(int Pixels, int Channels, int PerChannel);

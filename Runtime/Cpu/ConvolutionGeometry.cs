@@ -14,6 +14,7 @@ internal readonly struct ConvolutionGeometry
         (InHeight, InWidth, InChannels, OutHeight, OutWidth, OutChannels) = (s.InHeight, s.InWidth, s.InChannels, s.OutHeight, s.OutWidth, s.OutChannels);
         (KernelHeight, KernelWidth, StrideHeight, StrideWidth, PadTop, PadLeft) = (s.KernelHeight, s.KernelWidth, s.StrideHeight, s.StrideWidth, s.PadTop, s.PadLeft);
         (ReluInput, ReluOutput, HasResidual) = (s.ReluInput != 0, s.ReluOutput != 0, s.HasResidual != 0);
+        (OutChannelOffset, OutPixelFloats) = (s.OutChannelOffset, s.OutputPixelFloats);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -23,6 +24,7 @@ internal readonly struct ConvolutionGeometry
         (InHeight, InWidth, InChannels, OutHeight, OutWidth, OutChannels) = (s.InHeight, s.InWidth, s.InChannels, s.OutHeight, s.OutWidth, s.OutChannels);
         (KernelHeight, KernelWidth, StrideHeight, StrideWidth, PadTop, PadLeft) = (s.KernelHeight, s.KernelWidth, s.StrideHeight, s.StrideWidth, s.PadTop, s.PadLeft);
         (ReluInput, ReluOutput, HasResidual) = (s.ReluInput != 0, s.ReluOutput != 0, s.HasResidual != 0);
+        (OutChannelOffset, OutPixelFloats) = (0, s.OutChannels);
     }
 
     /// <summary>Depthwise then pointwise (A = depthwise outputs) rather than a dense convolution (A = gathered taps).</summary>
@@ -57,6 +59,11 @@ internal readonly struct ConvolutionGeometry
     public bool ReluOutput { get; }
 
     public bool HasResidual { get; }
+
+    /// <summary>Where the step's channels start in an output pixel (a concatenation's slice), and the floats per output pixel.</summary>
+    public int OutChannelOffset { get; }
+
+    public int OutPixelFloats { get; }
 }
 
 /// <summary>

@@ -37,6 +37,8 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     private readonly DenseJob denseJob;
     private readonly ActivationJob activationJob = new();
     private readonly AveragePoolJob averagePoolJob;
+    private readonly ChannelSliceJob channelSliceJob = new();
+    private readonly MultiplyJob multiplyJob = new();
     private float[][] slots = Array.Empty<float[]>();
 
     /// <param name="threads">Worker threads; all cores when null.</param>
@@ -301,6 +303,29 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         activationJob.Output = slots[destination];
         Pool.Run(activationJob, (activationJob.Count + ActivationJob.ValuesPerTask - 1) / ActivationJob.ValuesPerTask);
         activationJob.Clear();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected override void ChannelSliceCore(in ChannelSliceShape shape, int batch, int source, int destination)
+    {
+        channelSliceJob.Shape = shape;
+        channelSliceJob.Pixels = batch * shape.Pixels;
+        channelSliceJob.Input = slots[source];
+        channelSliceJob.Output = slots[destination];
+        Pool.Run(channelSliceJob, (channelSliceJob.Pixels + ChannelSliceJob.PixelsPerTask - 1) / ChannelSliceJob.PixelsPerTask);
+        channelSliceJob.Clear();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected override void MultiplyCore(in MultiplyShape shape, int batch, int source, int factor, int destination)
+    {
+        multiplyJob.Shape = shape;
+        multiplyJob.Pixels = batch * shape.Pixels;
+        multiplyJob.Input = slots[source];
+        multiplyJob.Factor = slots[factor];
+        multiplyJob.Output = slots[destination];
+        Pool.Run(multiplyJob, (multiplyJob.Pixels + MultiplyJob.PixelsPerTask - 1) / MultiplyJob.PixelsPerTask);
+        multiplyJob.Clear();
     }
 
     protected override void Dispose(bool disposing)

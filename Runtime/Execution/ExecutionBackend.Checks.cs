@@ -206,9 +206,21 @@ internal readonly record struct ConvolutionFootprint(
     long InputPerImage, long OutputPerImage, int HasResidual, long DepthwiseFloats, int K, int OutChannels)
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ConvolutionFootprint Of(in Conv2DShape s) => new(
-        (long)s.InHeight * s.InWidth * s.InChannels, (long)s.OutHeight * s.OutWidth * s.OutChannels, s.HasResidual,
-        0, s.KernelHeight * s.KernelWidth * s.InChannels, s.OutChannels);
+    public static ConvolutionFootprint Of(in Conv2DShape s)
+    {
+        if (s.OutPixelStride != 0 && (s.OutChannelOffset < 0 || s.OutChannelOffset + s.OutChannels > s.OutPixelStride || s.HasResidual != 0))
+        {
+            ThrowBadSlice(s);
+        }
+
+        return new(
+            (long)s.InHeight * s.InWidth * s.InChannels, (long)s.OutHeight * s.OutWidth * s.OutputPixelFloats, s.HasResidual,
+            0, s.KernelHeight * s.KernelWidth * s.InChannels, s.OutChannels);
+    }
+
+    private static void ThrowBadSlice(in Conv2DShape s) => throw new ArgumentException(
+        $"Output channels [{s.OutChannelOffset}, {s.OutChannelOffset + s.OutChannels}) of pixels {s.OutPixelStride} floats apart"
+        + (s.HasResidual != 0 ? " with a residual: a step writing a concatenation's slice adds none." : " do not fit in a pixel."), "shape");
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ConvolutionFootprint Of(in SeparableConvShape s) => new(

@@ -216,6 +216,37 @@ public abstract partial class ExecutionBackend : IDisposable
         ActivationCore(shape, batch, source, destination);
     }
 
+    /// <summary>Copies a concatenation's input into its channel slice of <paramref name="destination"/>, leaving the other channels as they are.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void ChannelSlice(in ChannelSliceShape shape, int batch, int source, int destination)
+    {
+        ChannelSliceShape s = shape;
+        if (s.Channels < 1 || s.OutChannelOffset < 0 || s.OutChannelOffset + s.Channels > s.OutChannels)
+        {
+            throw new ArgumentException(
+                $"Channels [{s.OutChannelOffset}, {s.OutChannelOffset + s.Channels}) do not fit in the {s.OutChannels} output channels.", nameof(shape));
+        }
+
+        CheckStep(batch, source, destination, 0, -1, (long)s.Pixels * s.Channels, (long)s.Pixels * s.OutChannels);
+        ChannelSliceCore(shape, batch, source, destination);
+    }
+
+    /// <summary>out = x · factor, the factor of the same shape or one value per channel (<c>PerChannel</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Multiply(in MultiplyShape shape, int batch, int source, int factor, int destination)
+    {
+        MultiplyShape s = shape;
+        long length = (long)s.Pixels * s.Channels;
+        CheckStep(batch, source, destination, 0, -1, length, length);
+        CheckSlotLength(factor, batch * (s.PerChannel != 0 ? s.Channels : length), nameof(factor));
+        if (factor == destination)
+        {
+            throw new ArgumentException($"Step reads its factor from slot {factor}, which it writes; this step needs distinct slots.", nameof(factor));
+        }
+
+        MultiplyCore(shape, batch, source, factor, destination);
+    }
+
     public void Dispose()
     {
         if (IsDisposed)
@@ -272,6 +303,8 @@ public abstract partial class ExecutionBackend : IDisposable
 
     protected abstract void ActivationCore(in ActivationShape shape, int batch, int source, int destination);
     protected abstract void AveragePoolCore(in AveragePoolShape shape, int batch, int source, int destination);
+    protected abstract void ChannelSliceCore(in ChannelSliceShape shape, int batch, int source, int destination);
+    protected abstract void MultiplyCore(in MultiplyShape shape, int batch, int source, int factor, int destination);
 
     /// <summary>Frees what the backend holds; called once, by <see cref="Dispose()"/>.</summary>
     protected virtual void Dispose(bool disposing)

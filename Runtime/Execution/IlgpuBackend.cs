@@ -39,6 +39,8 @@ public sealed class IlgpuBackend : ExecutionBackend
     private Action<Index1D, SpecializedValue<DenseShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? dense;
     private Action<Index1D, SpecializedValue<SoftmaxShape>, ArrayView<float>, ArrayView<float>>? softmax;
     private Action<Index1D, SpecializedValue<ActivationShape>, ArrayView<float>, ArrayView<float>>? activation;
+    private Action<Index1D, SpecializedValue<ChannelSliceShape>, ArrayView<float>, ArrayView<float>>? channelSlice;
+    private Action<Index1D, SpecializedValue<MultiplyShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? multiply;
 
     /// <summary>Creates a backend on the first device of the given kind (Cuda, OpenCL or IlgpuCpu).</summary>
     /// <param name="kind">Cuda, OpenCL or IlgpuCpu.</param>
@@ -142,7 +144,9 @@ public sealed class IlgpuBackend : ExecutionBackend
 
     protected override void Conv2DCore(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
     {
-        var output = SlotView(destination);
+        // A concatenation's slice starts at its channel offset; the kernels step OutputPixelFloats per pixel from there.
+        var slot = SlotView(destination);
+        var output = shape.OutChannelOffset == 0 ? slot : slot.SubView(shape.OutChannelOffset, slot.Length - shape.OutChannelOffset);
         if (KernelCatalog.ForConv2D(Family) == KernelCatalog.TiledConv2D)
         {
             tiledConv2D ??= accelerator.LoadStreamKernel<SpecializedValue<Conv2DShape>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(PointwiseConvKernels.Conv);
@@ -251,6 +255,18 @@ public sealed class IlgpuBackend : ExecutionBackend
     {
         activation ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<ActivationShape>, ArrayView<float>, ArrayView<float>>(ActivationKernels.Activation);
         activation(Extent(batch, shape.Length), SpecializedValue.New(shape), SlotView(source), SlotView(destination));
+    }
+
+    protected override void ChannelSliceCore(in ChannelSliceShape shape, int batch, int source, int destination)
+    {
+        channelSlice ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<ChannelSliceShape>, ArrayView<float>, ArrayView<float>>(ConcatenateKernels.ChannelSlice);
+        channelSlice(Extent(batch, (long)shape.Pixels * shape.Channels), SpecializedValue.New(shape), SlotView(source), SlotView(destination));
+    }
+
+    protected override void MultiplyCore(in MultiplyShape shape, int batch, int source, int factor, int destination)
+    {
+        multiply ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<MultiplyShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(MultiplyKernels.Multiply);
+        multiply(Extent(batch, (long)shape.Pixels * shape.Channels), SpecializedValue.New(shape), SlotView(source), SlotView(factor), SlotView(destination));
     }
 
     protected override void Dispose(bool disposing)

@@ -140,6 +140,22 @@ internal sealed class ProfilingBackend : ExecutionBackend
         Finish(start, "activation", s, static s => Invariant($"{s.Length} {(ActivationFunction)s.Function}"), (long)batch * s.Length, 0);
     }
 
+    protected override void ChannelSliceCore(in ChannelSliceShape shape, int batch, int source, int destination)
+    {
+        long start = Stopwatch.GetTimestamp();
+        inner.ChannelSlice(shape, batch, source, destination);
+        ChannelSliceShape s = shape;
+        Finish(start, "concat-slice", s, static s => Invariant($"{s.Pixels}×{s.Channels} → channels {s.OutChannelOffset}.. of {s.OutChannels}"), 0, 0);
+    }
+
+    protected override void MultiplyCore(in MultiplyShape shape, int batch, int source, int factor, int destination)
+    {
+        long start = Stopwatch.GetTimestamp();
+        inner.Multiply(shape, batch, source, factor, destination);
+        MultiplyShape s = shape;
+        Finish(start, "multiply", s, static s => Invariant($"{s.Pixels}×{s.Channels}{(s.PerChannel != 0 ? " by channel" : string.Empty)}"), (long)batch * s.Pixels * s.Channels, 0);
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)

@@ -17,6 +17,7 @@ internal static class KerasLayerMapper
     /// <summary>The Keras classes an import can compile, for the refusal message.</summary>
     public const string SupportedClasses = "Activation, Add, AveragePooling2D, BatchNormalization, Conv2D, Dense, DepthwiseConv2D, ELU, "
         + "Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, InputLayer, LeakyReLU, MaxPooling2D, Normalization, ReLU, Rescaling, Reshape, SeparableConv2D, Softmax, ZeroPadding2D, "
+        + "Concatenate (channel axis), Multiply, "
         + "nested Functional/Sequential models, and the inference identities Dropout, SpatialDropout2D, GaussianNoise, GaussianDropout, ActivityRegularization, "
         + "RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomBrightness";
 
@@ -126,6 +127,18 @@ internal static class KerasLayerMapper
             case "Add":
                 context.Require(inputs.Count >= 2, inputs.Count + " input", "2 or more inputs");
                 return One(layer, "add", inputs);
+            case "Concatenate":
+            {
+                // Keras's default axis is -1; NHWC's channel axis is also 3. The compiler joins channels only.
+                int axis = Int(c, "axis", -1);
+                context.Require(axis is -1 or 3, "axis " + Describe(c["axis"]), "axis -1 (the channels)");
+                context.Require(inputs.Count >= 2, inputs.Count + " input", "2 or more inputs");
+                return One(layer, "concatenate", inputs);
+            }
+
+            case "Multiply":
+                context.Require(inputs.Count == 2, inputs.Count + " inputs", "2 inputs (x and its factor)");
+                return One(layer, "multiply", inputs);
             case "GlobalAveragePooling2D":
             case "GlobalAvgPool2D":
                 return GlobalPool(layer, "global_avg_pool", inputs);

@@ -54,6 +54,8 @@ internal static class KernelCatalog
 
     public static MethodInfo Activation => Method(typeof(ActivationKernels), nameof(ActivationKernels.Activation));
     public static MethodInfo AveragePool => Method(typeof(AveragePoolKernels), nameof(AveragePoolKernels.AveragePool));
+    public static MethodInfo ChannelSlice => Method(typeof(ConcatenateKernels), nameof(ConcatenateKernels.ChannelSlice));
+    public static MethodInfo Multiply => Method(typeof(MultiplyKernels), nameof(MultiplyKernels.Multiply));
 
     /// <summary>
     /// One instance per kernel (several for the separable conv: 3×3 fast path, tail block, general
@@ -110,6 +112,15 @@ internal static class KernelCatalog
             new MaxPoolShape(112, 112, 64, 56, 56, 3, 3, 2, 2, 1, 1, 0, 0, 0, ZeroPadTop: 1, ZeroPadBottom: 1, ZeroPadLeft: 1, ZeroPadRight: 1)),
         new("AveragePool InceptionV3 3x3 s1 same 35x35x192", AveragePool,
             new AveragePoolShape(35, 35, 192, 35, 35, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0)),
+        new("ChannelSlice InceptionV3 mixed0 pool branch 35x35x32 -> channels 224.. of 256", ChannelSlice,
+            new ChannelSliceShape(35 * 35, 32, 256, 224)),
+        new("Multiply EfficientNetB0 block2a_se_excite 56x56x96 by channel", Multiply,
+            new MultiplyShape(56 * 56, 96, 1)),
+        new("Multiply same shapes 19x19x728", Multiply, new MultiplyShape(19 * 19, 728, 0)),
+        new("Conv2D InceptionV3 mixed0 branch5x5_2 35x35x48->64 k5 into channels 64.. of 256", Conv2D,
+            new Conv2DShape(35, 35, 48, 35, 35, 64, 5, 5, 1, 1, 2, 2, 0, 1, 0, OutChannelOffset: 64, OutPixelStride: 256)),
+        new("TiledConv2D InceptionV3 mixed0 branch1x1 35x35x192->64 into channels 0.. of 256", TiledConv2D,
+            new Conv2DShape(35, 35, 192, 35, 35, 64, 1, 1, 1, 1, 0, 0, 0, 1, 0, OutChannelOffset: 0, OutPixelStride: 256)),
     };
 
     /// <summary>
@@ -131,6 +142,8 @@ internal static class KernelCatalog
         SoftmaxShape s => One($"Softmax {s.Length}", Softmax, s),
         ActivationShape s => One($"Activation {(ActivationFunction)s.Function} {s.Length}", Activation, s),
         AveragePoolShape s => One($"AveragePool {s.InHeight}x{s.InWidth}x{s.Channels}->{s.OutHeight}x{s.OutWidth} p{s.PoolHeight}x{s.PoolWidth} s{s.StrideHeight}x{s.StrideWidth}", AveragePool, s),
+        ChannelSliceShape s => One($"ChannelSlice {s.Pixels}x{s.Channels} -> {s.OutChannelOffset}/{s.OutChannels}", ChannelSlice, s),
+        MultiplyShape s => One($"Multiply {s.Pixels}x{s.Channels}{(s.PerChannel != 0 ? " by channel" : string.Empty)}", Multiply, s),
         null => throw new ArgumentNullException(nameof(shape)),
         _ => throw new ArgumentException($"{shape.GetType().Name} is not a step shape.", nameof(shape)),
     };

@@ -66,7 +66,7 @@ public sealed class OpTableTests
         DiagnosticInfo d = ModelParser.Parse("/t.xcs.json", text).Diagnostics.Single(d => d.Id == DiagnosticDescriptors.UnknownOp.Id);
 
         Assert.Equal(
-            new[] { "g", "gelu", "activation, add, avg_pool2d, batch_norm, conv2d, dense, depthwise_conv2d, elu, flatten, global_avg_pool, global_max_pool, input, leaky_relu, max_pool2d, normalization, relu, rescaling, reshape, separable_conv2d, softmax, zero_padding2d" },
+            new[] { "g", "gelu", "activation, add, avg_pool2d, batch_norm, concatenate, conv2d, dense, depthwise_conv2d, elu, flatten, global_avg_pool, global_max_pool, input, leaky_relu, max_pool2d, multiply, normalization, relu, rescaling, reshape, separable_conv2d, softmax, zero_padding2d" },
             d.Arguments);
     }
 }

@@ -54,6 +54,9 @@ public sealed class ImportEndToEndTests(ITestOutputHelper output) : IDisposable
             // ZeroPadding2D folded into a 'valid' 7x7/2 conv and into a 3x3/2 max pool (ResNet50's stem), BN(scale=False),
             // a 1x7/7x1 pair, AveragePooling2D 'same' and a ZeroPadding2D + 'valid' AveragePooling2D (tf.keras 2.15 functional).
             cases.Add("import/padpool_tfkeras215.h5", null, "import/padpool_input.npy", "import/padpool_expected.npy", backend);
+
+            // An Inception block (Concatenate of 1x1, 1x1->3x3, avg pool->1x1 and a bare max pool) and a squeeze-and-excitation Multiply.
+            cases.Add("import/concat_se_tfkeras215.h5", null, "import/concat_se_input.npy", "import/concat_se_expected.npy", backend);
         }
 
         return cases;
@@ -167,6 +170,28 @@ public sealed class ImportEndToEndTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("conv1: zero padding (conv1_pad) folded → conv 7×7/2 valid (pad top 3 bottom 3, left 3 right 3)", source, StringComparison.Ordinal);
         Assert.Contains("ZeroPadTop: 1, ZeroPadBottom: 1, ZeroPadLeft: 1, ZeroPadRight: 1", source, StringComparison.Ordinal);
         Assert.DoesNotContain("as a padded copy", source, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ConcatenateAndMultiply_Imported_ConvolutionsWriteTheirSlices_TheBarePoolIsCopied()
+    {
+        ImportResult imported = ModelImporter.Import(new ImportRequest(TestPaths.Fixture("import/concat_se_tfkeras215.h5"), _directory));
+        string[] layers = File.ReadAllLines(imported.DescriptionPath).Where(l => l.StartsWith("    {", StringComparison.Ordinal)).ToArray();
+        Assert.Contains("    { \"name\": \"mixed0\", \"op\": \"concatenate\", \"inputs\": [\"activation_1\", \"activation_3\", \"activation_4\", \"max_pooling2d\"] },", layers);
+        Assert.Contains("    { \"name\": \"se_excite\", \"op\": \"multiply\", \"inputs\": [\"mixed0\", \"se_expand_sigmoid\"] },", layers);
+
+        using ImportedModel compiled = ImportedModel.Compile(imported);
+        Assert.Empty(compiled.Diagnostics);
+        string source = compiled.GeneratedSource;
+        // The three convolution branches write channels 0..5, 6..11 and 12..15 of mixed0 (9×9×24) themselves.
+        Assert.Contains("OutChannelOffset: 0, OutPixelStride: 24", source, StringComparison.Ordinal);
+        Assert.Contains("OutChannelOffset: 6, OutPixelStride: 24", source, StringComparison.Ordinal);
+        Assert.Contains("OutChannelOffset: 12, OutPixelStride: 24", source, StringComparison.Ordinal);
+        Assert.Contains("written into channels 6..11 of mixed0 (9×9×24)", source, StringComparison.Ordinal);
+        // The max pool is no convolution: its output is copied into channels 16..23, the only copy.
+        Assert.Single(source.Split('\n'), l => l.Contains(".ChannelSlice(", StringComparison.Ordinal));
+        Assert.Contains("mixed0: copy max_pooling2d into channels 16..23 of mixed0 (9×9×24)", source, StringComparison.Ordinal);
+        Assert.Contains("MultiplyShape(Pixels: 81, Channels: 24, PerChannel: 1)", source, StringComparison.Ordinal);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

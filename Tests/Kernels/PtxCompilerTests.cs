@@ -41,6 +41,8 @@ public sealed class PtxCompilerTests
         Assert.Contains(KernelCatalog.TiledConv2D, covered);
         Assert.Contains(KernelCatalog.TiledSeparableConv, covered);
         Assert.Contains(KernelCatalog.AveragePool, covered);
+        Assert.Contains(KernelCatalog.ChannelSlice, covered);
+        Assert.Contains(KernelCatalog.Multiply, covered);
     }
 
     [Fact]

@@ -121,4 +121,10 @@ internal sealed class RecordingBackend : ExecutionBackend
 
     protected override void AveragePoolCore(in AveragePoolShape shape, int batch, int source, int destination) =>
         Steps.Add(shape);
+
+    protected override void ChannelSliceCore(in ChannelSliceShape shape, int batch, int source, int destination) =>
+        Steps.Add(shape);
+
+    protected override void MultiplyCore(in MultiplyShape shape, int batch, int source, int factor, int destination) =>
+        Steps.Add(shape);
 }

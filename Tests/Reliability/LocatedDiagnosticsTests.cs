@@ -58,6 +58,9 @@ public sealed class LocatedDiagnosticsTests
         // XCS0030: at the constants that do not fit the channels; XCS0031: at the reshape layer's name.
         ("XCS0030", "preprocessing_channel_mismatch.xcs.json", "preprocessing_channel_mismatch.xcs.json", 6, 56, "[0.5, 0.25]"),
         ("XCS0031", "reshape_count_mismatch.xcs.json", "reshape_count_mismatch.xcs.json", 10, 15, "\"squeeze\""),
+        // XCS0032: at the axis that is not the channels; XCS0033: at the name of the multiply whose inputs do not broadcast.
+        ("XCS0032", "concatenate_axis.xcs.json", "concatenate_axis.xcs.json", 9, 81, "1"),
+        ("XCS0033", "multiply_shape_mismatch.xcs.json", "multiply_shape_mismatch.xcs.json", 9, 15, "\"scale\""),
     };
 
     public static TheoryData<string> Ids()

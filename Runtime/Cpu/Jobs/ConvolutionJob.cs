@@ -48,7 +48,7 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
         OutChannels = g.OutChannels;
         PixelsPerImage = g.OutHeight * g.OutWidth;
         InputPerImage = (long)g.InHeight * g.InWidth * g.InChannels;
-        OutputPerImage = (long)PixelsPerImage * g.OutChannels;
+        OutputPerImage = (long)PixelsPerImage * g.OutPixelFloats;
         DepthwiseFloats = g.Separable ? (long)Taps * g.InChannels : 0;
         HasResidual = g.HasResidual;
     }
@@ -193,7 +193,7 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
         // Each worker starts at a different panel: on a step's first tiles the weights come from DRAM, and
         // threads fetching different panels at once overlap those misses.
         Gemm.Multiply(isa, aRows, count, kernel, panelStart, panelEnd,
-            Pointer(output) + (long)q0 * outC, outC, Pointer(bias),
+            Pointer(output) + (long)q0 * g.OutPixelFloats + g.OutChannelOffset, g.OutPixelFloats, Pointer(bias),
             g.HasResidual ? Pointer(residual) + (long)q0 * outC : null, reluOut, microTile,
             rotate: worker * (panelEnd - panelStart) / owner.Threads);
     }

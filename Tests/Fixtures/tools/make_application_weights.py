@@ -26,6 +26,7 @@ Uses:
   make_application_weights.py mini-apps OUT MODELS [--app NAME] the reduced ResNet50/MobileNetV2/MobileNet fixtures
                                                                + float64 references, their descriptions in MODELS
   make_application_weights.py reference --app NAME W.h5 IN.npy OUT.npy   float64 outputs of a full-size file
+  make_application_weights.py mini-inception OUT MODELS        the reduced InceptionV3 fixture, float64 reference, description
 Every run asserts Keras's parameter counts and the number of layers with weights.
 
 Run with Debian's /usr/bin/python3 (numpy 1.24, h5py 3.7).
@@ -313,15 +314,16 @@ def mobilenet_v2(include_top=True, width=1, size=224, classes=1000):
     return g, x
 
 
-def inception_v3(include_top=True):
+def inception_v3(include_top=True, width=1, size=299, classes=1000):
     """keras/src/applications/inception_v3.py: conv2d_bn = Conv2D(use_bias=False) + BN(scale=False) + relu,
-    the layers unnamed (Keras 2.0 auto names from _1: conv2d_1, batch_normalization_1, activation_1, ...)."""
+    the layers unnamed (Keras 2.0 auto names from _1: conv2d_1, batch_normalization_1, activation_1, ...).
+    `width` divides every filter count (the reduced test variant)."""
     g = Graph("inception_v3")
     b = Builder(g, 3)
-    x = b.input("input_1", 299, 299, 3)
+    x = b.input("input_1", size, size, 3)
 
     def cbn(x, filters, rows, cols, padding="same", strides=1):
-        x = b.conv(x, g.auto_name("conv2d", 1), filters, (rows, cols), strides=strides, padding=padding, use_bias=False)
+        x = b.conv(x, g.auto_name("conv2d", 1), filters // width, (rows, cols), strides=strides, padding=padding, use_bias=False)
         x = b.bn(x, g.auto_name("batch_normalization", 1), scale=False)
         return b.op(x, g.auto_name("activation", 1), "Activation", activation="relu")
 
@@ -367,7 +369,7 @@ def inception_v3(include_top=True):
         bd = concat([cbn(bd, 384, 1, 3), cbn(bd, 384, 3, 1)])
         bp = cbn(avgpool(x), 192, 1, 1)
         x = concat([b1, b3, bd, bp], "mixed%d" % (9 + i))
-    x = top(b, x, include_top, "avg_pool", "predictions")
+    x = top(b, x, include_top, "avg_pool", "predictions", classes=classes)
     return g, x
 
 
@@ -671,11 +673,11 @@ def run_graph(app, values, x, pooling=None, dtype=np.float64):
         elif cls == "ZeroPadding2D":
             (t, bo), (le, r) = a["padding"]
             y = np.pad(xs[0], ((0, 0), (t, bo), (le, r), (0, 0)))
-        elif cls == "MaxPooling2D":
+        elif cls in ("MaxPooling2D", "AveragePooling2D"):
             k = a.get("pool", 2)
-            y = None
-            for _, _, tap in windows(xs[0], k, k, a.get("strides", k), a.get("padding", "valid")):
-                y = tap if y is None else np.maximum(y, tap)
+            y = pool2d(xs[0], k, a.get("strides", k), a.get("padding", "valid"), average=cls == "AveragePooling2D")
+        elif cls == "Concatenate":
+            y = np.concatenate(xs, axis=-1)
         elif cls == "Add":
             y = sum(xs)
         elif cls == "Dropout":
@@ -727,6 +729,78 @@ def mini_vgg(out):
         with open(os.path.join(out, app.shapes_file_name()), "w", newline="\n") as f:
             f.write(app.shapes_json())
         np.save(os.path.join(out, expected), run_graph(app, values, x.astype(np.float64)))
+
+
+# ---------------------------------------------------------------------------------------------------
+# The pooling InceptionV3 adds to run_graph's layers (Keras semantics).
+# ---------------------------------------------------------------------------------------------------
+
+def same_pads(size, k, stride):
+    out = -(-size // stride)
+    total = max((out - 1) * stride + k - size, 0)
+    return out, total // 2, total - total // 2
+
+
+def pool2d(x, k, stride, padding, average):
+    """MaxPooling2D / AveragePooling2D: a 'same' pad is a cell that is not there (never the max, never counted)."""
+    n, h, w, c = x.shape
+    if padding == "same":
+        (oh, top, _), (ow, left, _) = same_pads(h, k, stride), same_pads(w, k, stride)
+    else:
+        oh, ow, top, left = (h - k) // stride + 1, (w - k) // stride + 1, 0, 0
+    out = np.zeros((n, oh, ow, c))
+    for oy in range(oh):
+        for ox in range(ow):
+            y0, x0 = oy * stride - top, ox * stride - left
+            window = x[:, max(y0, 0):min(y0 + k, h), max(x0, 0):min(x0 + k, w), :]
+            out[:, oy, ox, :] = window.mean(axis=(1, 2)) if average else window.max(axis=(1, 2))
+    return out
+
+
+class MiniInception(Application):
+    """InceptionV3 with every filter count divided by 16, a 75x75 input (Keras's minimum), 10 classes, the official naming."""
+
+    def __init__(self):
+        self.key = "mini_inception_v3"
+        self.include_top = True
+        self.file_name = "mini_inception_v3_w16_75x75_top10.h5"
+        self.naming = "keras2"
+        self.graph, self.output = inception_v3(include_top=True, width=16, size=75, classes=10)
+        self.order = self.graph.keras_order(self.output)
+        self.weighted = [self.graph.layers[n] for n in self.order if self.graph.layers[n].weights]
+
+
+def language_layers(app):
+    """draft_layers in the description language's op names (AveragePooling2D is 'avg_pool2d')."""
+    entries = draft_layers(app)
+    for e in entries:
+        if e["op"] == "average_pool2d":
+            e["op"] = "avg_pool2d"
+    return entries
+
+
+def mini_inception(out, models):
+    os.makedirs(out, exist_ok=True)
+    app = MiniInception()
+    assert len(app.weighted) == 189
+    rng = np.random.default_rng(51)
+    x = rng.uniform(-1.0, 1.0, (2, 75, 75, 3)).astype(np.float32)
+    np.save(os.path.join(out, "mini_inception_v3_input_75x75_seed51.npy"), x)
+    values = write_weights(app, os.path.join(out, app.file_name), seed=52)
+    with open(os.path.join(out, app.shapes_file_name()), "w", newline="\n") as f:
+        f.write(app.shapes_json())
+    np.save(os.path.join(out, "mini_inception_v3_expected_75x75_seed51.npy"), run_graph(app, values, x.astype(np.float64)))
+    entries = language_layers(app)
+    lines = ["{", '  "$schema": "../../model.xcs.schema.json",', '  "model": "MiniInceptionV3",',
+             '  "namespace": "Xception.Compiler.Tests.Models",',
+             '  "description": "models/inception_v3.xcs.json with every filter count divided by 16, 75x75x3 input, 10 classes.",',
+             '  "weights": { "table": "../Fixtures/%s" },' % app.shapes_file_name(), '  "layers": [']
+    for i, e in enumerate(entries):
+        lines.append("    { " + ", ".join("%s: %s" % (json.dumps(k), json.dumps(v)) for k, v in e.items()) + " }"
+                     + ("," if i < len(entries) - 1 else ""))
+    lines += ["  ]", "}"]
+    with open(os.path.join(models, "MiniInceptionV3.xcs.json"), "w", newline="\n") as f:
+        f.write("\n".join(lines) + "\n")
 
 
 DRAFTS = {
@@ -837,7 +911,7 @@ def draft_layers(app):
 
 
 # The applications whose ops the language has: compiled from models/ (the others stay drafts in models/drafts/).
-ADOPTED = ("resnet50", "mobilenet_v2", "mobilenet")
+ADOPTED = ("resnet50", "mobilenet_v2", "mobilenet", "inception_v3")
 
 
 def description_text(app, class_name, summary, preprocessing, weights, schema, namespace=None):
@@ -953,6 +1027,9 @@ def main():
     weights.add_argument("--seed", type=int, default=7)
     mini = sub.add_parser("mini-vgg")
     mini.add_argument("out")
+    inception = sub.add_parser("mini-inception")
+    inception.add_argument("out")
+    inception.add_argument("models")
     drafts = sub.add_parser("drafts")
     drafts.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..", "..", "models"))
     minis = sub.add_parser("mini-apps")
@@ -983,6 +1060,9 @@ def main():
 
     if args.command == "mini-vgg":
         mini_vgg(args.out)
+        return
+    if args.command == "mini-inception":
+        mini_inception(args.out, args.models)
         return
     apps = [Application(row) for row in APPLICATIONS]
     for app in apps:

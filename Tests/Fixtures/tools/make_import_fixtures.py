@@ -128,7 +128,23 @@ Tests/Fixtures/mini_input_71x71_seed2.npy. Outputs:
   activations_input.npy        (2, 16, 16, 3) float32
   activations_expected.npy     float64 probabilities (2, 5)
 
-Only the activations fixture: make_import_fixtures.py --only activations (the others need the team's arch).
+  concat_se_tfkeras215.h5      (issue 13 item 2) a tf.keras 2.15 functional `model.save("x.h5")`, laid out as
+                               padpool_tfkeras215.h5: Input(9, 9, 4) -> Conv2D(8, 3x3) + BN + relu, then an
+                               Inception block: Concatenate (axis -1) "mixed0" of four branches, 1x1 conv (6); 1x1 (4)
+                               -> 3x3 (6); AveragePooling2D(3, 1, same) -> 1x1 (4); a bare MaxPooling2D(3, 1, same)
+                               (8) -- each conv with BN + relu -- then a squeeze-and-excitation block as EfficientNet
+                               writes it (keras/applications/efficientnet.py block(): GlobalAveragePooling2D, here
+                               keepdims=True instead of its Reshape, Conv2D(swish), Conv2D(sigmoid), Multiply([x, se])),
+                               Conv2D(10, 1x1) + BN, GlobalAveragePooling2D, Dense(5, softmax). Concatenate.get_config
+                               writes axis (tf_keras/layers/merging/concatenate.py), Multiply only the base config
+                               (merging/multiply.py, base_merge.py); inbound_nodes list every input of the one node.
+                               layer_names and the config's layers follow model.layers (keras_layer_order below:
+                               functional.py _map_graph_network), which is the order weights load in. Seed 21.
+  concat_se_input.npy          (2, 9, 9, 4) float32
+  concat_se_expected.npy       float64 probabilities (2, 5)
+
+Only the activations fixture: make_import_fixtures.py --only activations (the others need the team's arch);
+--only padpool and --only concat_se likewise.
 
 The references: the base through scripts/xception_reference.py (float64, validated against the mini
 fixtures), the heads and the Sequential model in float64 numpy below.
@@ -1046,6 +1062,158 @@ def write_padpool_fixtures():
     np.save(os.path.join(OUT, "padpool_expected.npy"), expected)
     print("padpool: top-1", expected.argmax(axis=1), "max p", expected.max(axis=1))
 
+# ---------------------------------------------------------------- Concatenate (Inception) and Multiply (squeeze-and-excitation)
+
+def keras_layer_order(inbound, output):
+    """model.layers of a tf.keras 2.x functional model (tf_keras/engine/functional.py _map_graph_network): layers by
+    decreasing depth (the longest path to the output), ties by first visit of the DFS from the output over inbound
+    layers in order (_build_map_helper numbers a layer before its inputs). Weights load in this order."""
+    depth, seen = {}, {}
+
+    def visit(name, d):
+        seen.setdefault(name, len(seen))
+        depth[name] = max(depth.get(name, 0), d)
+        for parent in inbound[name]:
+            visit(parent, d + 1)
+
+    visit(output, 0)
+    return sorted(depth, key=lambda n: (-depth[n], seen[n]))
+
+
+def concat_se_model(rng):
+    f32 = np.float32
+    common = {"trainable": True, "dtype": "float32"}
+    zeros = {"class_name": "Zeros", "config": {}}
+
+    def conv(name, filters, kernel, padding="same", use_bias=False, activation="linear"):
+        return ("Conv2D", dict(common, name=name, filters=filters, kernel_size=list(kernel), strides=[1, 1], padding=padding,
+                               data_format="channels_last", dilation_rate=[1, 1], groups=1, activation=activation,
+                               use_bias=use_bias, kernel_initializer=INITIALIZER, bias_initializer=zeros,
+                               kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                               kernel_constraint=None, bias_constraint=None))
+
+    def bn(name):
+        return ("BatchNormalization", dict(common, name=name, axis=[3], momentum=0.99, epsilon=1e-3, center=True, scale=True,
+                                           beta_initializer=zeros, gamma_initializer={"class_name": "Ones", "config": {}},
+                                           moving_mean_initializer=zeros, moving_variance_initializer={"class_name": "Ones", "config": {}},
+                                           beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None))
+
+    def relu(name):
+        return ("Activation", dict(common, name=name, activation="relu"))
+
+    def pool(cls, name):
+        return (cls, dict(common, name=name, pool_size=[3, 3], padding="same", strides=[1, 1], data_format="channels_last"))
+
+    # (class, config, inbound names): the stem, an Inception block of four branches (1x1; 1x1 -> 3x3; average pool
+    # -> 1x1; a bare max pool, which no convolution produces), a squeeze-and-excitation block on the concatenation,
+    # then a 1x1 projection and the head.
+    graph = [
+        (*conv("conv2d", 8, (3, 3)), ["input_1"]), (*bn("batch_normalization"), ["conv2d"]), (*relu("activation"), ["batch_normalization"]),
+        (*conv("conv2d_1", 6, (1, 1)), ["activation"]), (*bn("batch_normalization_1"), ["conv2d_1"]), (*relu("activation_1"), ["batch_normalization_1"]),
+        (*conv("conv2d_2", 4, (1, 1)), ["activation"]), (*bn("batch_normalization_2"), ["conv2d_2"]), (*relu("activation_2"), ["batch_normalization_2"]),
+        (*conv("conv2d_3", 6, (3, 3)), ["activation_2"]), (*bn("batch_normalization_3"), ["conv2d_3"]), (*relu("activation_3"), ["batch_normalization_3"]),
+        (*pool("AveragePooling2D", "average_pooling2d"), ["activation"]),
+        (*conv("conv2d_4", 4, (1, 1)), ["average_pooling2d"]), (*bn("batch_normalization_4"), ["conv2d_4"]), (*relu("activation_4"), ["batch_normalization_4"]),
+        (*pool("MaxPooling2D", "max_pooling2d"), ["activation"]),
+        ("Concatenate", dict(common, name="mixed0", axis=-1), ["activation_1", "activation_3", "activation_4", "max_pooling2d"]),
+        ("GlobalAveragePooling2D", dict(common, name="se_squeeze", data_format="channels_last", keepdims=True), ["mixed0"]),
+        (*conv("se_reduce", 6, (1, 1), use_bias=True, activation="swish"), ["se_squeeze"]),
+        (*conv("se_expand", 24, (1, 1), use_bias=True, activation="sigmoid"), ["se_reduce"]),
+        ("Multiply", dict(common, name="se_excite"), ["mixed0", "se_expand"]),
+        (*conv("project", 10, (1, 1)), ["se_excite"]), (*bn("project_bn"), ["project"]),
+        ("GlobalAveragePooling2D", dict(common, name="global_average_pooling2d", data_format="channels_last", keepdims=False), ["project_bn"]),
+        ("Dense", dict(common, name="dense", units=5, activation="softmax", use_bias=True, kernel_initializer=INITIALIZER,
+                       bias_initializer=zeros, kernel_regularizer=None, bias_regularizer=None,
+                       activity_regularizer=None, kernel_constraint=None, bias_constraint=None), ["global_average_pooling2d"]),
+    ]
+    channels_in = {"conv2d": 4, "conv2d_1": 8, "conv2d_2": 8, "conv2d_3": 4, "conv2d_4": 8, "se_reduce": 24, "se_expand": 6, "project": 24}
+    weights = {}
+    for cls, cfg, _ in graph:
+        name = cfg["name"]
+        if cls == "Conv2D":
+            kh, kw = cfg["kernel_size"]
+            values = [(name + "/kernel:0", rng.normal(0, 0.4, (kh, kw, channels_in[name], cfg["filters"])))]
+            if cfg["use_bias"]:
+                values.append((name + "/bias:0", rng.normal(0, 0.3, cfg["filters"])))
+            weights[name] = values
+        elif cls == "BatchNormalization":
+            c = {"batch_normalization": 8, "batch_normalization_1": 6, "batch_normalization_2": 4, "batch_normalization_3": 6,
+                 "batch_normalization_4": 4, "project_bn": 10}[name]
+            weights[name] = [(name + "/gamma:0", rng.uniform(0.5, 1.5, c)), (name + "/beta:0", rng.normal(0, 0.1, c)),
+                             (name + "/moving_mean:0", rng.normal(0, 0.1, c)), (name + "/moving_variance:0", rng.uniform(0.5, 1.5, c))]
+        elif cls == "Dense":
+            weights[name] = [("dense/kernel:0", rng.normal(0, 0.15, (10, 5))), ("dense/bias:0", rng.normal(0, 0.1, 5))]
+    weights = {k: [(n, v.astype(f32)) for n, v in vs] for k, vs in weights.items()}
+
+    inbound = {"input_1": []}
+    by_name = {}
+    for cls, cfg, parents in graph:
+        inbound[cfg["name"]] = parents
+        by_name[cfg["name"]] = (cls, cfg, parents)
+    order = keras_layer_order(inbound, "dense")
+    entries = []
+    for name in order:
+        if name == "input_1":
+            entries.append({"class_name": "InputLayer", "config": {"batch_input_shape": [None, 9, 9, 4], "dtype": "float32",
+                                                                   "sparse": False, "ragged": False, "name": "input_1"},
+                            "name": "input_1", "inbound_nodes": []})
+            continue
+        cls, cfg, parents = by_name[name]
+        entries.append({"class_name": cls, "config": cfg, "name": name, "inbound_nodes": [[[p, 0, 0, {}] for p in parents]]})
+    config = {"class_name": "Functional", "config": {"name": "model", "trainable": True, "layers": entries,
+                                                     "input_layers": [["input_1", 0, 0]],
+                                                     "output_layers": [["dense", 0, 0]]}}
+    return config, order, weights
+
+
+def concat_se_reference(weights, x):
+    w = {k: [np.asarray(v, np.float64) for _, v in vs] for k, vs in weights.items()}
+
+    def conv_bn_relu(x, conv, norm):
+        return np.maximum(np_bn(np_conv(x, w[conv][0], 1, "same"), *w[norm], 1e-3), 0)
+
+    stem = conv_bn_relu(x, "conv2d", "batch_normalization")
+    b1 = conv_bn_relu(stem, "conv2d_1", "batch_normalization_1")
+    b2 = conv_bn_relu(conv_bn_relu(stem, "conv2d_2", "batch_normalization_2"), "conv2d_3", "batch_normalization_3")
+    b3 = conv_bn_relu(np_pool(stem, 3, 1, "same", average=True), "conv2d_4", "batch_normalization_4")
+    b4 = np_pool(stem, 3, 1, "same", average=False)
+    mixed = np.concatenate([b1, b2, b3, b4], axis=-1)
+    squeeze = mixed.mean(axis=(1, 2), keepdims=True)
+    reduced = np_conv(squeeze, w["se_reduce"][0], 1, "same") + w["se_reduce"][1]
+    reduced = reduced / (1 + np.exp(-reduced))
+    scale = 1 / (1 + np.exp(-(np_conv(reduced, w["se_expand"][0], 1, "same") + w["se_expand"][1])))
+    excited = mixed * scale
+    projected = np_bn(np_conv(excited, w["project"][0], 1, "same"), *w["project_bn"], 1e-3)
+    kernel, bias = w["dense"]
+    return softmax(projected.mean(axis=(1, 2)) @ kernel + bias)
+
+
+def write_concat_se_fixtures():
+    rng = np.random.default_rng(21)
+    config, names, weights = concat_se_model(rng)
+    path = os.path.join(OUT, "concat_se_tfkeras215.h5")
+    with h5py.File(path, "w") as f:
+        f.attrs["model_config"] = json.dumps(config)
+        f.attrs["keras_version"] = "2.15.0"
+        f.attrs["backend"] = "tensorflow"
+        g = f.create_group("model_weights")
+        write_string_list(g, "layer_names", names)
+        g.attrs["keras_version"] = "2.15.0"
+        g.attrs["backend"] = "tensorflow"
+        for name in names:
+            group = g.create_group(name)
+            values = weights.get(name, [])
+            write_string_list(group, "weight_names", [n for n, _ in values])
+            for n, v in values:
+                group.create_dataset(n, data=v)
+    xs = rng.uniform(-1, 1, (2, 9, 9, 4)).astype(np.float32)
+    expected = concat_se_reference(weights, xs.astype(np.float64))
+    np.save(os.path.join(OUT, "concat_se_input.npy"), xs)
+    np.save(os.path.join(OUT, "concat_se_expected.npy"), expected)
+    print("concat_se: layers", names)
+    print("concat_se: top-1", expected.argmax(axis=1), "max p", expected.max(axis=1))
+
+
 def softmax(logits):
     shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
     return shifted / shifted.sum(axis=1, keepdims=True)
@@ -1054,11 +1222,12 @@ def softmax(logits):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--arch-dir", default="/work/shared/fixtures/tools")
-    ap.add_argument("--only", choices=["activations", "padpool"], help="write only this fixture (the others stay byte for byte)")
+    ap.add_argument("--only", choices=["activations", "padpool", "concat_se"], help="write only this fixture (the others stay byte for byte)")
     a = ap.parse_args()
     if a.only is not None:
         os.makedirs(OUT, exist_ok=True)
-        {"activations": write_activation_fixtures, "padpool": write_padpool_fixtures}[a.only]()
+        {"activations": write_activation_fixtures, "padpool": write_padpool_fixtures,
+         "concat_se": write_concat_se_fixtures}[a.only]()
         return 0
     sys.path.insert(0, a.arch_dir)
     import xception_arch as arch
@@ -1100,6 +1269,7 @@ def main():
     write_grayscale_fixtures()
     write_rgba_fixtures()
     write_padpool_fixtures()
+    write_concat_se_fixtures()
     return 0
 
 

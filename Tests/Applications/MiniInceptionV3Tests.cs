@@ -1,0 +1,48 @@
+using System;
+using System.Linq;
+using Xception.Compiler.Runtime;
+using Xception.Compiler.Runtime.Tensors;
+using Xception.Compiler.Tests.Models;
+using Xception.Compiler.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Xception.Compiler.Tests.Applications;
+
+/// <summary>
+/// The reduced InceptionV3 (models/inception_v3.xcs.json with every filter count ÷16, 75×75 input, 10 classes: all
+/// eleven mixed blocks, 15 concatenations, 94 conv + BN(scale=False) + ReLU), loaded from a weight file in the official
+/// file's layout, against the float64 interpreter of Tests/Fixtures/tools/make_application_weights.py (mini-inception).
+/// </summary>
+public sealed class MiniInceptionV3Tests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData(Backend.Cpu)]
+    [InlineData(Backend.IlgpuCpu)]
+    public void Top_OfficialLayout_MatchesFloat64ReferenceWithin1e5(Backend backend)
+    {
+        using var model = MiniInceptionV3.Load(TestPaths.Fixture("mini_inception_v3_w16_75x75_top10.h5"), new InferenceOptions { Backend = backend, MaxBatch = 2 });
+        NpyArray input = NpyFile.Read(TestPaths.Fixture("mini_inception_v3_input_75x75_seed51.npy"));
+        NpyArray expected = NpyFile.Read(TestPaths.Fixture("mini_inception_v3_expected_75x75_seed51.npy"));
+
+        float[] actual = model.Predict(input.Data);
+
+        Assert.Equal(expected.Data.Length, actual.Length);
+        double worst = expected.Data.Zip(actual, (e, a) => Math.Abs((double)e - a)).Max();
+        output.WriteLine(FormattableString.Invariant($"mini InceptionV3 on {backend}: largest absolute error {worst:E3}"));
+        Assert.True(worst <= 1e-5, FormattableString.Invariant($"largest absolute error {worst:E3} > 1e-5"));
+    }
+
+    [Fact]
+    public void FullSizeDescriptions_CarryTheOfficialUrlAndMd5_AndKerasCounts()
+    {
+        Assert.Equal("https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/inception_v3_weights_tf_dim_ordering_tf_kernels.h5", InceptionV3.WeightsUrl);
+        Assert.Equal("9a0d58056eeedaa3f26cb7ebd46da564", InceptionV3.WeightsMd5);
+        Assert.Equal("bcbd6486424b2319ff4ef7d526e38f63", InceptionV3Notop.WeightsMd5);
+        Assert.Equal((299, 299, 3, 1000), (InceptionV3.InputHeight, InceptionV3.InputWidth, InceptionV3.InputChannels, InceptionV3.OutputLength));
+        Assert.Equal(2048, InceptionV3Notop.OutputLength);
+        // Keras's applications table: 23,851,784 parameters in 189 layers with weights (188 without the top).
+        Assert.Equal(189, InceptionV3.WeightTable.Layers.Count);
+        Assert.Equal(188, InceptionV3Notop.WeightTable.Layers.Count);
+        Assert.Equal(23_851_784L, InceptionV3.WeightTable.Layers.Sum(l => l.Datasets.Sum(d => d.Shape.Aggregate(1L, (n, x) => n * x))));
+    }
+}

@@ -1,0 +1,64 @@
+using System;
+using System.Linq;
+using Xception.Compiler.Generator.Diagnostics;
+using Xception.Compiler.Generator.Model;
+using Xception.Compiler.Generator.Parsing;
+using Xception.Compiler.Generator.Planning;
+using Xception.Compiler.Tests.Generator.Infrastructure;
+
+namespace Xception.Compiler.Tests.Generator;
+
+/// <summary>
+/// The concatenating applications (models/inception_v3.xcs.json, and the models/drafts DenseNet121 that
+/// make_application_weights.py wrote from keras/applications) planned against their official shape tables: every convolution feeding a concatenation writes its slice, and only
+/// the inputs no convolution produces (pool branches, DenseNet's running concatenation) are copied.
+/// </summary>
+public sealed class ApplicationDraftPlanTests
+{
+    private static PlanResult PlanDraft(string draft, string table)
+    {
+        // The drafts spell AveragePooling2D 'average_pool2d'; the language's name is 'avg_pool2d'.
+        string description = RepoFiles.Read("models/" + draft).Replace("\"op\": \"average_pool2d\"", "\"op\": \"avg_pool2d\"", StringComparison.Ordinal);
+        return ModelPlanner.Plan(
+            ModelParser.Parse("/repo/models/" + draft, description),
+            new[] { WeightTableParser.Parse("/repo/models/" + table, RepoFiles.Read("models/" + table)) },
+            GeneratorOptions.Default);
+    }
+
+    private static string Describe(PlanResult result) => string.Join("\n", result.Diagnostics.Select(d => d.Id + ": " + string.Join(" | ", d.Arguments)));
+
+    [Fact]
+    public void InceptionV3_Plans_EveryConcatenatedConvolutionWritesItsSlice_OnlyPoolBranchesAreCopied()
+    {
+        PlanResult result = PlanDraft("inception_v3.xcs.json", "inception_v3_weights_tf_dim_ordering_tf_kernels.shapes.json");
+
+        Assert.True(result.Diagnostics.Count == 0, Describe(result));
+        ExecutionPlan plan = result.Plan!;
+        Assert.Equal(1000, plan.OutputLength);
+        // The convolutions that end a branch write their slice: 4 in each of mixed0-2 and mixed4-7, 2 in mixed3 and mixed8
+        // (their third branch is a max pool), 6 in mixed9 and mixed10 (1×1, the two 1×3/3×1 pairs of the inner
+        // concatenations, the pool branch's 1×1): 12 + 2 + 16 + 2 + 12 = 44.
+        Assert.Equal(94, plan.Steps.Count(s => s.Kind == StepKind.Conv2D));
+        Assert.Equal(44, plan.Steps.Count(s => s.Kind == StepKind.Conv2D && s.Slice is not null));
+        // Copied: what no convolution produced, the max pools of mixed3 and mixed8 and the four inner concatenations of mixed9/mixed10.
+        var copies = plan.Steps.Where(s => s.Kind == StepKind.ChannelSlice).ToList();
+        Assert.Equal(
+            new[] { ("mixed3", "max_pooling2d_3"), ("mixed8", "max_pooling2d_4") },
+            copies.Where(c => c.SourceLayer.StartsWith("max_pooling2d", StringComparison.Ordinal)).Select(c => (c.Anchor, c.SourceLayer)));
+        Assert.Equal(4, copies.Count(c => c.Anchor is "mixed9" or "mixed10" && c.SourceLayer != c.Anchor));
+        Assert.Equal(6, copies.Count);
+    }
+
+    [Fact]
+    public void DenseNet121_Plans_EachNewConvolutionWritesItsSlice_TheRunningConcatenationIsCopied()
+    {
+        PlanResult result = PlanDraft("drafts/densenet121.xcs.json", "densenet121_weights_tf_dim_ordering_tf_kernels.shapes.json");
+
+        Assert.True(result.Diagnostics.Count == 0, Describe(result));
+        ExecutionPlan plan = result.Plan!;
+        Assert.Equal(1000, plan.OutputLength);
+        // 58 conv blocks: each concatenates the block's input (read by the next BN too: copied) with its 3×3 conv's 32 channels (written in place).
+        Assert.Equal(58, plan.Steps.Count(s => s.Kind == StepKind.Conv2D && s.Slice is not null && s.Output.Channels == 32));
+        Assert.Equal(58, plan.Steps.Count(s => s.Kind == StepKind.ChannelSlice));
+    }
+}
