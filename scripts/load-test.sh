@@ -30,9 +30,16 @@ done
 server=$!
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null && break; sleep 0.5; done
 
+# The server's resident memory every 30 s while the load runs (a soak: scripts/load-test.sh 16 600).
+(while kill -0 "$server" 2>/dev/null; do
+   echo "$(date +%s) $(awk '/^VmRSS/ {print int($2 / 1024)}' "/proc/$server/status" 2>/dev/null)" >>"$work/rss.txt"; sleep 30
+ done) &
+sampler=$!
 LOAD_DIR=$work LOAD_INPUTS=$inputs LOAD_MODEL=$model \
   wrk -t2 -c"$clients" -d"${seconds}s" --timeout 10s --latency -s scripts/load-test.lua "http://127.0.0.1:$port" | tee "$work/wrk.txt"
 metrics=$(curl -s "http://127.0.0.1:$port/metrics")
+kill "$sampler" 2>/dev/null || true
+echo "--- server RSS (MB) every 30 s during the load: $(awk '{printf "%s ", $2}' "$work/rss.txt")"
 kill -TERM "$server"
 status=0; wait "$server" || status=$?
 

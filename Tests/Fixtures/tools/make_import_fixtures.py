@@ -536,13 +536,15 @@ def binary_reference(weights, x):
     return 1.0 / (1.0 + np.exp(-(x @ kernel + bias)))
 
 
-def write_binary(path, config, weights):
+def write_tfkeras215_h5(path, config, names, weights):
+    """tf_keras/saving/legacy/hdf5_format.py save_model_to_hdf5: the model_config attribute, then /model_weights
+    with layer_names (every layer, in the model's order) and one group per layer holding its weight_names and
+    datasets (save_weights_to_hdf5_group); a layer without weights has an empty weight_names."""
     with h5py.File(path, "w") as f:
         f.attrs["model_config"] = json.dumps(config)
         f.attrs["keras_version"] = "2.15.0"
         f.attrs["backend"] = "tensorflow"
         g = f.create_group("model_weights")
-        names = ["conv2d", "global_average_pooling2d", "dense"]
         write_string_list(g, "layer_names", names)
         g.attrs["keras_version"] = "2.15.0"
         g.attrs["backend"] = "tensorflow"
@@ -552,6 +554,10 @@ def write_binary(path, config, weights):
             write_string_list(group, "weight_names", [n for n, _ in values])
             for n, v in values:
                 group.create_dataset(n, data=v)
+
+
+def write_binary(path, config, weights):
+    write_tfkeras215_h5(path, config, ["conv2d", "global_average_pooling2d", "dense"], weights)
 
 
 def write_binary_fixtures():
@@ -637,21 +643,9 @@ def tfkeras_normalization(name, mean=None, variance=None):
 
 def write_tfkeras_sequential(path, layers, weights):
     """tf_keras/saving/legacy/hdf5_format.py save_model_to_hdf5 of a Sequential (layer_names without the InputLayer)."""
-    with h5py.File(path, "w") as f:
-        f.attrs["model_config"] = json.dumps({"class_name": "Sequential", "config": {"name": "sequential", "layers": layers}})
-        f.attrs["keras_version"] = "2.15.0"
-        f.attrs["backend"] = "tensorflow"
-        g = f.create_group("model_weights")
-        names = [layer["config"]["name"] for layer in layers if layer["class_name"] != "InputLayer"]
-        write_string_list(g, "layer_names", names)
-        g.attrs["keras_version"] = "2.15.0"
-        g.attrs["backend"] = "tensorflow"
-        for name in names:
-            group = g.create_group(name)
-            values = weights.get(name, [])
-            write_string_list(group, "weight_names", [n for n, _ in values])
-            for n, v in values:
-                group.create_dataset(n, data=v)
+    names = [layer["config"]["name"] for layer in layers if layer["class_name"] != "InputLayer"]
+    config = {"class_name": "Sequential", "config": {"name": "sequential", "layers": layers}}
+    write_tfkeras215_h5(path, config, names, weights)
 
 
 def write_keras3_sequential(path, tfkeras_layers, weights):
@@ -890,21 +884,7 @@ def activations_reference(weights, x):
 def write_activation_fixtures():
     rng = np.random.default_rng(15)
     config, weights, names = activations_model(rng)
-    path = os.path.join(OUT, "activations_tfkeras215.h5")
-    with h5py.File(path, "w") as f:
-        f.attrs["model_config"] = json.dumps(config)
-        f.attrs["keras_version"] = "2.15.0"
-        f.attrs["backend"] = "tensorflow"
-        g = f.create_group("model_weights")
-        write_string_list(g, "layer_names", names)
-        g.attrs["keras_version"] = "2.15.0"
-        g.attrs["backend"] = "tensorflow"
-        for name in names:
-            group = g.create_group(name)
-            values = weights.get(name, [])
-            write_string_list(group, "weight_names", [n for n, _ in values])
-            for n, v in values:
-                group.create_dataset(n, data=v)
+    write_tfkeras215_h5(os.path.join(OUT, "activations_tfkeras215.h5"), config, names, weights)
     xs = rng.uniform(-1, 1, (2, 16, 16, 3)).astype(np.float32)
     expected = activations_reference(weights, xs.astype(np.float64))
     np.save(os.path.join(OUT, "activations_input.npy"), xs)
@@ -1041,21 +1021,7 @@ def padpool_reference(weights, x):
 def write_padpool_fixtures():
     rng = np.random.default_rng(15)
     config, names, weights = padpool_model(rng)
-    path = os.path.join(OUT, "padpool_tfkeras215.h5")
-    with h5py.File(path, "w") as f:
-        f.attrs["model_config"] = json.dumps(config)
-        f.attrs["keras_version"] = "2.15.0"
-        f.attrs["backend"] = "tensorflow"
-        g = f.create_group("model_weights")
-        write_string_list(g, "layer_names", names)
-        g.attrs["keras_version"] = "2.15.0"
-        g.attrs["backend"] = "tensorflow"
-        for name in names:
-            group = g.create_group(name)
-            values = weights.get(name, [])
-            write_string_list(group, "weight_names", [n for n, _ in values])
-            for n, v in values:
-                group.create_dataset(n, data=v)
+    write_tfkeras215_h5(os.path.join(OUT, "padpool_tfkeras215.h5"), config, names, weights)
     xs = rng.uniform(-1, 1, (2, 17, 17, 3)).astype(np.float32)
     expected = padpool_reference(weights, xs.astype(np.float64))
     np.save(os.path.join(OUT, "padpool_input.npy"), xs)
@@ -1191,21 +1157,7 @@ def concat_se_reference(weights, x):
 def write_concat_se_fixtures():
     rng = np.random.default_rng(21)
     config, names, weights = concat_se_model(rng)
-    path = os.path.join(OUT, "concat_se_tfkeras215.h5")
-    with h5py.File(path, "w") as f:
-        f.attrs["model_config"] = json.dumps(config)
-        f.attrs["keras_version"] = "2.15.0"
-        f.attrs["backend"] = "tensorflow"
-        g = f.create_group("model_weights")
-        write_string_list(g, "layer_names", names)
-        g.attrs["keras_version"] = "2.15.0"
-        g.attrs["backend"] = "tensorflow"
-        for name in names:
-            group = g.create_group(name)
-            values = weights.get(name, [])
-            write_string_list(group, "weight_names", [n for n, _ in values])
-            for n, v in values:
-                group.create_dataset(n, data=v)
+    write_tfkeras215_h5(os.path.join(OUT, "concat_se_tfkeras215.h5"), config, names, weights)
     xs = rng.uniform(-1, 1, (2, 9, 9, 4)).astype(np.float32)
     expected = concat_se_reference(weights, xs.astype(np.float64))
     np.save(os.path.join(OUT, "concat_se_input.npy"), xs)
