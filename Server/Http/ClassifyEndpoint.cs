@@ -30,7 +30,7 @@ internal sealed class ClassifyEndpoint(ModelRegistry registry, ServingMetrics me
         long started = Stopwatch.GetTimestamp();
         if (!registry.TryGet(name, out ServedModel model, out DynamicBatcher batcher))
         {
-            throw new ProtocolException(StatusCodes.Status404NotFound, $"Unknown model '{name}'.");
+            throw ProtocolException.UnknownModel($"Unknown model '{name}'.");
         }
 
         if (model.Preprocess is null || model.InputChannels != 3)
@@ -103,7 +103,7 @@ internal sealed class ClassifyEndpoint(ModelRegistry registry, ServingMetrics me
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            throw new ProtocolException(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than this server's limit: {e.Message}");
+            throw ProtocolException.TooLarge($"The request body is larger than this server's limit: {e.Message}");
         }
         catch (InvalidDataException e)
         {

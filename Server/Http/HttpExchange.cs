@@ -34,7 +34,7 @@ internal static class HttpExchange
         write(json);
     }
 
-    /// <summary>The whole body; past Kestrel's MaxRequestBodySize a <see cref="ProtocolException"/> with 413.</summary>
+    /// <summary>The whole body; past Kestrel's MaxRequestBodySize a <see cref="ProtocolException"/> (too large).</summary>
     public static async Task<byte[]> ReadBodyAsync(HttpContext context)
     {
         try
@@ -45,7 +45,7 @@ internal static class HttpExchange
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            throw new ProtocolException(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than this server's limit: {e.Message}");
+            throw ProtocolException.TooLarge($"The request body is larger than this server's limit: {e.Message}");
         }
     }
 
@@ -63,12 +63,7 @@ internal static class HttpExchange
         }
         catch (ProtocolException e)
         {
-            outcome = e.StatusCode switch
-            {
-                StatusCodes.Status404NotFound => RequestOutcome.NotFound,
-                StatusCodes.Status413PayloadTooLarge => RequestOutcome.TooLarge,
-                _ => RequestOutcome.BadRequest,
-            };
+            outcome = e.Outcome;
             await WriteErrorAsync(context, e.StatusCode, e.Message).ConfigureAwait(false);
         }
         catch (Exception e) when (e is QueueFullException or BatcherStoppedException)

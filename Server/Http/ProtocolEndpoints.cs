@@ -121,16 +121,16 @@ internal sealed class ProtocolEndpoints(ModelRegistry registry, ServerOptions op
             await context.Response.Body.WriteAsync(response.Bytes, context.RequestAborted);
         });
 
-    /// <summary>Null when the model (and version, if named) is served; else the 404 to answer.</summary>
+    /// <summary>Null when the model (and version, if named) is served; else the refusal to answer.</summary>
     private ProtocolException? Find(string name, string? version, out ServedModel model, out DynamicBatcher batcher)
     {
         if (!registry.TryGet(name, out model, out batcher))
         {
-            return new ProtocolException(StatusCodes.Status404NotFound, $"Unknown model '{name}'. Served models: {string.Join(", ", ModelNames())}.");
+            return ProtocolException.UnknownModel($"Unknown model '{name}'. Served models: {string.Join(", ", ModelNames())}.");
         }
 
         return version is not null && version != model.Version
-            ? new ProtocolException(StatusCodes.Status404NotFound, $"Model '{name}' has no version '{version}'; it serves version '{model.Version}'.")
+            ? ProtocolException.UnknownModel($"Model '{name}' has no version '{version}'; it serves version '{model.Version}'.")
             : null;
     }
 

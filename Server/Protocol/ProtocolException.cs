@@ -1,4 +1,5 @@
 using System;
+using Xception.Compiler.Serving.Metrics;
 
 namespace Xception.Compiler.Serving.Protocol;
 
@@ -6,10 +7,30 @@ namespace Xception.Compiler.Serving.Protocol;
 /// A request the protocol refuses: answered with <see cref="StatusCode"/> and the error object
 /// <c>{"error": message}</c>, after which the server goes on serving.
 /// </summary>
-public sealed class ProtocolException(int statusCode, string message) : Exception(message)
+/// <remarks>
+/// Every refusal is a 400, as the protocol's error responses usually are and as Triton answers an unknown model
+/// or an oversized body; <see cref="Outcome"/> keeps the kinds apart in <c>/metrics</c>.
+/// </remarks>
+public sealed class ProtocolException : Exception
 {
-    /// <summary>The HTTP status of the answer (400 for a request that does not fit, 404 for an unknown model, ...).</summary>
-    public int StatusCode { get; } = statusCode;
+    private ProtocolException(string outcome, string message)
+        : base(message)
+    {
+        Outcome = outcome;
+    }
 
-    public static ProtocolException BadRequest(string message) => new(400, message);
+    /// <summary>The HTTP status of the answer.</summary>
+    public int StatusCode => 400;
+
+    /// <summary>The <see cref="RequestOutcome"/> the request is counted under.</summary>
+    public string Outcome { get; }
+
+    /// <summary>A request that does not fit: wrong shape, datatype, values or encoding.</summary>
+    public static ProtocolException BadRequest(string message) => new(RequestOutcome.BadRequest, message);
+
+    /// <summary>A model (or version) this server does not serve.</summary>
+    public static ProtocolException UnknownModel(string message) => new(RequestOutcome.NotFound, message);
+
+    /// <summary>A body past the server's limit (Kestrel's MaxRequestBodySize).</summary>
+    public static ProtocolException TooLarge(string message) => new(RequestOutcome.TooLarge, message);
 }

@@ -27,7 +27,7 @@ public sealed class MetricsTests
             Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         }
 
-        Assert.Equal(HttpStatusCode.NotFound, (await server.Client.PostAsync("/v2/models/other/infer", new StringContent("{}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await server.Client.PostAsync("/v2/models/other/infer", new StringContent("{}"))).StatusCode);
 
         string metrics = await server.Client.GetStringAsync("/metrics");
 

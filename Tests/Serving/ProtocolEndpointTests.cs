@@ -49,7 +49,7 @@ public sealed class ProtocolEndpointTests
     }
 
     [Fact]
-    public async Task UnknownModel_Is404WithErrorObject_OnEveryEndpoint()
+    public async Task UnknownModel_Is400WithErrorObject_OnEveryEndpoint()
     {
         await using TestServer server = await TestServer.StartMiniAsync();
         (HttpResponseMessage Response, string Expected)[] cases =
@@ -63,7 +63,7 @@ public sealed class ProtocolEndpointTests
 
         foreach ((HttpResponseMessage response, string expected) in cases)
         {
-            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             Assert.Contains(expected, ErrorMessage(await response.Content.ReadAsStringAsync()), StringComparison.Ordinal);
         }
     }
@@ -142,7 +142,7 @@ public sealed class ProtocolEndpointTests
         }
 
         HttpResponseMessage oversized = await server.Client.PostAsync("/v2/models/mini/infer", JsonRequest("big", MiniModels.Images(4, 1), H, W));
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, oversized.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, oversized.StatusCode);
         Assert.Contains("larger than this server's limit", ErrorMessage(await oversized.Content.ReadAsStringAsync()), StringComparison.Ordinal);
 
         HttpResponseMessage notImage = await server.Client.PostAsync("/v2/models/mini/classify", new ByteArrayContent(Encoding.UTF8.GetBytes("not an image at all")));
