@@ -131,18 +131,22 @@ public static class WeightCache
     /// <see cref="WeightCacheOptions.VerifyCachedFile"/> is set, when the cached copy has the wrong MD5).
     /// </summary>
     /// <param name="url">Where the file is published (the description's <c>weights.url</c>).</param>
-    /// <param name="md5">Its MD5 as 32 hex digits (the description's <c>weights.md5</c>).</param>
-    /// <returns>The full path of the verified file in the cache.</returns>
+    /// <param name="md5">
+    /// Its MD5 as 32 hex digits (the description's <c>weights.md5</c>), or null where the publisher gives none
+    /// (Keras's MobileNet files): then, as <c>get_file(file_hash=None)</c>, the file is kept as it arrives and a
+    /// cached copy is used as it is.
+    /// </param>
+    /// <returns>The full path of the (verified, where an MD5 is given) file in the cache.</returns>
     /// <exception cref="WeightDownloadException">The download failed or the file that arrived has another MD5; nothing is left in the cache.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; nothing is left in the cache.</exception>
-    public static async Task<string> GetAsync(string url, string md5, WeightCacheOptions? options = null, CancellationToken cancellationToken = default)
+    public static async Task<string> GetAsync(string url, string? md5, WeightCacheOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new WeightCacheOptions();
         string destination = Path.GetFullPath(CachedPath(url, options.KerasHome));
-        string expected = NormalizeMd5(md5);
+        string? expected = md5 is null ? null : NormalizeMd5(md5);
         if (File.Exists(destination))
         {
-            if (!options.VerifyCachedFile)
+            if (!options.VerifyCachedFile || expected is null)
             {
                 return destination;
             }
@@ -161,15 +165,18 @@ public static class WeightCache
         return destination;
     }
 
-    /// <summary>Downloads <paramref name="url"/> to <paramref name="destination"/> through a temporary file beside it, checking its MD5.</summary>
+    /// <summary>
+    /// Downloads <paramref name="url"/> to <paramref name="destination"/> through a temporary file beside it, checking
+    /// its MD5 unless <paramref name="md5"/> is null (see <see cref="GetAsync"/>).
+    /// </summary>
     /// <exception cref="WeightDownloadException">The download failed or the MD5 does not match; <paramref name="destination"/> is untouched.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; <paramref name="destination"/> is untouched.</exception>
-    public static async Task DownloadAsync(string url, string md5, string destination, WeightCacheOptions? options = null, CancellationToken cancellationToken = default)
+    public static async Task DownloadAsync(string url, string? md5, string destination, WeightCacheOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(url);
         ArgumentNullException.ThrowIfNull(destination);
         options ??= new WeightCacheOptions();
-        string expected = NormalizeMd5(md5);
+        string? expected = md5 is null ? null : NormalizeMd5(md5);
         string folder = Path.GetDirectoryName(Path.GetFullPath(destination))!;
         string? createdFolder = TopmostMissingFolder(folder);
         try
@@ -188,7 +195,7 @@ public static class WeightCache
         try
         {
             string found = await FetchAsync(url, temporary, options, cancellationToken).ConfigureAwait(false);
-            if (found != expected)
+            if (expected is not null && found != expected)
             {
                 throw new WeightDownloadException(url, destination,
                     $"The file downloaded from {url} has MD5 {found}, but {expected} was expected; it was discarded and nothing was cached at {destination}." +

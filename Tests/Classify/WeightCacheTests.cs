@@ -37,6 +37,23 @@ public sealed class WeightCacheTests
     }
 
     [Fact]
+    public async Task NoPublishedMd5_DownloadsOnce_ThenUsesTheCachedCopy()
+    {
+        using var home = new TempDirectory();
+        await using LoopbackHttpServer server = LoopbackHttpServer.Serving(s_body);
+        WeightCacheOptions options = Options(home) with { VerifyCachedFile = true };
+
+        string first = await WeightCache.GetAsync(server.Url(FileName), md5: null, options);
+        string second = await WeightCache.GetAsync(server.Url(FileName), md5: null, options);
+
+        Assert.Equal(Path.Combine(home.Path, "models", FileName), first);
+        Assert.Equal(first, second);
+        Assert.Equal(s_body, File.ReadAllBytes(first));
+        Assert.Equal(1, server.Requests);
+        Assert.Equal([FileName], FilesIn(home));
+    }
+
+    [Fact]
     public async Task Cached_WithRightMd5_IsUsedWithoutRequest()
     {
         using var home = new TempDirectory();
