@@ -70,7 +70,7 @@ internal static class ClassifyCommand
             }
 
             return compiled.IsImageNet
-                ? Run(result.GetValue(images)!, modelName, result.GetValue(top), result.GetValue(weights)?.FullName,
+                ? Run(result.GetValue(images)!, compiled, result.GetValue(top), result.GetValue(weights)?.FullName,
                     Backends.Parse(result.GetValue(backend)!), result.GetValue(json), filter, result.GetValue(verbose))
                 : ModelClassification.Run(new ModelClassificationRequest(result.GetValue(images)!, modelName, result.GetValue(weights)?.FullName)
                 {
@@ -84,16 +84,9 @@ internal static class ClassifyCommand
         return command;
     }
 
-    private static int Run(string[] paths, string modelName, int top, string? weightsPath, Backend backend, bool json, KerasInterpolation interpolation, bool verbose)
+    /// <summary>An ImageNet application (the action sends other models to <see cref="ModelClassification"/>).</summary>
+    private static int Run(string[] paths, CompiledModel model, int top, string? weightsPath, Backend backend, bool json, KerasInterpolation interpolation, bool verbose)
     {
-        CompiledModel model = CompiledModels.Select(modelName, weightsPath ?? string.Empty);
-        if (!model.IsImageNet)
-        {
-            throw new UsageException(
-                $"classify needs an ImageNet classifier (1000 outputs with ImageNet's classes); model '{model.Name}' has {model.OutputLength} outputs. " +
-                "Use predict for it.");
-        }
-
         if (top < 1 || top > model.OutputLength)
         {
             throw new UsageException($"--top must be between 1 and {model.OutputLength}, found {top}.");
