@@ -56,6 +56,12 @@ internal sealed class OrtEngine : IEngine
     private readonly OrtIoBinding binding;
 
     public OrtEngine(string onnxPath, int batch, int threads, float[] input)
+        : this(onnxPath, threads, input, [batch, Xception.InputHeight, Xception.InputWidth, Xception.InputChannels], batch * Xception.OutputLength)
+    {
+    }
+
+    /// <summary>Any exported model with an NHWC input <c>input</c> of <paramref name="inputShape"/> and an output <c>probabilities</c>.</summary>
+    public OrtEngine(string onnxPath, int threads, float[] input, long[] inputShape, int outputLength)
     {
         options = new SessionOptions
         {
@@ -67,9 +73,9 @@ internal sealed class OrtEngine : IEngine
         session = new InferenceSession(onnxPath, options);
         runOptions = new RunOptions();
         Input = input;
-        Output = new float[batch * Xception.OutputLength];
-        inputValue = OrtValue.CreateTensorValueFromMemory(Input, [batch, Xception.InputHeight, Xception.InputWidth, Xception.InputChannels]);
-        outputValue = OrtValue.CreateTensorValueFromMemory(Output, [batch, Xception.OutputLength]);
+        Output = new float[outputLength];
+        inputValue = OrtValue.CreateTensorValueFromMemory(Input, inputShape);
+        outputValue = OrtValue.CreateTensorValueFromMemory(Output, [inputShape[0], outputLength / inputShape[0]]);
         binding = session.CreateIoBinding();
         binding.BindInput("input", inputValue);
         binding.BindOutput("probabilities", outputValue);

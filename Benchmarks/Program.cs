@@ -11,8 +11,11 @@ using Model = Xception.Compiler.Benchmarks.Xception;
 //   [run] [BenchmarkDotNet args]   prepare the artifacts, then the BenchmarkDotNet comparison (default)
 //   prepare [--weights W.h5] [--force]   synthetic weights + ONNX export under out/bench/, then check
 //   check [--weights W.h5] [--batch 2]   max |ONNX Runtime − Cpu| on the same input
+//   prepare --model NAME [--force] / check --model NAME   a Keras application (vgg16, resnet50, mobilenet, ...):
+//          weights + ONNX + float64 reference under out/bench/NAME/, then max |ONNX Runtime − reference| (≤ 1e-5)
 //   bench --engine ort|cpu [--weights W.h5] [--batch 1] [--runs 30] [--warmup 3] [--threads 2] [--verbose]
 //          the ONNX Runtime counterpart of `Sample bench`: ends with the same median_ms=… line
+//   bench --engine ort --model NAME [...]   the same for an application (the counterpart of `Sample bench --model NAME`)
 //   accuracy [--weights W.h5 | --seed 3] [--input-seed 11] [--out DIR] [--backends ort,cpu,ilgpucpu]
 //          one image's outputs (and Cpu's every step) as .npy for scripts/accuracy_report.py
 string command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "run";
@@ -32,6 +35,11 @@ try
         case "prepare":
         {
             var o = Options.Parse(rest);
+            if (o.Get("--model") is string prepared)
+            {
+                return ApplicationCheck.Run(ApplicationArtifacts.Prepare(prepared, o.Has("--force")), o.GetInt("--threads", 2));
+            }
+
             Artifacts a = Artifacts.Prepare(o.Get("--weights"), o.Has("--force"));
             Artifacts.Log($"weights {a.WeightsPath}\n  onnx {a.OnnxPath}");
             return Check(a, o.GetInt("--batch", 2), o.GetInt("--threads", 2));
@@ -40,6 +48,11 @@ try
         case "check":
         {
             var o = Options.Parse(rest);
+            if (o.Get("--model") is string checkedModel)
+            {
+                return ApplicationCheck.Run(ApplicationArtifacts.Prepare(checkedModel), o.GetInt("--threads", 2));
+            }
+
             return Check(Artifacts.Prepare(o.Get("--weights")), o.GetInt("--batch", 2), o.GetInt("--threads", 2));
         }
 
@@ -113,17 +126,43 @@ static int Bench(Options o)
 {
     string engineName = o.Get("--engine") ?? "ort";
     int batch = o.GetInt("--batch", 1), runs = o.GetInt("--runs", 30), warmup = o.GetInt("--warmup", 3), threads = o.GetInt("--threads", 2);
-    Artifacts a = Artifacts.Prepare(o.Get("--weights"));
-    float[] input = Artifacts.RandomInput(batch * Model.InputLength);
-    var load = Stopwatch.StartNew();
-    using IEngine engine = engineName switch
+    string? modelName = o.Get("--model");
+    if (modelName is not null && engineName is not ("ort" or "onnxruntime"))
     {
-        "ort" or "onnxruntime" => new OrtEngine(a.OnnxPath, batch, threads, input),
-        "cpu" => new GeneratedEngine(a.WeightsPath, Backend.Cpu, batch, threads, input),
-        _ => throw new ArgumentException($"--engine must be ort or cpu, found '{engineName}'."),
-    };
+        throw new ArgumentException($"--model times ONNX Runtime only (--engine ort; `Sample bench --model {modelName}` times the compiled class), found --engine '{engineName}'.");
+    }
+
+    var load = Stopwatch.StartNew();
+    IEngine engine;
+    double flopPerImage;
+    string label;
+    if (modelName is not null)
+    {
+        ApplicationArtifacts app = ApplicationArtifacts.Prepare(modelName);
+        float[] appInput = Artifacts.RandomInput(batch * app.InputLength);
+        load.Restart();
+        engine = new OrtEngine(app.OnnxPath, threads, appInput, app.InputShape(batch), batch * app.Classes);
+        flopPerImage = app.FlopPerImage;
+        label = $"model {app.Name} ({app.Height}x{app.Width}x{app.Channels}, {app.Macs / 1e9:0.0000} GMAC per image), ";
+    }
+    else
+    {
+        Artifacts a = Artifacts.Prepare(o.Get("--weights"));
+        float[] input = Artifacts.RandomInput(batch * Model.InputLength);
+        load.Restart();
+        engine = engineName switch
+        {
+            "ort" or "onnxruntime" => new OrtEngine(a.OnnxPath, batch, threads, input),
+            "cpu" => new GeneratedEngine(a.WeightsPath, Backend.Cpu, batch, threads, input),
+            _ => throw new ArgumentException($"--engine must be ort or cpu, found '{engineName}'."),
+        };
+        flopPerImage = Artifacts.FlopPerImage;
+        label = "";
+    }
+
+    using var disposeEngine = engine;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"engine {engine.Name}{(engine is OrtEngine ? " " + OrtEngine.Version : "")}, batch {batch}, threads {threads} ({Environment.ProcessorCount} cores), load {load.Elapsed.TotalSeconds:0.00} s"));
+        $"{label}engine {engine.Name}{(engine is OrtEngine ? " " + OrtEngine.Version : "")}, batch {batch}, threads {threads} ({Environment.ProcessorCount} cores), load {load.Elapsed.TotalSeconds:0.00} s"));
     for (int i = 0; i < warmup; i++)
     {
         engine.Run();
@@ -146,7 +185,7 @@ static int Bench(Options o)
     Array.Sort(times);
     double median = Percentile(times, 0.5);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"min_ms={times[0]:0.000} max_ms={times[^1]:0.000} images_per_s={batch * 1000.0 / median:0.00} gflops={batch * Artifacts.FlopPerImage / (median * 1e6):0.0} " +
+        $"min_ms={times[0]:0.000} max_ms={times[^1]:0.000} images_per_s={batch * 1000.0 / median:0.00} gflops={batch * flopPerImage / (median * 1e6):0.0} " +
         $"allocated_bytes_per_run={allocated / runs} peak_working_set_mb={Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:0.0}"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"median_ms={median:0.000} p10_ms={Percentile(times, 0.1):0.000} p90_ms={Percentile(times, 0.9):0.000} backend={engine.Name} batch={batch}"));
