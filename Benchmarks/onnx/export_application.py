@@ -39,6 +39,7 @@ OPSET = 13
 
 
 def load_tool(path):
+    sys.dont_write_bytecode = True   # leave no __pycache__ beside the tool (it may be another checkout's)
     spec = importlib.util.spec_from_file_location("make_application_weights", path)
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
