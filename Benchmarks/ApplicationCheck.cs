@@ -14,7 +14,8 @@ internal static class ApplicationCheck
     /// <summary>The issue's bound on probabilities.</summary>
     public const double Tolerance = 1e-5;
 
-    public static int Run(ApplicationArtifacts a, int threads)
+    /// <param name="optimizedModelPath">Where ONNX Runtime writes the graph it runs (which fusions it made), or null.</param>
+    public static int Run(ApplicationArtifacts a, int threads, string? optimizedModelPath = null)
     {
         if (a.CheckExpectedPath is null)
         {
@@ -33,7 +34,7 @@ internal static class ApplicationCheck
                 $"found [{string.Join(", ", input.Shape)}] and [{string.Join(", ", expected.Shape)}].");
         }
 
-        using var ort = new OrtEngine(a.OnnxPath, threads, input.Data, a.InputShape(batch), batch * a.Classes);
+        using var ort = new OrtEngine(a.OnnxPath, threads, input.Data, a.InputShape(batch), batch * a.Classes, optimizedModelPath);
         ort.Run();
         // Synthetic weights leave some applications' probabilities nearly flat (ResNet50's largest is about 0.002),
         // where an absolute error says little; the relative one is about the error of the logits.

@@ -60,8 +60,11 @@ internal sealed class OrtEngine : IEngine
     {
     }
 
-    /// <summary>Any exported model with an NHWC input <c>input</c> of <paramref name="inputShape"/> and an output <c>probabilities</c>.</summary>
-    public OrtEngine(string onnxPath, int threads, float[] input, long[] inputShape, int outputLength)
+    /// <summary>
+    /// Any exported model with an NHWC input <c>input</c> of <paramref name="inputShape"/> and an output <c>probabilities</c>;
+    /// <paramref name="optimizedModelPath"/>, when given, receives the graph ONNX Runtime runs after its optimizations.
+    /// </summary>
+    public OrtEngine(string onnxPath, int threads, float[] input, long[] inputShape, int outputLength, string? optimizedModelPath = null)
     {
         options = new SessionOptions
         {
@@ -70,6 +73,11 @@ internal sealed class OrtEngine : IEngine
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
+        if (optimizedModelPath is not null)
+        {
+            options.OptimizedModelFilePath = optimizedModelPath;
+        }
+
         session = new InferenceSession(onnxPath, options);
         runOptions = new RunOptions();
         Input = input;

@@ -11,7 +11,7 @@ using Model = Xception.Compiler.Benchmarks.Xception;
 //   [run] [BenchmarkDotNet args]   prepare the artifacts, then the BenchmarkDotNet comparison (default)
 //   prepare [--weights W.h5] [--force]   synthetic weights + ONNX export under out/bench/, then check
 //   check [--weights W.h5] [--batch 2]   max |ONNX Runtime − Cpu| on the same input
-//   prepare --model NAME [--force] / check --model NAME   a Keras application (vgg16, resnet50, mobilenet, ...):
+//   prepare --model NAME [--force] / check --model NAME [--save-optimized]   a Keras application (vgg16, resnet50, mobilenet, ...):
 //          weights + ONNX + float64 reference under out/bench/NAME/, then max |ONNX Runtime − reference| (≤ 1e-5)
 //   bench --engine ort|cpu [--weights W.h5] [--batch 1] [--runs 30] [--warmup 3] [--threads 2] [--verbose]
 //          the ONNX Runtime counterpart of `Sample bench`: ends with the same median_ms=… line
@@ -50,7 +50,11 @@ try
             var o = Options.Parse(rest);
             if (o.Get("--model") is string checkedModel)
             {
-                return ApplicationCheck.Run(ApplicationArtifacts.Prepare(checkedModel), o.GetInt("--threads", 2));
+                ApplicationArtifacts app = ApplicationArtifacts.Prepare(checkedModel);
+                string? optimized = o.Has("--save-optimized")
+                    ? System.IO.Path.Combine(System.IO.Path.GetDirectoryName(app.OnnxPath)!, app.Name + "_ort_optimized.onnx")
+                    : null;
+                return ApplicationCheck.Run(app, o.GetInt("--threads", 2), optimized);
             }
 
             return Check(Artifacts.Prepare(o.Get("--weights")), o.GetInt("--batch", 2), o.GetInt("--threads", 2));
