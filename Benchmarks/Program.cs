@@ -147,7 +147,7 @@ static int Bench(Options o)
         load.Restart();
         engine = new OrtEngine(app.OnnxPath, threads, appInput, app.InputShape(batch), batch * app.Classes);
         flopPerImage = app.FlopPerImage;
-        label = $"model {app.Name} ({app.Height}x{app.Width}x{app.Channels}, {app.Macs / 1e9:0.0000} GMAC per image), ";
+        label = string.Create(CultureInfo.InvariantCulture, $"model {app.Name} ({app.Height}x{app.Width}x{app.Channels}, {app.Macs / 1e9:0.0000} GMAC per image), ");
     }
     else
     {
