@@ -558,7 +558,7 @@ class Application:
 
 def gamma_range(key, layer_name):
     """BN near identity, except where residual sums would grow: the last BN of a ResNet branch and of a projection
-    shortcut, and MobileNetV2's linear-bottleneck BN, get small gammas (as zero-init-gamma training does), so that
+    shortcut, and MobileNetV2's and EfficientNetB0's linear-bottleneck BN, get small gammas (as zero-init-gamma training does), so that
     the probabilities do not saturate and the features stay off ReLU6's clip."""
     if key.replace("mini_", "").startswith("resnet50"):
         if layer_name.endswith("_3_bn"):
@@ -567,6 +567,8 @@ def gamma_range(key, layer_name):
             return 0.3, 0.5
     if key.replace("mini_", "").startswith("mobilenet_v2") and layer_name.endswith("project_BN"):
         return 0.4, 0.6
+    if key.replace("mini_", "").startswith("efficientnetb0") and layer_name.endswith("project_bn"):
+        return 0.7, 0.9
     return 0.8, 1.2
 
 
