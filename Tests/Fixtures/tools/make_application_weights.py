@@ -23,7 +23,7 @@ Uses:
   make_application_weights.py drafts [--out models]            the descriptions: models/<app>.xcs.json for the
                                                                compiled ones (ADOPTED), models/drafts/ for the rest
   make_application_weights.py mini-vgg OUT                     the reduced VGG16 fixture + float64 reference
-  make_application_weights.py mini-apps OUT MODELS [--app NAME] the reduced ResNet50/MobileNetV2/MobileNet fixtures
+  make_application_weights.py mini-apps OUT MODELS [--app NAME] the reduced ResNet50/MobileNetV2/MobileNet/EfficientNetB0 fixtures
                                                                + float64 references, their descriptions in MODELS
   make_application_weights.py reference --app NAME W.h5 IN.npy OUT.npy   float64 outputs of a full-size file
   make_application_weights.py mini-inception OUT MODELS        the reduced InceptionV3 fixture, float64 reference, description
