@@ -123,6 +123,20 @@ internal static class CompiledModels
         {
             Preprocessing = InceptionV3Notop.Preprocessing, WeightsUrl = InceptionV3Notop.WeightsUrl, WeightsMd5 = InceptionV3Notop.WeightsMd5,
         },
+        new("efficientnetb0", "Keras EfficientNetB0, 224×224×3 → 1000 ImageNet classes, raw 0–255 input (models/efficientnetb0.xcs.json)",
+            EfficientNetB0.InputHeight, EfficientNetB0.InputWidth, EfficientNetB0.InputChannels, EfficientNetB0.OutputLength,
+            IsImageNet: true, EfficientNetB0.WeightTable,
+            (path, options) => EfficientNetB0.Load(path, options))
+        {
+            Preprocessing = EfficientNetB0.Preprocessing, WeightsUrl = EfficientNetB0.WeightsUrl, WeightsMd5 = EfficientNetB0.WeightsMd5,
+        },
+        new("efficientnetb0_notop", "Keras EfficientNetB0 without the top, pooling avg, 224×224×3 → 1280 features (models/efficientnetb0_notop.xcs.json)",
+            EfficientNetB0Notop.InputHeight, EfficientNetB0Notop.InputWidth, EfficientNetB0Notop.InputChannels, EfficientNetB0Notop.OutputLength,
+            IsImageNet: false, EfficientNetB0Notop.WeightTable,
+            (path, options) => EfficientNetB0Notop.Load(path, options))
+        {
+            Preprocessing = EfficientNetB0Notop.Preprocessing, WeightsUrl = EfficientNetB0Notop.WeightsUrl, WeightsMd5 = EfficientNetB0Notop.WeightsMd5,
+        },
     ];
 
     /// <summary>

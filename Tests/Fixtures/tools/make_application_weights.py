@@ -23,7 +23,7 @@ Uses:
   make_application_weights.py drafts [--out models]            the descriptions: models/<app>.xcs.json for the
                                                                compiled ones (ADOPTED), models/drafts/ for the rest
   make_application_weights.py mini-vgg OUT                     the reduced VGG16 fixture + float64 reference
-  make_application_weights.py mini-apps OUT MODELS [--app NAME] the reduced ResNet50/MobileNetV2/MobileNet fixtures
+  make_application_weights.py mini-apps OUT MODELS [--app NAME] the reduced ResNet50/MobileNetV2/MobileNet/EfficientNetB0 fixtures
                                                                + float64 references, their descriptions in MODELS
   make_application_weights.py reference --app NAME W.h5 IN.npy OUT.npy   float64 outputs of a full-size file
   make_application_weights.py mini-inception OUT MODELS        the reduced InceptionV3 fixture, float64 reference, description
@@ -413,23 +413,29 @@ EFFICIENTNET_B0_BLOCKS = [
 ]
 
 
-def efficientnet_b0(include_top=True):
+def efficientnet_b0(include_top=True, width=1, size=224, classes=1000):
     """keras/src/applications/efficientnet.py EfficientNetB0 (width 1.0, depth 1.0, 224): Rescaling +
-    Normalization stem (the Normalization layer holds mean, variance, count), BN epsilon default 1e-3,
-    SE convs with bias, every other conv without."""
+    Normalization stem (the Normalization layer holds mean, variance, count) + the Rescaling by 1/sqrt(stddev)
+    that Keras adds with weights="imagenet", BN epsilon default 1e-3, SE convs with bias, every other conv
+    without. `width` divides every filter count (the reduced variants)."""
     g = Graph("efficientnetb0")
     b = Builder(g, 3)
-    x = b.input("input_1", 224, 224, 3)
+
+    def w(filters):
+        return max(1, filters // width)
+
+    x = b.input("input_1", size, size, 3)
     x = b.op(x, "rescaling", "Rescaling", scale=1.0 / 255.0)
     g.add("normalization", "Normalization", [x], axis=-1, weights=
           [("mean", (3,), "float32"), ("variance", (3,), "float32"), ("count", (), "int64")])
     b.ch["normalization"] = 3
     x = b.op("normalization", "rescaling_1", "Rescaling", scale=[1.0 / math.sqrt(s) for s in (0.229, 0.224, 0.225)])
     x = b.op(x, "stem_conv_pad", "ZeroPadding2D", padding=((0, 1), (0, 1)))
-    x = b.conv(x, "stem_conv", 32, 3, strides=2, use_bias=False)
+    x = b.conv(x, "stem_conv", w(32), 3, strides=2, use_bias=False)
     x = b.bn(x, "stem_bn")
     x = b.op(x, "stem_activation", "Activation", activation="swish")
     for i, (kernel, repeats, f_in, f_out, expand, strides) in enumerate(EFFICIENTNET_B0_BLOCKS):
+        f_in, f_out = w(f_in), w(f_out)
         for j in range(repeats):
             if j > 0:
                 strides, f_in = 1, f_out
@@ -455,13 +461,13 @@ def efficientnet_b0(include_top=True):
             if strides == 1 and f_in == f_out:
                 x = b.op(x, name + "drop", "Dropout")
                 x = b.op([x, inputs], name + "add", "Add")
-    x = b.conv(x, "top_conv", 1280, 1, padding="same", use_bias=False)
+    x = b.conv(x, "top_conv", w(1280), 1, padding="same", use_bias=False)
     x = b.bn(x, "top_bn")
     x = b.op(x, "top_activation", "Activation", activation="swish")
     if include_top:
         x = b.op(x, "avg_pool", "GlobalAveragePooling2D")
         x = b.op(x, "top_dropout", "Dropout")
-        x = b.dense(x, "predictions", 1000, "softmax")
+        x = b.dense(x, "predictions", classes, "softmax")
     return g, x
 
 
@@ -552,7 +558,7 @@ class Application:
 
 def gamma_range(key, layer_name):
     """BN near identity, except where residual sums would grow: the last BN of a ResNet branch and of a projection
-    shortcut, and MobileNetV2's linear-bottleneck BN, get small gammas (as zero-init-gamma training does), so that
+    shortcut, and MobileNetV2's and EfficientNetB0's linear-bottleneck BN, get small gammas (as zero-init-gamma training does), so that
     the probabilities do not saturate and the features stay off ReLU6's clip."""
     if key.replace("mini_", "").startswith("resnet50"):
         if layer_name.endswith("_3_bn"):
@@ -561,6 +567,8 @@ def gamma_range(key, layer_name):
             return 0.3, 0.5
     if key.replace("mini_", "").startswith("mobilenet_v2") and layer_name.endswith("project_BN"):
         return 0.4, 0.6
+    if key.replace("mini_", "").startswith("efficientnetb0") and layer_name.endswith("project_bn"):
+        return 0.7, 0.9
     return 0.8, 1.2
 
 
@@ -627,6 +635,10 @@ def activate(x, activation):
         return x
     if activation == "relu":
         return np.maximum(x, 0.0)
+    if activation == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-x))
+    if activation == "swish":
+        return x / (1.0 + np.exp(-x))
     if activation == "softmax":
         e = np.exp(x - x.max(axis=-1, keepdims=True))
         return e / e.sum(axis=-1, keepdims=True)
@@ -680,6 +692,14 @@ def run_graph(app, values, x, pooling=None, dtype=np.float64):
             y = np.concatenate(xs, axis=-1)
         elif cls == "Add":
             y = sum(xs)
+        elif cls == "Multiply":
+            y = xs[0] * xs[1]
+        elif cls == "Rescaling":
+            y = xs[0] * np.asarray(a["scale"], dtype=dtype) + np.asarray(a.get("offset", 0.0), dtype=dtype)
+        elif cls == "Normalization":
+            # Keras: (x - mean) / max(sqrt(variance), epsilon 1e-7); count only matters to adapt().
+            mean, variance = w[0], w[1]
+            y = (xs[0] - mean) / np.maximum(np.sqrt(variance), 1e-7)
         elif cls == "Dropout":
             y = xs[0]
         elif cls == "Flatten":
@@ -897,7 +917,8 @@ def draft_layers(app):
         elif cls == "Rescaling":
             emit({"name": name, "op": "rescaling", "scale": a["scale"]}, layer.inputs)
         elif cls == "Normalization":
-            emit({"name": name, "op": "normalization", "axis": a["axis"]}, layer.inputs)
+            # axis -1 is the language's only (channel) axis; mean, variance and count are the file's weights.
+            emit({"name": name, "op": "normalization"}, layer.inputs)
         elif cls == "Dense":
             entry = {"name": name, "op": "dense", "units": a["units"]}
             if a.get("activation"):
@@ -911,7 +932,7 @@ def draft_layers(app):
 
 
 # The applications whose ops the language has: compiled from models/ (the others stay drafts in models/drafts/).
-ADOPTED = ("resnet50", "mobilenet_v2", "mobilenet", "inception_v3")
+ADOPTED = ("resnet50", "mobilenet_v2", "mobilenet", "inception_v3", "efficientnetb0")
 
 
 def description_text(app, class_name, summary, preprocessing, weights, schema, namespace=None):
@@ -958,8 +979,12 @@ MINI_APPS = {
     "resnet50": (resnet50, 16, "MiniResNet50"),
     "mobilenet_v2": (mobilenet_v2, 8, "MiniMobileNetV2"),
     "mobilenet": (mobilenet, 8, "MiniMobileNet"),
+    "efficientnetb0": (efficientnet_b0, 8, "MiniEfficientNetB0"),
 }
 MINI_INPUT = "mini_apps_input_64x64_seed43.npy"
+# EfficientNet rescales raw 0..255 pixels itself (preprocessing none), so its reduced variant gets pixels in that range.
+MINI_RAW_INPUT = "mini_apps_input_raw_64x64_seed45.npy"
+RAW_INPUT_APPS = ("efficientnetb0",)
 
 
 class MiniApp(Application):
@@ -977,15 +1002,20 @@ class MiniApp(Application):
             self.class_name += "NotopAvg"
 
     def expected_name(self):
-        return "mini_%s_expected_%s64x64_seed43.npy" % (self.key[5:], "" if self.include_top else "notop_avg_")
+        seed = 45 if self.key[5:] in RAW_INPUT_APPS else 43
+        return "mini_%s_expected_%s64x64_seed%d.npy" % (self.key[5:], "" if self.include_top else "notop_avg_", seed)
 
 
 def mini_apps(out, models, names):
     """The reduced fixtures (weights, shape tables, float64 expectations) and their descriptions in Tests/Models."""
     os.makedirs(out, exist_ok=True)
-    x = np.random.default_rng(43).uniform(-1.0, 1.0, (2, 64, 64, 3)).astype(np.float32)
-    np.save(os.path.join(out, MINI_INPUT), x)
+    x_signed = np.random.default_rng(43).uniform(-1.0, 1.0, (2, 64, 64, 3)).astype(np.float32)
+    np.save(os.path.join(out, MINI_INPUT), x_signed)
+    x_raw = np.random.default_rng(45).uniform(0.0, 255.0, (2, 64, 64, 3)).astype(np.float32)
+    if any(base in RAW_INPUT_APPS for base in names):
+        np.save(os.path.join(out, MINI_RAW_INPUT), x_raw)
     for base in names:
+        x = x_raw if base in RAW_INPUT_APPS else x_signed
         for include_top in (True, False):
             app = MiniApp(base, include_top)
             full = Application(next(row for row in APPLICATIONS if row[0] == base + ("" if include_top else "_notop")))
