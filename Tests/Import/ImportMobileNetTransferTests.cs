@@ -31,6 +31,12 @@ public sealed class ImportMobileNetTransferTests(ITestOutputHelper output) : IDi
             cases.Add(TeachableMachine, "import/tm_input.npy", "import/tm_expected.npy", backend);
             cases.Add("import/mnv2_transfer_tfkeras215.h5", "import/mnv2_input.npy", "import/mnv2_expected.npy", backend);
             cases.Add("import/mnv2_transfer_keras3.keras", "import/mnv2_input.npy", "import/mnv2_expected.npy", backend);
+
+            // The same export shape with the base in Keras 2.1's layout (ZeroPadding2D(1) before every 'valid' depthwise conv, Activation('relu6')).
+            cases.Add("import/tm_keras21_mobilenet_v1_tfkeras.h5", "import/tm_keras21_input.npy", "import/tm_keras21_expected.npy", backend);
+
+            // MobileNet V1 with its own top saved alone: GAP keepdims, Dropout, conv_preds, Reshape((classes,)), softmax.
+            cases.Add("import/mobilenet_v1_top_tfkeras215.h5", "import/mobilenet_v1_top_input.npy", "import/mobilenet_v1_top_expected.npy", backend);
         }
 
         return cases;
@@ -98,6 +104,22 @@ public sealed class ImportMobileNetTransferTests(ITestOutputHelper output) : IDi
         Assert.Contains("{ \"name\": \"out_relu\", \"op\": \"relu\", \"max_value\": 6 },", legacy);
         Assert.Equal("{ \"name\": \"global_average_pooling2d\", \"op\": \"global_avg_pool\" },", legacy[^2]);
         Assert.Equal("{ \"name\": \"dense\", \"op\": \"dense\", \"units\": 5, \"use_bias\": true, \"activation\": \"softmax\" }", legacy[^1]);
+    }
+
+    [Fact]
+    public void MobileNetV1Top_DropoutVanishes_ReshapeAndSoftmaxFollowTheClassifierConvolution()
+    {
+        string[] layers = Layers(ModelImporter.Import(new ImportRequest(TestPaths.Fixture("import/mobilenet_v1_top_tfkeras215.h5"), _directory)));
+
+        Assert.Equal(
+            new[]
+            {
+                "{ \"name\": \"global_average_pooling2d\", \"op\": \"global_avg_pool\", \"keepdims\": true },",
+                "{ \"name\": \"conv_preds\", \"op\": \"conv2d\", \"filters\": 4, \"kernel\": [1, 1], \"strides\": [1, 1], \"padding\": \"same\", \"use_bias\": true },",
+                "{ \"name\": \"reshape_2\", \"op\": \"reshape\", \"target_shape\": [4] },",
+                "{ \"name\": \"predictions\", \"op\": \"softmax\" }",
+            },
+            layers[^4..]);
     }
 
     [Theory]

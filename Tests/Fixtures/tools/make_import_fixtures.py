@@ -151,9 +151,15 @@ Tests/Fixtures/mini_input_71x71_seed2.npy. Outputs:
   mnv2_transfer_tfkeras215.h5  MobileNetV2(alpha 0.35, include_top=False, pooling='avg') frozen inside
   mnv2_transfer_keras3.keras   Input -> base -> Dropout -> Dense(5, softmax), tf.keras 2.15 .h5 and Keras 3.6
   mnv2_input.npy, mnv2_expected.npy  .keras; (2, 96, 96, 3) inputs, float64 probabilities (2, 5). Seed 31.
+  tm_keras21_mobilenet_v1_tfkeras.h5  the same export shape with the base in Keras 2.1's MobileNet layout
+  tm_keras21_input.npy, tm_keras21_expected.npy  (conv1_pad, ZeroPadding2D(1) before every 'valid' depthwise
+                               conv, Activation('relu6')), seed 32.
+  mobilenet_v1_top_tfkeras215.h5  MobileNet(alpha 0.25, include_top=True, classes=4) saved alone by tf.keras
+  mobilenet_v1_top_input.npy, mobilenet_v1_top_expected.npy  2.15: GAP(keepdims) -> Dropout -> conv_preds ->
+                               Reshape((4,)) -> Activation(softmax), seed 33.
 
 Only the activations fixture: make_import_fixtures.py --only activations (the others need the team's arch);
---only padpool, --only concat_se and --only mobilenet_apps (the five tm_* and four mnv2_* files) likewise.
+--only padpool, --only concat_se and --only mobilenet_apps (the tm_*, mnv2_* and mobilenet_v1_top_* files) likewise.
 
 The references: the base through scripts/xception_reference.py (float64, validated against the mini
 fixtures), the heads and the Sequential model in float64 numpy below.
@@ -1281,7 +1287,7 @@ class BaseModel:
                 for (variable, _, _), value in zip(layer.weights, self.values[name])]
 
 
-def tfk_layer_config(layer, trainable, keras3=False):
+def tfk_layer_config(layer, trainable, keras3=False, relu6_activation=False):
     """get_config() of each class as tf.keras 2.x writes it (tf_keras/layers/...); Keras 3 drops Conv's groups on
     DepthwiseConv2D, writes axis -1 and DTypePolicy dicts (keras/src/layers/...)."""
     a = layer.attrs
@@ -1310,6 +1316,8 @@ def tfk_layer_config(layer, trainable, keras3=False):
                     beta_initializer=zeros, gamma_initializer={"class_name": "Ones", "config": {}},
                     moving_mean_initializer=zeros, moving_variance_initializer={"class_name": "Ones", "config": {}},
                     beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None)
+    if layer.cls == "ReLU" and relu6_activation:
+        return dict(common, activation="relu6")
     if layer.cls == "ReLU":
         return dict(common, max_value=a["max_value"], negative_slope=0.0, threshold=0.0)
     if layer.cls == "ZeroPadding2D":
@@ -1317,11 +1325,17 @@ def tfk_layer_config(layer, trainable, keras3=False):
     if layer.cls == "Add":
         return dict(common)
     if layer.cls == "GlobalAveragePooling2D":
-        return dict(common, data_format="channels_last", keepdims=False)
+        return dict(common, data_format="channels_last", keepdims=bool(a.get("keepdims", False)))
+    if layer.cls == "Dropout":
+        return dict(common, rate=1e-3, noise_shape=None, seed=None)
+    if layer.cls == "Reshape":
+        return dict(common, target_shape=list(a["target_shape"]))
+    if layer.cls == "Activation":
+        return dict(common, activation=a["activation"])
     raise ValueError(layer.cls)
 
 
-def tfk_base_config(base, name, trainable):
+def tfk_base_config(base, name, trainable, relu6_activation=False):
     entries = []
     for layer_name in base.order:
         layer = base.graph.layers[layer_name]
@@ -1330,7 +1344,8 @@ def tfk_base_config(base, name, trainable):
                 "batch_input_shape": [None, MOBILENET_SIZE, MOBILENET_SIZE, 3], "dtype": "float32", "sparse": False,
                 "ragged": False, "name": layer_name}, "name": layer_name, "inbound_nodes": []})
             continue
-        entries.append({"class_name": layer.cls, "config": tfk_layer_config(layer, trainable), "name": layer_name,
+        class_name = "Activation" if layer.cls == "ReLU" and relu6_activation else layer.cls
+        entries.append({"class_name": class_name, "config": tfk_layer_config(layer, trainable, relu6_activation=relu6_activation), "name": layer_name,
                         "inbound_nodes": [[[inbound, 0, 0, {}] for inbound in layer.inputs]]})
     return {"name": name, "trainable": trainable, "layers": entries,
             "input_layers": [[base.order[0], 0, 0]], "output_layers": [[base.output, 0, 0]]}
@@ -1387,8 +1402,7 @@ def run_base(apps, base, x):
     return apps.run_graph(view, base.values, x)
 
 
-def write_teachable_machine_fixture(apps, rng):
-    graph, _ = apps.mobilenet(include_top=False, width=4, size=MOBILENET_SIZE)  # width 4 == alpha 0.25 for V1's counts
+def write_teachable_machine_fixture(apps, rng, graph, stem, relu6_activation=False):
     graph.name = "model1"
     base = BaseModel(apps, graph, "conv_pw_13_relu", rng, lambda name: (0.8, 1.2))
     assert base.order[-1] == "conv_pw_13_relu" and graph.layers["conv_pw_13"].weights[0][1] == (1, 1, 256, 256)
@@ -1401,7 +1415,7 @@ def write_teachable_machine_fixture(apps, rng):
 
     truncated = {"name": "sequential_1", "layers": [
         tfk_input("model1_input", (MOBILENET_SIZE, MOBILENET_SIZE, 3)),
-        {"class_name": "Functional", "config": tfk_base_config(base, "model1", True)},
+        {"class_name": "Functional", "config": tfk_base_config(base, "model1", True, relu6_activation)},
         {"class_name": "Flatten", "config": {"name": "flatten_Flatten1", "trainable": True, "dtype": "float32",
                                              "data_format": "channels_last"}}]}
     head = {"name": "sequential_2", "layers": [
@@ -1415,17 +1429,15 @@ def write_teachable_machine_fixture(apps, rng):
     groups = [("sequential_1", nested_weight_names(base, trainable=True)),
               ("sequential_2", [("dense_Dense1/kernel:0", dense1[0]), ("dense_Dense1/bias:0", dense1[1]),
                                 ("dense_Dense2/kernel:0", dense2)])]
-    write_h5_model(os.path.join(OUT, "tm_mobilenet_v1_tfkeras.h5"), config, "2.4.0", groups)
-    with open(os.path.join(OUT, "tm_labels.txt"), "w") as f:
-        f.write("".join("%d %s\n" % (i, name) for i, name in enumerate(TM_CLASSES)))
+    write_h5_model(os.path.join(OUT, stem + "_mobilenet_v1_tfkeras.h5"), config, "2.4.0", groups)
 
     x = rng.uniform(-1, 1, (2, MOBILENET_SIZE, MOBILENET_SIZE, 3)).astype(np.float32)
     y = run_base(apps, base, x.astype(np.float64)).reshape(2, -1)
     y = np.maximum(y @ dense1[0].astype(np.float64) + dense1[1].astype(np.float64), 0.0)
     expected = softmax(y @ dense2.astype(np.float64))
-    np.save(os.path.join(OUT, "tm_input.npy"), x)
-    np.save(os.path.join(OUT, "tm_expected.npy"), expected)
-    print("teachable machine: top-1", expected.argmax(axis=1), "max p", expected.max(axis=1))
+    np.save(os.path.join(OUT, stem + "_input.npy"), x)
+    np.save(os.path.join(OUT, stem + "_expected.npy"), expected)
+    print(stem, "teachable machine: top-1", expected.argmax(axis=1), "max p", expected.max(axis=1))
 
 
 def mnv2_keras3_config(base, classes):
@@ -1535,11 +1547,63 @@ def write_mnv2_fixtures(apps, rng):
     print("mobilenet v2 transfer: top-1", expected.argmax(axis=1), "max p", expected.max(axis=1))
 
 
+def mobilenet_v1_keras21(apps, alpha, size):
+    """MobileNet V1 as Keras 2.1.x's keras/applications/mobilenet.py built it, the layout the tfjs
+    mobilenet_v1_*_224 models Teachable Machine cuts may have been converted from (INFERRED, see above):
+    conv1_pad ZeroPadding2D(1) + 'valid' conv1, and a ZeroPadding2D(1) 'conv_pad_N' + 'valid' depthwise conv in
+    every block. Its relu6 is a custom Activation; the graph keeps ReLU(6) for the reference and
+    tfk_layer_config(relu6_activation=True) writes it as Activation('relu6')."""
+    g = apps.Graph("mobilenet_%0.2f_%d" % (alpha, size))
+    b = apps.Builder(g, 3)
+    x = b.input("input_1", size, size, 3)
+    x = b.op(x, "conv1_pad", "ZeroPadding2D", padding=((1, 1), (1, 1)))
+    x = b.conv(x, "conv1", int(32 * alpha), 3, strides=2, padding="valid", use_bias=False)
+    x = b.bn(x, "conv1_bn")
+    x = b.op(x, "conv1_relu", "ReLU", max_value=6.0)
+    plan = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), (512, 1), (512, 1), (512, 1),
+            (512, 1), (1024, 2), (1024, 1)]
+    for block_id, (filters, stride) in enumerate(plan, start=1):
+        x = b.op(x, "conv_pad_%d" % block_id, "ZeroPadding2D", padding=((1, 1), (1, 1)))
+        x = b.dwconv(x, "conv_dw_%d" % block_id, 3, strides=stride, padding="valid")
+        x = b.bn(x, "conv_dw_%d_bn" % block_id)
+        x = b.op(x, "conv_dw_%d_relu" % block_id, "ReLU", max_value=6.0)
+        x = b.conv(x, "conv_pw_%d" % block_id, int(filters * alpha), 1, padding="same", use_bias=False)
+        x = b.bn(x, "conv_pw_%d_bn" % block_id)
+        x = b.op(x, "conv_pw_%d_relu" % block_id, "ReLU", max_value=6.0)
+    return g, x
+
+
+def write_mobilenet_top_fixture(apps, rng):
+    """keras/src/applications/mobilenet.py MobileNet(alpha 0.25, include_top=True, weights=None, classes=4) saved on
+    its own by tf.keras 2.15: the top is GlobalAveragePooling2D(keepdims=True) -> Dropout(1e-3) -> Conv2D conv_preds
+    (1x1, bias) -> Reshape((classes,), name='reshape_2') -> Activation(softmax, name='predictions')."""
+    classes = 4
+    graph, output = apps.mobilenet(include_top=True, width=4, size=MOBILENET_SIZE, classes=classes)
+    graph.name = "mobilenet_0.25_%d" % MOBILENET_SIZE
+    base = BaseModel(apps, graph, output, rng, lambda name: (0.8, 1.2))
+    config = {"class_name": "Functional", "config": tfk_base_config(base, graph.name, True)}
+    groups = [(name, [("%s/%s:0" % (name, variable), value) for variable, value, _ in base.variables(name)])
+              for name in base.order]
+    write_h5_model(os.path.join(OUT, "mobilenet_v1_top_tfkeras215.h5"), config, "2.15.0", groups)
+    x = rng.uniform(-1, 1, (2, MOBILENET_SIZE, MOBILENET_SIZE, 3)).astype(np.float32)
+    expected = run_base(apps, base, x.astype(np.float64))
+    np.save(os.path.join(OUT, "mobilenet_v1_top_input.npy"), x)
+    np.save(os.path.join(OUT, "mobilenet_v1_top_expected.npy"), expected)
+    print("mobilenet v1 with top: top-1", expected.argmax(axis=1), "max p", expected.max(axis=1))
+
+
 def write_mobilenet_app_fixtures():
     apps = applications_module()
     rng = np.random.default_rng(31)
-    write_teachable_machine_fixture(apps, rng)
+    # width 4 == alpha 0.25 for every filter count of V1.
+    write_teachable_machine_fixture(apps, rng, apps.mobilenet(include_top=False, width=4, size=MOBILENET_SIZE)[0], "tm")
+    with open(os.path.join(OUT, "tm_labels.txt"), "w") as f:
+        f.write("".join("%d %s\n" % (i, name) for i, name in enumerate(TM_CLASSES)))
     write_mnv2_fixtures(apps, rng)
+    # Their own generators, so that the files above stay byte for byte.
+    write_teachable_machine_fixture(apps, np.random.default_rng(32), mobilenet_v1_keras21(apps, 0.25, MOBILENET_SIZE)[0],
+                                    "tm_keras21", relu6_activation=True)
+    write_mobilenet_top_fixture(apps, np.random.default_rng(33))
 
 
 def softmax(logits):
