@@ -29,6 +29,7 @@ public sealed class ImportMobileNetTransferTests(ITestOutputHelper output) : IDi
         foreach (Backend backend in new[] { Backend.Cpu, Backend.IlgpuCpu })
         {
             cases.Add(TeachableMachine, "import/tm_input.npy", "import/tm_expected.npy", backend);
+            cases.Add("import/tm2_mobilenet_v2_tfkeras.h5", "import/tm2_input.npy", "import/tm2_expected.npy", backend);
             cases.Add("import/mnv2_transfer_tfkeras215.h5", "import/mnv2_input.npy", "import/mnv2_expected.npy", backend);
             cases.Add("import/mnv2_transfer_keras3.keras", "import/mnv2_input.npy", "import/mnv2_expected.npy", backend);
 

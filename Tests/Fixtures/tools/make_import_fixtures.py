@@ -151,6 +151,8 @@ Tests/Fixtures/mini_input_71x71_seed2.npy. Outputs:
   mnv2_transfer_tfkeras215.h5  MobileNetV2(alpha 0.35, include_top=False, pooling='avg') frozen inside
   mnv2_transfer_keras3.keras   Input -> base -> Dropout -> Dense(5, softmax), tf.keras 2.15 .h5 and Keras 3.6
   mnv2_input.npy, mnv2_expected.npy  .keras; (2, 96, 96, 3) inputs, float64 probabilities (2, 5). Seed 31.
+  tm2_mobilenet_v2_tfkeras.h5  the same export shape over MobileNetV2 alpha 0.35 cut at out_relu +
+  tm2_input.npy, tm2_expected.npy  GlobalAveragePooling2D (what the TM website exports), seed 34.
   tm_keras21_mobilenet_v1_tfkeras.h5  the same export shape with the base in Keras 2.1's MobileNet layout
   tm_keras21_input.npy, tm_keras21_expected.npy  (conv1_pad, ZeroPadding2D(1) before every 'valid' depthwise
                                conv, Activation('relu6')), seed 32.
@@ -1200,6 +1202,11 @@ def write_concat_se_fixtures():
 #       Functional inside a Sequential inside a Sequential, with a Sequential beside it;
 #     - the Keras snippet feeds (pixels / 127.5) - 1 (no preprocessing in the model) and prints
 #       class_names[index][2:], i.e. labels.txt lines are "<index> <name>" ("0 Class 1").
+#   RECALLED, not found by search here: a TM image export's model.summary() as users post it, "sequential_1
+#     (Sequential) (None, 1280) 410208" then "sequential_3 (Sequential) (None, 2) 128300", i.e. the website exports
+#     MobileNetV2 alpha 0.35 cut at out_relu + GlobalAveragePooling2D, and Dense(100, relu) + Dense(2, no bias)
+#     (1280*100 + 100 + 100*2 = 128300). The first count is exactly what mobilenet_v2_base(0.35, 224) below has
+#     (410,208), which is why tm2_* (that V2 shape) is written beside the V1 one.
 #   INFERRED (not verified here): denseUnits 100 (the TM page's default); the layer and model names tfjs gives
 #     (model1, sequential_1.., flatten_Flatten1, dense_Dense1/2); that the base follows today's
 #     keras/src/applications/mobilenet.py (ReLU(6.), ZeroPadding2D(((0, 1), (0, 1))) + 'valid' only before the
@@ -1402,12 +1409,20 @@ def run_base(apps, base, x):
     return apps.run_graph(view, base.values, x)
 
 
-def write_teachable_machine_fixture(apps, rng, graph, stem, relu6_activation=False):
+def write_teachable_machine_fixture(apps, rng, graph, stem, relu6_activation=False, version=1):
+    """version 1: the base cut at conv_pw_13_relu + Flatten; version 2: MobileNetV2 cut at out_relu +
+    GlobalAveragePooling2D (custom-mobilenet.ts loadTruncatedMobileNet)."""
     graph.name = "model1"
-    base = BaseModel(apps, graph, "conv_pw_13_relu", rng, lambda name: (0.8, 1.2))
-    assert base.order[-1] == "conv_pw_13_relu" and graph.layers["conv_pw_13"].weights[0][1] == (1, 1, 256, 256)
+    cut = "conv_pw_13_relu" if version == 1 else "out_relu"
+    base = BaseModel(apps, graph, cut, rng, lambda name: (0.4, 0.6) if name.endswith("project_BN") else (0.8, 1.2))
+    assert base.order[-1] == cut
     side = -(-MOBILENET_SIZE // 32)
-    features = side * side * 256
+    features = side * side * 256 if version == 1 else 1280
+    pool = ({"class_name": "Flatten", "config": {"name": "flatten_Flatten1", "trainable": True, "dtype": "float32",
+                                                 "data_format": "channels_last"}} if version == 1 else
+            {"class_name": "GlobalAveragePooling2D", "config": {
+                "name": "global_average_pooling2d_GlobalAveragePooling2D1", "trainable": True, "dtype": "float32",
+                "data_format": "channels_last", "keepdims": False}})
     hidden = 100
     dense1 = ((rng.standard_normal((features, hidden)) * math.sqrt(2.0 / features)).astype(np.float32),
               (rng.standard_normal(hidden) * 0.05).astype(np.float32))
@@ -1416,8 +1431,7 @@ def write_teachable_machine_fixture(apps, rng, graph, stem, relu6_activation=Fal
     truncated = {"name": "sequential_1", "layers": [
         tfk_input("model1_input", (MOBILENET_SIZE, MOBILENET_SIZE, 3)),
         {"class_name": "Functional", "config": tfk_base_config(base, "model1", True, relu6_activation)},
-        {"class_name": "Flatten", "config": {"name": "flatten_Flatten1", "trainable": True, "dtype": "float32",
-                                             "data_format": "channels_last"}}]}
+        pool]}
     head = {"name": "sequential_2", "layers": [
         tfk_input("dense_Dense1_input", (features,)),
         {"class_name": "Dense", "config": tfk_dense_config("dense_Dense1", hidden, "relu", True)},
@@ -1429,10 +1443,11 @@ def write_teachable_machine_fixture(apps, rng, graph, stem, relu6_activation=Fal
     groups = [("sequential_1", nested_weight_names(base, trainable=True)),
               ("sequential_2", [("dense_Dense1/kernel:0", dense1[0]), ("dense_Dense1/bias:0", dense1[1]),
                                 ("dense_Dense2/kernel:0", dense2)])]
-    write_h5_model(os.path.join(OUT, stem + "_mobilenet_v1_tfkeras.h5"), config, "2.4.0", groups)
+    write_h5_model(os.path.join(OUT, "%s_mobilenet_v%d_tfkeras.h5" % (stem, version)), config, "2.4.0", groups)
 
     x = rng.uniform(-1, 1, (2, MOBILENET_SIZE, MOBILENET_SIZE, 3)).astype(np.float32)
-    y = run_base(apps, base, x.astype(np.float64)).reshape(2, -1)
+    y = run_base(apps, base, x.astype(np.float64))
+    y = y.reshape(2, -1) if version == 1 else y.mean(axis=(1, 2))
     y = np.maximum(y @ dense1[0].astype(np.float64) + dense1[1].astype(np.float64), 0.0)
     expected = softmax(y @ dense2.astype(np.float64))
     np.save(os.path.join(OUT, stem + "_input.npy"), x)
@@ -1604,6 +1619,8 @@ def write_mobilenet_app_fixtures():
     write_teachable_machine_fixture(apps, np.random.default_rng(32), mobilenet_v1_keras21(apps, 0.25, MOBILENET_SIZE)[0],
                                     "tm_keras21", relu6_activation=True)
     write_mobilenet_top_fixture(apps, np.random.default_rng(33))
+    write_teachable_machine_fixture(apps, np.random.default_rng(34), mobilenet_v2_base(apps, 0.35, MOBILENET_SIZE)[0],
+                                    "tm2", version=2)
 
 
 def softmax(logits):
