@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using Xception.Compiler.Runtime;
 using Xception.Compiler.Runtime.Import;
 using Xception.Compiler.Runtime.Tensors;
+using Xception.Compiler.Runtime.Weights;
 using Xception.Compiler.Tests.Support;
 using Xunit.Abstractions;
 
@@ -121,6 +122,21 @@ public sealed class ImportMobileNetTransferTests(ITestOutputHelper output) : IDi
                 "{ \"name\": \"predictions\", \"op\": \"softmax\" }",
             },
             layers[^4..]);
+    }
+
+    [Fact]
+    public void AnotherExportLoadedIntoTheCompiledClass_IsRefusedNamingWhatWasExpectedAndFound()
+    {
+        // A user who re-exports from Teachable Machine on the other MobileNet and keeps the old generated class.
+        ImportResult imported = ModelImporter.Import(new ImportRequest(TestPaths.Fixture("import/tm2_mobilenet_v2_tfkeras.h5"), _directory));
+        using ImportedModel compiled = ImportedModel.Compile(imported);
+
+        var e = Assert.Throws<TargetInvocationException>(() => compiled.Load(TestPaths.Fixture(TeachableMachine), new InferenceOptions { Backend = Backend.Cpu }));
+        output.WriteLine(e.InnerException!.Message);
+        Assert.IsType<WeightFileException>(e.InnerException);
+        Assert.Contains(Path.GetFileName(TeachableMachine), e.InnerException.Message, StringComparison.Ordinal);
+        Assert.Contains("expected 106 layers with weights", e.InnerException.Message, StringComparison.Ordinal);
+        Assert.Contains("found 56", e.InnerException.Message, StringComparison.Ordinal);
     }
 
     [Theory]
