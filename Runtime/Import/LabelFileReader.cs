@@ -11,6 +11,9 @@ namespace Xception.Compiler.Runtime.Import;
 /// Reads the class names <c>xception import --labels</c> copies into a description, in the formats the
 /// generator accepts for a <c>labels</c> file: <c>.json</c> holds a list of names or Keras's class index
 /// <c>{"0": ["n01440764", "tench"], ...}</c>; any other file holds one name per line (trailing blank lines ignored).
+/// Teachable Machine's <c>labels.txt</c> prefixes each name with its class number (<c>0 Class 1</c>; its Keras
+/// snippet prints <c>class_names[index][2:]</c>): when every line starts with its own number and a space, the
+/// numbers are dropped.
 /// </summary>
 internal static class LabelFileReader
 {
@@ -45,7 +48,26 @@ internal static class LabelFileReader
             }
         }
 
-        return lines;
+        return WithoutIndexPrefixes(lines);
+    }
+
+    // Only when every line carries its own index: a single name that happens to start with a number stays as it is.
+    private static List<string> WithoutIndexPrefixes(List<string> lines)
+    {
+        var names = new List<string>(lines.Count);
+        for (int i = 0; i < lines.Count; i++)
+        {
+            string prefix = i.ToString(CultureInfo.InvariantCulture);
+            string line = lines[i];
+            if (!line.StartsWith(prefix, StringComparison.Ordinal) || line.Length <= prefix.Length + 1 || !char.IsWhiteSpace(line[prefix.Length]))
+            {
+                return lines;
+            }
+
+            names.Add(line.Substring(prefix.Length).TrimStart());
+        }
+
+        return names;
     }
 
     private static List<string> ReadJson(string path, string text)

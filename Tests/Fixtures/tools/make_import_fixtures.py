@@ -143,8 +143,25 @@ Tests/Fixtures/mini_input_71x71_seed2.npy. Outputs:
   concat_se_input.npy          (2, 9, 9, 4) float32
   concat_se_expected.npy       float64 probabilities (2, 5)
 
+  tm_mobilenet_v1_tfkeras.h5   (issue 13, users' MobileNet transfer models) a Teachable-Machine-shaped
+  tm_labels.txt                keras_model.h5 + labels.txt: Sequential[Sequential[Functional MobileNet V1
+  tm_input.npy, tm_expected.npy  alpha 0.25 cut at conv_pw_13_relu, Flatten], Sequential[Dense(100, relu),
+                               Dense(3, softmax, no bias)]], 96x96; what is verified and what inferred:
+                               the comment above write_teachable_machine_fixture.
+  mnv2_transfer_tfkeras215.h5  MobileNetV2(alpha 0.35, include_top=False, pooling='avg') frozen inside
+  mnv2_transfer_keras3.keras   Input -> base -> Dropout -> Dense(5, softmax), tf.keras 2.15 .h5 and Keras 3.6
+  mnv2_input.npy, mnv2_expected.npy  .keras; (2, 96, 96, 3) inputs, float64 probabilities (2, 5). Seed 31.
+  tm2_mobilenet_v2_tfkeras.h5  the same export shape over MobileNetV2 alpha 0.35 cut at out_relu +
+  tm2_input.npy, tm2_expected.npy  GlobalAveragePooling2D (what the TM website exports), seed 34.
+  tm_keras21_mobilenet_v1_tfkeras.h5  the same export shape with the base in Keras 2.1's MobileNet layout
+  tm_keras21_input.npy, tm_keras21_expected.npy  (conv1_pad, ZeroPadding2D(1) before every 'valid' depthwise
+                               conv, Activation('relu6')), seed 32.
+  mobilenet_v1_top_tfkeras215.h5  MobileNet(alpha 0.25, include_top=True, classes=4) saved alone by tf.keras
+  mobilenet_v1_top_input.npy, mobilenet_v1_top_expected.npy  2.15: GAP(keepdims) -> Dropout -> conv_preds ->
+                               Reshape((4,)) -> Activation(softmax), seed 33.
+
 Only the activations fixture: make_import_fixtures.py --only activations (the others need the team's arch);
---only padpool and --only concat_se likewise.
+--only padpool, --only concat_se and --only mobilenet_apps (the tm_*, mnv2_* and mobilenet_v1_top_* files) likewise.
 
 The references: the base through scripts/xception_reference.py (float64, validated against the mini
 fixtures), the heads and the Sequential model in float64 numpy below.
@@ -1166,6 +1183,446 @@ def write_concat_se_fixtures():
     print("concat_se: top-1", expected.argmax(axis=1), "max p", expected.max(axis=1))
 
 
+
+# ---------------------------------------------------------------- MobileNet transfer models (--only mobilenet_apps)
+#
+# What users bring most: an application base nested as one layer of their own model. Three files, 96x96x3 inputs
+# (a size Keras's MobileNets accept with imagenet weights, so the base keeps the name Keras gives it), the bases
+# rebuilt layer by layer from Keras's sources with make_application_weights.py's Graph/Builder and run by its float64
+# interpreter (run_graph), the heads in float64 numpy below. Own generator (seed 31), so nothing above moves.
+#
+# (a) tm_mobilenet_v1_tfkeras.h5 + tm_labels.txt: shaped as a Teachable Machine image export (keras_model.h5).
+#   VERIFIED (googlecreativelab/teachablemachine-community, libraries/image/src/custom-mobilenet.ts and
+#   teachable-mobilenet.ts; snippets/markdown/image/tensorflow/keras.md):
+#     - the base is MobileNet V1 alpha 0.25 (DEFAULT_ALPHA_V1; V2 uses alpha 0.35), input 224x224 (IMAGE_SIZE),
+#       cut at 'conv_pw_13_relu' (DEFAULT_TRAINING_LAYER_V1; V2: 'out_relu'): tf.model({inputs, outputs: that
+#       layer's output}), wrapped as tf.sequential([truncated, flatten()]) for V1 (globalAveragePooling2d for V2);
+#     - the trained head is tf.sequential([dense(units: denseUnits, relu, useBias true), dense(numClasses,
+#       softmax, useBias FALSE)]), and the exported model is tf.sequential([truncatedSequential, head]): a
+#       Functional inside a Sequential inside a Sequential, with a Sequential beside it;
+#     - the Keras snippet feeds (pixels / 127.5) - 1 (no preprocessing in the model) and prints
+#       class_names[index][2:], i.e. labels.txt lines are "<index> <name>" ("0 Class 1").
+#   RECALLED, not found by search here: a TM image export's model.summary() as users post it, "sequential_1
+#     (Sequential) (None, 1280) 410208" then "sequential_3 (Sequential) (None, 2) 128300", i.e. the website exports
+#     MobileNetV2 alpha 0.35 cut at out_relu + GlobalAveragePooling2D, and Dense(100, relu) + Dense(2, no bias)
+#     (1280*100 + 100 + 100*2 = 128300). The first count is exactly what mobilenet_v2_base(0.35, 224) below has
+#     (410,208), which is why tm2_* (that V2 shape) is written beside the V1 one.
+#   INFERRED (not verified here): denseUnits 100 (the TM page's default); the layer and model names tfjs gives
+#     (model1, sequential_1.., flatten_Flatten1, dense_Dense1/2); that the base follows today's
+#     keras/src/applications/mobilenet.py (ReLU(6.), ZeroPadding2D(((0, 1), (0, 1))) + 'valid' only before the
+#     strided depthwise convs) rather than the Keras 2.1 layout tfjs's mobilenet_v1_0.25_224 may have been converted
+#     from (Activation(relu6), ZeroPadding2D(1) before every depthwise conv); that the .h5 is written by tf.keras 2.x
+#     model.save (keras_version 2.4.0 here, "Functional" class names, DepthwiseConv2D config with groups 1 as its
+#     Conv2D base class writes it, which Keras 3 famously rejects); that the base is trainable (TM does not freeze
+#     it), so the nested group lists its variables as trainable_weights + non_trainable_weights
+#     (tf_keras/saving/legacy/hdf5_format.py save_weights_to_hdf5_group via _legacy_weights); weight names scoped by
+#     the inner layer only ("conv1/kernel:0"). Reduced: 96x96 input, 3 classes.
+# (b) mnv2_transfer_tfkeras215.h5: keras/src/applications/mobilenet_v2.py MobileNetV2(alpha 0.35,
+#   include_top=False, pooling='avg', weights=None) frozen and called with training=False inside
+#   Input -> base -> Dropout(0.2) -> Dense(5, softmax), saved by tf.keras 2.15 (hdf5_format.py save_model_to_hdf5).
+# (c) mnv2_transfer_keras3.keras: the same model and weights saved by Keras 3.6 (saving_lib: config.json with
+#   DTypePolicy dicts and dict-form nodes; ReLU's get_config max_value 6.0, negative_slope 0.0, threshold 0.0 as
+#   keras/src/layers/activations/relu.py writes it; weights at layers/<snake class>[_N]/vars/<i>, the base under
+#   layers/functional/).
+
+MOBILENET_SIZE = 96
+TM_CLASSES = ["Class 1", "Class 2", "Class 3"]
+MNV2_CLASSES = 5
+
+
+def applications_module():
+    sys.path.insert(0, HERE)
+    import make_application_weights as apps
+    return apps
+
+
+def mobilenet_v2_base(apps, alpha, size):
+    """keras/src/applications/mobilenet_v2.py with alpha applied as Keras does (_make_divisible(32 * alpha, 8) for
+    the stem, _make_divisible(int(filters * alpha), 8) per block, 1280 last filters for alpha <= 1), pooling 'avg'
+    (an unnamed GlobalAveragePooling2D: tf.keras names it global_average_pooling2d)."""
+    g = apps.Graph("mobilenetv2_%0.2f_%d" % (alpha, size))
+    b = apps.Builder(g, 3)
+    x = b.input("input_1", size, size, 3)
+    x = b.conv(x, "Conv1", apps.make_divisible(32 * alpha, 8), 3, strides=2, padding="same", use_bias=False)
+    x = b.bn(x, "bn_Conv1")
+    x = b.op(x, "Conv1_relu", "ReLU", max_value=6.0)
+    plan = [(16, 1, 1), (24, 2, 6), (24, 1, 6), (32, 2, 6), (32, 1, 6), (32, 1, 6), (64, 2, 6), (64, 1, 6), (64, 1, 6),
+            (64, 1, 6), (96, 1, 6), (96, 1, 6), (96, 1, 6), (160, 2, 6), (160, 1, 6), (160, 1, 6), (320, 1, 6)]
+    for block_id, (filters, stride, expansion) in enumerate(plan):
+        inputs = x
+        in_channels = b.ch[x]
+        pointwise = apps.make_divisible(int(filters * alpha), 8)
+        prefix = "block_%d_" % block_id
+        if block_id:
+            x = b.conv(x, prefix + "expand", expansion * in_channels, 1, padding="same", use_bias=False)
+            x = b.bn(x, prefix + "expand_BN")
+            x = b.op(x, prefix + "expand_relu", "ReLU", max_value=6.0)
+        else:
+            prefix = "expanded_conv_"
+        if stride == 2:
+            x = b.op(x, prefix + "pad", "ZeroPadding2D", padding=((0, 1), (0, 1)))
+        x = b.dwconv(x, prefix + "depthwise", 3, strides=stride, padding="same" if stride == 1 else "valid")
+        x = b.bn(x, prefix + "depthwise_BN")
+        x = b.op(x, prefix + "depthwise_relu", "ReLU", max_value=6.0)
+        x = b.conv(x, prefix + "project", pointwise, 1, padding="same", use_bias=False)
+        x = b.bn(x, prefix + "project_BN")
+        if in_channels == pointwise and stride == 1:
+            x = b.op([inputs, x], prefix + "add", "Add")
+    x = b.conv(x, "Conv_1", 1280, 1, use_bias=False)
+    x = b.bn(x, "Conv_1_bn")
+    x = b.op(x, "out_relu", "ReLU", max_value=6.0)
+    x = b.op(x, "global_average_pooling2d", "GlobalAveragePooling2D")
+    return g, x
+
+
+class BaseModel:
+    """A base graph in Keras's model.layers order with seeded weights: what run_graph and the writers read."""
+
+    def __init__(self, apps, graph, output, rng, gamma_for):
+        self.graph, self.output = graph, output
+        self.order = graph.keras_order(output)
+        self.values = {}
+        for name in self.order:
+            layer = graph.layers[name]
+            self.values[name] = [apps.synthetic_values(rng, variable, shape, dtype, gamma_for(name))
+                                 for variable, shape, dtype in layer.weights]
+
+    def variables(self, name):
+        """(variable, value, trainable) of one layer in layer.weights order (BN: gamma, beta, then the moving stats)."""
+        layer = self.graph.layers[name]
+        return [(variable, value, not variable.startswith("moving_"))
+                for (variable, _, _), value in zip(layer.weights, self.values[name])]
+
+
+def tfk_layer_config(layer, trainable, keras3=False, relu6_activation=False):
+    """get_config() of each class as tf.keras 2.x writes it (tf_keras/layers/...); Keras 3 drops Conv's groups on
+    DepthwiseConv2D, writes axis -1 and DTypePolicy dicts (keras/src/layers/...)."""
+    a = layer.attrs
+    common = {"name": layer.name, "trainable": trainable, "dtype": dtype_policy() if keras3 else "float32"}
+    zeros = {"class_name": "Zeros", "config": {}}
+    if layer.cls == "Conv2D":
+        k = a["kernel"]
+        s = a["strides"] if not isinstance(a["strides"], int) else (a["strides"], a["strides"])
+        return dict(common, filters=layer.weights[0][1][-1], kernel_size=list(k), strides=list(s), padding=a["padding"],
+                    data_format="channels_last", dilation_rate=[1, 1], groups=1, activation="linear",
+                    use_bias=a["use_bias"], kernel_initializer=INITIALIZER, bias_initializer=zeros,
+                    kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                    bias_constraint=None)
+    if layer.cls == "DepthwiseConv2D":
+        s = a["strides"] if not isinstance(a["strides"], int) else (a["strides"], a["strides"])
+        cfg = dict(common, kernel_size=list(a["kernel"]), strides=list(s), padding=a["padding"],
+                   data_format="channels_last", dilation_rate=[1, 1], activation="linear", use_bias=False,
+                   bias_initializer=zeros, bias_regularizer=None, activity_regularizer=None, bias_constraint=None,
+                   depth_multiplier=1, depthwise_initializer=INITIALIZER, depthwise_regularizer=None,
+                   depthwise_constraint=None)
+        if not keras3:
+            cfg["groups"] = 1
+        return cfg
+    if layer.cls == "BatchNormalization":
+        return dict(common, axis=-1 if keras3 else [3], momentum=0.999, epsilon=a["epsilon"], center=True, scale=True,
+                    beta_initializer=zeros, gamma_initializer={"class_name": "Ones", "config": {}},
+                    moving_mean_initializer=zeros, moving_variance_initializer={"class_name": "Ones", "config": {}},
+                    beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None)
+    if layer.cls == "ReLU" and relu6_activation:
+        return dict(common, activation="relu6")
+    if layer.cls == "ReLU":
+        return dict(common, max_value=a["max_value"], negative_slope=0.0, threshold=0.0)
+    if layer.cls == "ZeroPadding2D":
+        return dict(common, padding=[list(p) for p in a["padding"]], data_format="channels_last")
+    if layer.cls == "Add":
+        return dict(common)
+    if layer.cls == "GlobalAveragePooling2D":
+        return dict(common, data_format="channels_last", keepdims=bool(a.get("keepdims", False)))
+    if layer.cls == "Dropout":
+        return dict(common, rate=1e-3, noise_shape=None, seed=None)
+    if layer.cls == "Reshape":
+        return dict(common, target_shape=list(a["target_shape"]))
+    if layer.cls == "Activation":
+        return dict(common, activation=a["activation"])
+    raise ValueError(layer.cls)
+
+
+def tfk_base_config(base, name, trainable, relu6_activation=False):
+    entries = []
+    for layer_name in base.order:
+        layer = base.graph.layers[layer_name]
+        if layer.cls == "InputLayer":
+            entries.append({"class_name": "InputLayer", "config": {
+                "batch_input_shape": [None, MOBILENET_SIZE, MOBILENET_SIZE, 3], "dtype": "float32", "sparse": False,
+                "ragged": False, "name": layer_name}, "name": layer_name, "inbound_nodes": []})
+            continue
+        class_name = "Activation" if layer.cls == "ReLU" and relu6_activation else layer.cls
+        entries.append({"class_name": class_name, "config": tfk_layer_config(layer, trainable, relu6_activation=relu6_activation), "name": layer_name,
+                        "inbound_nodes": [[[inbound, 0, 0, {}] for inbound in layer.inputs]]})
+    return {"name": name, "trainable": trainable, "layers": entries,
+            "input_layers": [[base.order[0], 0, 0]], "output_layers": [[base.output, 0, 0]]}
+
+
+def tfk_input(name, shape):
+    return {"class_name": "InputLayer", "config": {"batch_input_shape": [None] + list(shape), "dtype": "float32",
+                                                    "sparse": False, "ragged": False, "name": name}}
+
+
+def tfk_dense_config(name, units, activation, use_bias):
+    return {"name": name, "trainable": True, "dtype": "float32", "units": units, "activation": activation,
+            "use_bias": use_bias, "kernel_initializer": {"class_name": "VarianceScaling", "config": {
+                "scale": 1.0, "mode": "fan_in", "distribution": "truncated_normal", "seed": None}},
+            "bias_initializer": {"class_name": "Zeros", "config": {}}, "kernel_regularizer": None,
+            "bias_regularizer": None, "activity_regularizer": None, "kernel_constraint": None, "bias_constraint": None}
+
+
+def nested_weight_names(base, trainable):
+    """The weight_names of a nested model's group: _legacy_weights = trainable_weights + non_trainable_weights, each in
+    model.layers order; a frozen model has no trainable weights, so its list is plain layer order."""
+    first, second = [], []
+    for name in base.order:
+        for variable, value, var_trainable in base.variables(name):
+            (first if trainable and var_trainable else second).append(("%s/%s:0" % (name, variable), value))
+    return first + second
+
+
+def write_h5_model(path, config, keras_version, groups, training_config=None):
+    """save_model_to_hdf5: model_config, /model_weights with layer_names (model.layers: no InputLayer for a
+    Sequential) and one group per layer with its weight_names and datasets."""
+    with h5py.File(path, "w") as f:
+        f.attrs["model_config"] = json.dumps(config)
+        f.attrs["keras_version"] = keras_version
+        f.attrs["backend"] = "tensorflow"
+        if training_config is not None:
+            f.attrs["training_config"] = json.dumps(training_config)
+        g = f.create_group("model_weights")
+        write_string_list(g, "layer_names", [name for name, _ in groups])
+        g.attrs["keras_version"] = keras_version
+        g.attrs["backend"] = "tensorflow"
+        for name, values in groups:
+            group = g.create_group(name)
+            write_string_list(group, "weight_names", [n for n, _ in values])
+            for n, v in values:
+                group.create_dataset(n, data=v)
+
+
+def run_base(apps, base, x):
+    class View:
+        pass
+    view = View()
+    view.graph, view.order, view.output = base.graph, base.order, base.output
+    return apps.run_graph(view, base.values, x)
+
+
+def write_teachable_machine_fixture(apps, rng, graph, stem, relu6_activation=False, version=1):
+    """version 1: the base cut at conv_pw_13_relu + Flatten; version 2: MobileNetV2 cut at out_relu +
+    GlobalAveragePooling2D (custom-mobilenet.ts loadTruncatedMobileNet)."""
+    graph.name = "model1"
+    cut = "conv_pw_13_relu" if version == 1 else "out_relu"
+    base = BaseModel(apps, graph, cut, rng, lambda name: (0.4, 0.6) if name.endswith("project_BN") else (0.8, 1.2))
+    assert base.order[-1] == cut
+    side = -(-MOBILENET_SIZE // 32)
+    features = side * side * 256 if version == 1 else 1280
+    pool = ({"class_name": "Flatten", "config": {"name": "flatten_Flatten1", "trainable": True, "dtype": "float32",
+                                                 "data_format": "channels_last"}} if version == 1 else
+            {"class_name": "GlobalAveragePooling2D", "config": {
+                "name": "global_average_pooling2d_GlobalAveragePooling2D1", "trainable": True, "dtype": "float32",
+                "data_format": "channels_last", "keepdims": False}})
+    hidden = 100
+    dense1 = ((rng.standard_normal((features, hidden)) * math.sqrt(2.0 / features)).astype(np.float32),
+              (rng.standard_normal(hidden) * 0.05).astype(np.float32))
+    dense2 = (rng.standard_normal((hidden, len(TM_CLASSES))) * 0.4).astype(np.float32)
+
+    truncated = {"name": "sequential_1", "layers": [
+        tfk_input("model1_input", (MOBILENET_SIZE, MOBILENET_SIZE, 3)),
+        {"class_name": "Functional", "config": tfk_base_config(base, "model1", True, relu6_activation)},
+        pool]}
+    head = {"name": "sequential_2", "layers": [
+        tfk_input("dense_Dense1_input", (features,)),
+        {"class_name": "Dense", "config": tfk_dense_config("dense_Dense1", hidden, "relu", True)},
+        {"class_name": "Dense", "config": tfk_dense_config("dense_Dense2", len(TM_CLASSES), "softmax", False)}]}
+    config = {"class_name": "Sequential", "config": {"name": "sequential_3", "layers": [
+        tfk_input("sequential_1_input", (MOBILENET_SIZE, MOBILENET_SIZE, 3)),
+        {"class_name": "Sequential", "config": truncated},
+        {"class_name": "Sequential", "config": head}]}}
+    groups = [("sequential_1", nested_weight_names(base, trainable=True)),
+              ("sequential_2", [("dense_Dense1/kernel:0", dense1[0]), ("dense_Dense1/bias:0", dense1[1]),
+                                ("dense_Dense2/kernel:0", dense2)])]
+    write_h5_model(os.path.join(OUT, "%s_mobilenet_v%d_tfkeras.h5" % (stem, version)), config, "2.4.0", groups)
+
+    x = rng.uniform(-1, 1, (2, MOBILENET_SIZE, MOBILENET_SIZE, 3)).astype(np.float32)
+    y = run_base(apps, base, x.astype(np.float64))
+    y = y.reshape(2, -1) if version == 1 else y.mean(axis=(1, 2))
+    y = np.maximum(y @ dense1[0].astype(np.float64) + dense1[1].astype(np.float64), 0.0)
+    expected = softmax(y @ dense2.astype(np.float64))
+    np.save(os.path.join(OUT, stem + "_input.npy"), x)
+    np.save(os.path.join(OUT, stem + "_expected.npy"), expected)
+    print(stem, "teachable machine: top-1", expected.argmax(axis=1), "max p", expected.max(axis=1))
+
+
+def mnv2_keras3_config(base, classes):
+    inner = []
+    for name in base.order:
+        layer = base.graph.layers[name]
+        if layer.cls == "InputLayer":
+            inner.append(keras3_input(name, [None, MOBILENET_SIZE, MOBILENET_SIZE, 3]))
+            continue
+        tensors = [keras_tensor([inbound, 0, 0]) for inbound in layer.inputs]
+        args = [tensors] if layer.cls == "Add" else tensors
+        inner.append(keras3_layer(layer.cls, tfk_layer_config(layer, False, keras3=True), name,
+                                  [{"args": args, "kwargs": {}}]))
+    base_entry = keras3_layer("Functional", {"name": base.graph.name, "trainable": False, "layers": inner,
+                                             "input_layers": [base.order[0], 0, 0], "output_layers": [base.output, 0, 0]},
+                              base.graph.name, [{"args": [keras_tensor(["input_layer_1", 0, 0])], "kwargs": {"training": False}}],
+                              module="keras.src.models.functional", registered="Functional")
+    dropout = {"name": "dropout", "trainable": True, "dtype": dtype_policy(), "rate": 0.2, "seed": None, "noise_shape": None}
+    dense = tfk_dense_config("dense", classes, "softmax", True)
+    dense["dtype"] = dtype_policy()
+    dense["kernel_initializer"] = {"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": None},
+                                   "registered_name": None}
+    dense["bias_initializer"] = {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": None}
+    outer = [
+        keras3_input("input_layer_1", [None, MOBILENET_SIZE, MOBILENET_SIZE, 3]),
+        base_entry,
+        keras3_layer("Dropout", dropout, "dropout", [{"args": [keras_tensor([base.graph.name, 0, 0])], "kwargs": {"training": False}}]),
+        keras3_layer("Dense", dense, "dense", [{"args": [keras_tensor(["dropout", 0, 0])], "kwargs": {}}]),
+    ]
+    return {"module": "keras.src.models.functional", "class_name": "Functional", "registered_name": "Functional",
+            "config": {"name": "functional", "trainable": True, "layers": outer,
+                       "input_layers": ["input_layer_1", 0, 0], "output_layers": ["dense", 0, 0]},
+            "build_config": {"input_shape": None}}
+
+
+KERAS3_SNAKE = {"InputLayer": "input_layer", "Conv2D": "conv2d", "DepthwiseConv2D": "depthwise_conv2d",
+                "BatchNormalization": "batch_normalization", "ReLU": "re_lu", "ZeroPadding2D": "zero_padding2d",
+                "Add": "add", "GlobalAveragePooling2D": "global_average_pooling2d", "Functional": "functional",
+                "Dropout": "dropout", "Dense": "dense"}
+
+
+def write_mnv2_keras3(path, config, values):
+    """saving_lib._save_container_state: every element of a container's layers under layers/<snake class>[_N], its
+    variables at vars/<i> in layer.weights order; a nested model's own layers below its group."""
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        f.create_group("vars")
+
+        def container(prefix, entries):
+            counts = {}
+            for entry in entries:
+                snake = KERAS3_SNAKE[entry["class_name"]]
+                n = counts.get(snake, 0)
+                counts[snake] = n + 1
+                group_path = "%s/layers/%s" % (prefix, snake if n == 0 else "%s_%d" % (snake, n))
+                group = f.create_group(group_path + "/vars")
+                if entry["class_name"] == "Functional":
+                    container(group_path, entry["config"]["layers"])
+                for i, value in enumerate(values.get(entry["name"], [])):
+                    group.create_dataset(str(i), data=value)
+
+        container("", config["config"]["layers"])
+    members = [("metadata.json", json.dumps({"keras_version": "3.6.0", "date_saved": "2026-12-03@08:30:00"})),
+               ("config.json", json.dumps(config)),
+               ("model.weights.h5", buffer.getvalue())]
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members:
+            z.writestr(zipfile.ZipInfo(name, date_time=(2026, 12, 3, 8, 30, 0)), data)
+
+
+def write_mnv2_fixtures(apps, rng):
+    graph, output = mobilenet_v2_base(apps, 0.35, MOBILENET_SIZE)
+    base = BaseModel(apps, graph, output, rng, lambda name: (0.4, 0.6) if name.endswith("project_BN") else (0.8, 1.2))
+    weighted = [n for n in base.order if graph.layers[n].weights]
+    assert len(weighted) == 104, len(weighted)  # as the official notop file (models/README.md)
+    dense = ((rng.standard_normal((1280, MNV2_CLASSES)) * 0.15).astype(np.float32),
+             (rng.standard_normal(MNV2_CLASSES) * 0.05).astype(np.float32))
+
+    entries = [
+        tfk_input("input_2", (MOBILENET_SIZE, MOBILENET_SIZE, 3)),
+        {"class_name": "Functional", "config": tfk_base_config(base, graph.name, False), "name": graph.name,
+         "inbound_nodes": [[["input_2", 0, 0, {"training": False}]]]},
+        {"class_name": "Dropout", "config": {"name": "dropout", "trainable": True, "dtype": "float32", "rate": 0.2,
+                                             "noise_shape": None, "seed": None}, "name": "dropout",
+         "inbound_nodes": [[[graph.name, 1, 0, {}]]]},
+        {"class_name": "Dense", "config": tfk_dense_config("dense", MNV2_CLASSES, "softmax", True), "name": "dense",
+         "inbound_nodes": [[["dropout", 0, 0, {}]]]},
+    ]
+    entries[0]["name"] = "input_2"
+    entries[0]["inbound_nodes"] = []
+    config = {"class_name": "Functional", "config": {"name": "model", "trainable": True, "layers": entries,
+                                                     "input_layers": [["input_2", 0, 0]], "output_layers": [["dense", 0, 0]]}}
+    groups = [("input_2", []), (graph.name, nested_weight_names(base, trainable=False)), ("dropout", []),
+              ("dense", [("dense/kernel:0", dense[0]), ("dense/bias:0", dense[1])])]
+    write_h5_model(os.path.join(OUT, "mnv2_transfer_tfkeras215.h5"), config, "2.15.0", groups,
+                   training_config={"loss": "categorical_crossentropy"})
+
+    values = dict(base.values)
+    values["dense"] = list(dense)
+    write_mnv2_keras3(os.path.join(OUT, "mnv2_transfer_keras3.keras"), mnv2_keras3_config(base, MNV2_CLASSES), values)
+
+    x = rng.uniform(-1, 1, (2, MOBILENET_SIZE, MOBILENET_SIZE, 3)).astype(np.float32)
+    pooled = run_base(apps, base, x.astype(np.float64))
+    expected = softmax(pooled @ dense[0].astype(np.float64) + dense[1].astype(np.float64))
+    np.save(os.path.join(OUT, "mnv2_input.npy"), x)
+    np.save(os.path.join(OUT, "mnv2_expected.npy"), expected)
+    print("mobilenet v2 transfer: top-1", expected.argmax(axis=1), "max p", expected.max(axis=1))
+
+
+def mobilenet_v1_keras21(apps, alpha, size):
+    """MobileNet V1 as Keras 2.1.x's keras/applications/mobilenet.py built it, the layout the tfjs
+    mobilenet_v1_*_224 models Teachable Machine cuts may have been converted from (INFERRED, see above):
+    conv1_pad ZeroPadding2D(1) + 'valid' conv1, and a ZeroPadding2D(1) 'conv_pad_N' + 'valid' depthwise conv in
+    every block. Its relu6 is a custom Activation; the graph keeps ReLU(6) for the reference and
+    tfk_layer_config(relu6_activation=True) writes it as Activation('relu6')."""
+    g = apps.Graph("mobilenet_%0.2f_%d" % (alpha, size))
+    b = apps.Builder(g, 3)
+    x = b.input("input_1", size, size, 3)
+    x = b.op(x, "conv1_pad", "ZeroPadding2D", padding=((1, 1), (1, 1)))
+    x = b.conv(x, "conv1", int(32 * alpha), 3, strides=2, padding="valid", use_bias=False)
+    x = b.bn(x, "conv1_bn")
+    x = b.op(x, "conv1_relu", "ReLU", max_value=6.0)
+    plan = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), (512, 1), (512, 1), (512, 1),
+            (512, 1), (1024, 2), (1024, 1)]
+    for block_id, (filters, stride) in enumerate(plan, start=1):
+        x = b.op(x, "conv_pad_%d" % block_id, "ZeroPadding2D", padding=((1, 1), (1, 1)))
+        x = b.dwconv(x, "conv_dw_%d" % block_id, 3, strides=stride, padding="valid")
+        x = b.bn(x, "conv_dw_%d_bn" % block_id)
+        x = b.op(x, "conv_dw_%d_relu" % block_id, "ReLU", max_value=6.0)
+        x = b.conv(x, "conv_pw_%d" % block_id, int(filters * alpha), 1, padding="same", use_bias=False)
+        x = b.bn(x, "conv_pw_%d_bn" % block_id)
+        x = b.op(x, "conv_pw_%d_relu" % block_id, "ReLU", max_value=6.0)
+    return g, x
+
+
+def write_mobilenet_top_fixture(apps, rng):
+    """keras/src/applications/mobilenet.py MobileNet(alpha 0.25, include_top=True, weights=None, classes=4) saved on
+    its own by tf.keras 2.15: the top is GlobalAveragePooling2D(keepdims=True) -> Dropout(1e-3) -> Conv2D conv_preds
+    (1x1, bias) -> Reshape((classes,), name='reshape_2') -> Activation(softmax, name='predictions')."""
+    classes = 4
+    graph, output = apps.mobilenet(include_top=True, width=4, size=MOBILENET_SIZE, classes=classes)
+    graph.name = "mobilenet_0.25_%d" % MOBILENET_SIZE
+    base = BaseModel(apps, graph, output, rng, lambda name: (0.8, 1.2))
+    config = {"class_name": "Functional", "config": tfk_base_config(base, graph.name, True)}
+    groups = [(name, [("%s/%s:0" % (name, variable), value) for variable, value, _ in base.variables(name)])
+              for name in base.order]
+    write_h5_model(os.path.join(OUT, "mobilenet_v1_top_tfkeras215.h5"), config, "2.15.0", groups)
+    x = rng.uniform(-1, 1, (2, MOBILENET_SIZE, MOBILENET_SIZE, 3)).astype(np.float32)
+    expected = run_base(apps, base, x.astype(np.float64))
+    np.save(os.path.join(OUT, "mobilenet_v1_top_input.npy"), x)
+    np.save(os.path.join(OUT, "mobilenet_v1_top_expected.npy"), expected)
+    print("mobilenet v1 with top: top-1", expected.argmax(axis=1), "max p", expected.max(axis=1))
+
+
+def write_mobilenet_app_fixtures():
+    apps = applications_module()
+    rng = np.random.default_rng(31)
+    # width 4 == alpha 0.25 for every filter count of V1.
+    write_teachable_machine_fixture(apps, rng, apps.mobilenet(include_top=False, width=4, size=MOBILENET_SIZE)[0], "tm")
+    with open(os.path.join(OUT, "tm_labels.txt"), "w") as f:
+        f.write("".join("%d %s\n" % (i, name) for i, name in enumerate(TM_CLASSES)))
+    write_mnv2_fixtures(apps, rng)
+    # Their own generators, so that the files above stay byte for byte.
+    write_teachable_machine_fixture(apps, np.random.default_rng(32), mobilenet_v1_keras21(apps, 0.25, MOBILENET_SIZE)[0],
+                                    "tm_keras21", relu6_activation=True)
+    write_mobilenet_top_fixture(apps, np.random.default_rng(33))
+    write_teachable_machine_fixture(apps, np.random.default_rng(34), mobilenet_v2_base(apps, 0.35, MOBILENET_SIZE)[0],
+                                    "tm2", version=2)
+
+
 def softmax(logits):
     shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
     return shifted / shifted.sum(axis=1, keepdims=True)
@@ -1174,12 +1631,12 @@ def softmax(logits):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--arch-dir", default="/work/shared/fixtures/tools")
-    ap.add_argument("--only", choices=["activations", "padpool", "concat_se"], help="write only this fixture (the others stay byte for byte)")
+    ap.add_argument("--only", choices=["activations", "padpool", "concat_se", "mobilenet_apps"], help="write only this fixture (the others stay byte for byte)")
     a = ap.parse_args()
     if a.only is not None:
         os.makedirs(OUT, exist_ok=True)
         {"activations": write_activation_fixtures, "padpool": write_padpool_fixtures,
-         "concat_se": write_concat_se_fixtures}[a.only]()
+         "concat_se": write_concat_se_fixtures, "mobilenet_apps": write_mobilenet_app_fixtures}[a.only]()
         return 0
     sys.path.insert(0, a.arch_dir)
     import xception_arch as arch
@@ -1222,6 +1679,7 @@ def main():
     write_rgba_fixtures()
     write_padpool_fixtures()
     write_concat_se_fixtures()
+    write_mobilenet_app_fixtures()
     return 0
 
 
