@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using Xception.Compiler.Generator.Diagnostics;
+using Xception.Compiler.Generator.Emitting;
 using Xception.Compiler.Generator.Model;
 using Xception.Compiler.Generator.Parsing;
 using Xception.Compiler.Generator.Planning;
@@ -9,9 +10,9 @@ using Xception.Compiler.Tests.Generator.Infrastructure;
 namespace Xception.Compiler.Tests.Generator;
 
 /// <summary>
-/// The concatenating applications (models/inception_v3.xcs.json, and the models/drafts DenseNet121 that
+/// The concatenating applications (models/inception_v3.xcs.json and models/densenet121.xcs.json, which
 /// make_application_weights.py wrote from keras/applications) planned against their official shape tables: every convolution feeding a concatenation writes its slice, and only
-/// the inputs no convolution produces (pool branches, DenseNet's running concatenation) are copied.
+/// the inputs no convolution produces (InceptionV3's pool branches) are copied; DenseNet's running concatenation shares one buffer per block.
 /// </summary>
 public sealed class ApplicationDraftPlanTests
 {
@@ -82,7 +83,11 @@ public sealed class ApplicationDraftPlanTests
         Assert.Equal(("conv2_block2_concat", 128, 256), (third.SourceLayer, third.Input.Channels, third.InputPixelStride));
         Assert.True(third.Fusion.ReluOutput);
 
-        // The buffer plan holds each block's buffer as one tensor.
+        // The buffer plan holds each block's buffer as one tensor, and the emitted code says so and passes the strides.
         Assert.Contains(plan.Slots, slot => slot.Tensors.Contains("conv3_block12_concat (dense block buffer: pool2_pool and 12 concatenations in place)"));
+        string code = ModelEmitter.Emit(plan);
+        Assert.Contains("conv3_block12_concat (dense block buffer: pool2_pool and 12 concatenations in place)", code, StringComparison.Ordinal);
+        Assert.Contains("ZeroPadRight: 1, OutPixelStride: 256), batch", code, StringComparison.Ordinal);
+        Assert.Contains("ElementwiseShape(Length: 401408, Channels: 128, HasScaleShift: 1, ReluInput: 0, ReluOutput: 1, HasResidual: 0, InPixelStride: 256)", code, StringComparison.Ordinal);
     }
 }
