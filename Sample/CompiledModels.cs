@@ -137,6 +137,20 @@ internal static class CompiledModels
         {
             Preprocessing = EfficientNetB0Notop.Preprocessing, WeightsUrl = EfficientNetB0Notop.WeightsUrl, WeightsMd5 = EfficientNetB0Notop.WeightsMd5,
         },
+        new("densenet121", "Keras DenseNet121, 224×224×3 → 1000 ImageNet classes, torch preprocessing (models/densenet121.xcs.json)",
+            DenseNet121.InputHeight, DenseNet121.InputWidth, DenseNet121.InputChannels, DenseNet121.OutputLength,
+            IsImageNet: true, DenseNet121.WeightTable,
+            (path, options) => DenseNet121.Load(path, options))
+        {
+            Preprocessing = DenseNet121.Preprocessing, WeightsUrl = DenseNet121.WeightsUrl, WeightsMd5 = DenseNet121.WeightsMd5,
+        },
+        new("densenet121_notop", "Keras DenseNet121 without the top, pooling avg, 224×224×3 → 1024 features (models/densenet121_notop.xcs.json)",
+            DenseNet121Notop.InputHeight, DenseNet121Notop.InputWidth, DenseNet121Notop.InputChannels, DenseNet121Notop.OutputLength,
+            IsImageNet: false, DenseNet121Notop.WeightTable,
+            (path, options) => DenseNet121Notop.Load(path, options))
+        {
+            Preprocessing = DenseNet121Notop.Preprocessing, WeightsUrl = DenseNet121Notop.WeightsUrl, WeightsMd5 = DenseNet121Notop.WeightsMd5,
+        },
     ];
 
     /// <summary>

@@ -9,6 +9,7 @@
 #   APP: vgg16 vgg16_notop resnet50 resnet50_notop mobilenet_v2 mobilenet_v2_notop mobilenet mobilenet_notop
 #        inception_v3 inception_v3_notop (299x299; the others 224x224)
 #        efficientnetb0 efficientnetb0_notop (raw pixels: the input is uniform in [0, 255], as the model rescales itself)
+#        inception_v3 inception_v3_notop (299x299; the others 224x224) densenet121 densenet121_notop
 set -eu
 app=${1:?usage: scripts/check_application.sh APP [OUT_DIR] [BACKEND ...]}
 case "$app" in inception_v3*) size=299 ;; *) size=224 ;; esac

@@ -50,6 +50,11 @@ internal static class StepDescriptions
                 else if (s.Fusion.BatchNormLayer is not null)
                 {
                     sb.Append("BN ").Append(s.Fusion.BatchNormLayer).Append(" as scale/shift");
+                    if (s.InputPixelStride != 0)
+                    {
+                        sb.Append(" on ").Append(s.SourceLayer).Append(", channels 0..").Append(Int(s.Input.Channels - 1))
+                            .Append(" of its dense block's buffer (").Append(Int(s.InputPixelStride)).Append(" per pixel)");
+                    }
                 }
                 else if (s.HasResidual)
                 {

@@ -171,18 +171,19 @@ internal static class StepSequenceEmitter
                     + ", PoolHeight: " + Int(s.Window.KernelHeight) + ", PoolWidth: " + Int(s.Window.KernelWidth)
                     + ", StrideHeight: " + Int(s.Window.StrideHeight) + ", StrideWidth: " + Int(s.Window.StrideWidth) + ", PadTop: " + Int(s.Window.PadTop) + ", PadLeft: " + Int(s.Window.PadLeft)
                     + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + ", HasResidual: " + hasResidual + (s.Window.HasZeroPads ? ", " + ZeroPadArguments(s.Window) : "")
-                    + "), " + slots + residual + ");";
+                    + OutPixelStride(s) + "), " + slots + residual + ");";
             case StepKind.AveragePool:
                 return Backend + ".AveragePool(new " + CompilerServices + ".AveragePoolShape(InHeight: " + Int(s.Input.Height) + ", InWidth: " + Int(s.Input.Width)
                     + ", Channels: " + Int(s.Input.Channels) + ", OutHeight: " + Int(s.Output.Height) + ", OutWidth: " + Int(s.Output.Width)
                     + ", PoolHeight: " + Int(s.Window.KernelHeight) + ", PoolWidth: " + Int(s.Window.KernelWidth)
                     + ", StrideHeight: " + Int(s.Window.StrideHeight) + ", StrideWidth: " + Int(s.Window.StrideWidth) + ", PadTop: " + Int(s.Window.PadTop) + ", PadLeft: " + Int(s.Window.PadLeft)
-                    + ", " + ZeroPadArguments(s.Window) + "), " + slots + ");";
+                    + ", " + ZeroPadArguments(s.Window) + OutPixelStride(s) + "), " + slots + ");";
             case StepKind.Elementwise:
                 bool scaleShift = s.Weights.ScaleField is not null;
                 string handles = scaleShift ? weights : CompilerServices + ".WeightHandle.None, " + CompilerServices + ".WeightHandle.None";
                 return Backend + ".Elementwise(new " + CompilerServices + ".ElementwiseShape(Length: " + Int(s.Output.Length) + ", Channels: " + Int(s.Output.Channels)
-                    + ", HasScaleShift: " + Flag(scaleShift) + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + ", HasResidual: " + hasResidual + "), "
+                    + ", HasScaleShift: " + Flag(scaleShift) + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + ", HasResidual: " + hasResidual
+                    + (s.InputPixelStride == 0 ? string.Empty : ", InPixelStride: " + Int(s.InputPixelStride)) + "), "
                     + slots + residual + ", " + handles + ");";
             case StepKind.GlobalPool:
                 return Backend + ".GlobalPool(new " + CompilerServices + ".GlobalPoolShape(Height: " + Int(s.Input.Height) + ", Width: " + Int(s.Input.Width)
@@ -210,6 +211,9 @@ internal static class StepSequenceEmitter
         "ZeroPadTop: " + Int(w.ZeroPadTop) + ", ZeroPadBottom: " + Int(w.ZeroPadBottom) + ", ZeroPadLeft: " + Int(w.ZeroPadLeft) + ", ZeroPadRight: " + Int(w.ZeroPadRight);
 
     private static string Flag(bool value) => value ? "1" : "0";
+
+    /// <summary>A pool writing the first channels of a dense block's buffer (none otherwise, so other code is unchanged).</summary>
+    private static string OutPixelStride(PlannedStep s) => s.Slice is null ? string.Empty : ", OutPixelStride: " + Int(s.Slice.Shape.Channels);
 
     /// <summary>A dense step's function (none when linear, so the code of descriptions without one is unchanged).</summary>
     private static string DenseFunction(Model.ActivationSpec function) => function.IsLinear

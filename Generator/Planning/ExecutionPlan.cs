@@ -55,6 +55,12 @@ internal sealed record PlannedStep
 
     public required TensorShape Input { get; init; }
 
+    /// <summary>
+    /// Elementwise steps reading a member of a dense block: the floats from one input pixel to the next in the block's
+    /// shared buffer, whose first <see cref="Input"/> channels they read; 0 for a tensor of its own.
+    /// </summary>
+    public int InputPixelStride { get; init; }
+
     public required TensorShape Output { get; init; }
 
     public StepWindow Window { get; init; } = StepWindow.None;

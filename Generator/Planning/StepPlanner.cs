@@ -57,6 +57,9 @@ internal sealed class StepPlanner
     private readonly Dictionary<int, int> _concatTensor = new();
     private readonly Dictionary<int, int> _writesSliceOf = new();
 
+    // Dense blocks: each running concatenation's members share the tensor of its root (keyed in _concatTensor).
+    private readonly RunningConcatenation _running;
+
     private StepPlanner(ModelGraph graph, LayerGeometry[] geometry, int[] weightIndex)
     {
         _graph = graph;
@@ -72,6 +75,7 @@ internal sealed class StepPlanner
         _absorbed = new bool[n];
         _prologue = new bool[n];
         _foldedPadding = new bool[n];
+        _running = RunningConcatenation.Find(graph);
     }
 
     public static (List<PlannedStep> Steps, List<PlannedTensor> Tensors, int OutputTensor) Plan(ModelGraph graph, LayerGeometry[] geometry, int[] weightIndex)
@@ -216,6 +220,10 @@ internal sealed class StepPlanner
         (int source, string? reluIn) = ResolveSource(inputLayer);
         TensorShape input = _geometry[inputLayer].Output; // a flatten's, where the tensor it aliases is spatial
 
+        // A member of a dense block read from the block's buffer: its channels are the first of each wider pixel.
+        bool prefixRead = _running.RootOf(inputLayer) >= 0 && !input.IsFlat && _tensors[source].Shape.Channels != input.Channels;
+        int inputPixelStride = prefixRead ? _tensors[source].Shape.Channels : 0;
+
         StepKind kind = layer.Op switch
         {
             LayerOp.Conv2D => StepKind.Conv2D,
@@ -312,16 +320,21 @@ internal sealed class StepPlanner
         if (kind == StepKind.Conv2D && residual < 0 && epilogue is null && SliceOf(end) is (int concat, int offset))
         {
             // Straight into its channels of the concatenation: placed by the first branch that writes it.
-            TensorShape joined = _geometry[concat].Output;
-            if (!_concatTensor.TryGetValue(concat, out destination))
-            {
-                destination = NewTensor(Layer(concat).Name, joined, stepIndex);
-                _concatTensor.Add(concat, destination);
-            }
-
+            destination = ConcatTensor(concat, stepIndex);
             Read(destination);
             _writesSliceOf[end] = concat;
-            slice = new OutputSlice(Layer(concat).Name, offset, joined);
+            int buffer = BufferLayer(concat);
+            slice = new OutputSlice(Layer(buffer).Name, offset, _geometry[buffer].Output);
+        }
+        else if (_running.PrefixOf(end) is int prefixOf and >= 0 && residual < 0 && epilogue is null && !denseSoftmax
+            && kind is StepKind.Conv2D or StepKind.MaxPool or StepKind.AveragePool)
+        {
+            // A dense block's input: the first channels of the block's buffer, which its readers read as a prefix.
+            destination = ConcatTensor(prefixOf, stepIndex);
+            Read(destination);
+            _writesSliceOf[end] = prefixOf;
+            int buffer = BufferLayer(prefixOf);
+            slice = new OutputSlice(Layer(buffer).Name, 0, _geometry[buffer].Output);
         }
         else
         {
@@ -349,8 +362,9 @@ internal sealed class StepPlanner
             Kind = kind,
             Anchor = layer.Name,
             OutputLayer = stepOutput,
-            SourceLayer = _tensors[source].Name,
+            SourceLayer = prefixRead ? Layer(inputLayer).Name : _tensors[source].Name,
             Input = input,
+            InputPixelStride = inputPixelStride,
             Output = output,
             Window = new StepWindow
             {
@@ -432,6 +446,36 @@ internal sealed class StepPlanner
         return null;
     }
 
+    // The layer whose tensor holds a concatenation: the root of its dense block, or itself.
+    private int BufferLayer(int concat) => _running.RootOf(concat) is int root and >= 0 ? root : concat;
+
+    // The tensor a concatenation is written into, placed by its first writer (step stepIndex).
+    private int ConcatTensor(int concat, int stepIndex)
+    {
+        int buffer = BufferLayer(concat);
+        if (!_concatTensor.TryGetValue(buffer, out int tensor))
+        {
+            tensor = NewTensor(BufferName(buffer), _geometry[buffer].Output, stepIndex);
+            _concatTensor.Add(buffer, tensor);
+        }
+
+        return tensor;
+    }
+
+    // A dense block's buffer is named for what it holds, so the buffer plan shows the sharing.
+    private string BufferName(int buffer)
+    {
+        if (_running.RootOf(buffer) != buffer)
+        {
+            return Layer(buffer).Name;
+        }
+
+        List<int> members = _running.Members(buffer);
+        string first = Layer(members[0]).Name;
+        return Layer(buffer).Name + " (dense block buffer: " + first + " and "
+            + (members.Count - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + " concatenations in place)";
+    }
+
     private int? OtherAddInput(int add, int from)
     {
         int[] inputs = _graph.Inputs[add];
@@ -489,13 +533,16 @@ internal sealed class StepPlanner
     private void PlanConcatenate(int index)
     {
         LayerSpec layer = Layer(index);
-        TensorShape shape = _geometry[index].Output;
-        int concat = _concatTensor.TryGetValue(index, out int placed) ? placed : -1;
+        int buffer = BufferLayer(index);
+        TensorShape shape = _geometry[buffer].Output;
+        int concat = _concatTensor.TryGetValue(buffer, out int placed) ? placed : -1;
         int offset = 0;
         foreach (int input in _graph.Inputs[index])
         {
             TensorShape part = _geometry[input].Output;
-            if (!_writesSliceOf.TryGetValue(input, out int target) || target != index)
+            bool inPlace = _writesSliceOf.TryGetValue(input, out int target) && target == index
+                || (_running.PrefixOf(input) == index && concat >= 0 && _tensorOf[input] == concat); // an earlier concatenation of the block
+            if (!inPlace)
             {
                 (int source, _) = ResolveSource(input);
                 Read(source);
@@ -503,12 +550,12 @@ internal sealed class StepPlanner
                 int stepIndex = _steps.Count;
                 if (concat < 0)
                 {
-                    concat = NewTensor(layer.Name, shape, stepIndex);
+                    concat = ConcatTensor(index, stepIndex);
                 }
 
                 _steps.Add(Simple(stepIndex, StepKind.ChannelSlice, layer.Name, part, source, concat, -1, _tensors[source].Name) with
                 {
-                    Slice = new OutputSlice(layer.Name, offset, shape),
+                    Slice = new OutputSlice(Layer(buffer).Name, offset, shape),
                 });
             }
 

@@ -77,7 +77,9 @@ public readonly record struct DepthwiseConvShape(
 /// Max pooling. The pads of TF 'same' are never selected; the ZeroPad* frame (a ZeroPadding2D folded in, the
 /// window's cells in rows [-ZeroPadTop, InHeight + ZeroPadBottom) and columns [-ZeroPadLeft, InWidth + ZeroPadRight))
 /// holds zeros, which are. A 1×1 pool with only such pads is a padded copy. The ZeroPad* fields have defaults so
-/// that the descriptions without them emit the same code as before.
+/// that the descriptions without them emit the same code as before. A pool whose output is the first channels of a
+/// dense block's shared buffer writes pixels OutPixelStride floats apart (0: Channels, an output of its own), with no
+/// residual.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct MaxPoolShape(
@@ -87,13 +89,19 @@ public readonly record struct MaxPoolShape(
     int StrideHeight, int StrideWidth,
     int PadTop, int PadLeft,
     int ReluInput, int ReluOutput, int HasResidual,
-    int ZeroPadTop = 0, int ZeroPadBottom = 0, int ZeroPadLeft = 0, int ZeroPadRight = 0);
+    int ZeroPadTop = 0, int ZeroPadBottom = 0, int ZeroPadLeft = 0, int ZeroPadRight = 0,
+    int OutPixelStride = 0)
+{
+    /// <summary>Floats from one output pixel to the next: OutPixelStride, or Channels when it is 0.</summary>
+    public int OutputPixelFloats => OutPixelStride == 0 ? Channels : OutPixelStride;
+}
 
 /// <summary>
 /// Average pooling (Keras AveragePooling2D). The divisor counts the window's cells inside the input and the
 /// ZeroPad* frame of a folded ZeroPadding2D (those zeros count, as in Keras), never the pads of TF 'same'
 /// (Keras/TF exclude them from the average: tensorflow/tensorflow issues 45579 and 60509 show
 /// AveragePooling2D(padding='same') differing from an explicitly zero-padded 'valid' pool for that reason).
+/// OutPixelStride as for <see cref="MaxPoolShape"/> (a transition's pool writing the next dense block's buffer).
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct AveragePoolShape(
@@ -102,17 +110,29 @@ public readonly record struct AveragePoolShape(
     int PoolHeight, int PoolWidth,
     int StrideHeight, int StrideWidth,
     int PadTop, int PadLeft,
-    int ZeroPadTop, int ZeroPadBottom, int ZeroPadLeft, int ZeroPadRight);
+    int ZeroPadTop, int ZeroPadBottom, int ZeroPadLeft, int ZeroPadRight,
+    int OutPixelStride = 0)
+{
+    /// <summary>Floats from one output pixel to the next: OutPixelStride, or Channels when it is 0.</summary>
+    public int OutputPixelFloats => OutPixelStride == 0 ? Channels : OutPixelStride;
+}
 
 /// <summary>
 /// Per-channel affine map y = x·scale + shift over Length values per image with Channels innermost:
 /// a BatchNormalization that could not be folded into a convolution (scale and shift computed at load),
-/// or, with no scale/shift, a plain ReLU or residual add (Scale = 0: identity).
+/// or, with no scale/shift, a plain ReLU or residual add (Scale = 0: identity). A step reading the first Channels
+/// of a wider tensor (a dense block's running concatenation, a prefix of its shared buffer) reads pixels
+/// InPixelStride floats apart (0: Channels); it writes a tensor of its own, with no residual.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct ElementwiseShape(
     int Length, int Channels, int HasScaleShift,
-    int ReluInput, int ReluOutput, int HasResidual);
+    int ReluInput, int ReluOutput, int HasResidual,
+    int InPixelStride = 0)
+{
+    /// <summary>Floats from one input pixel to the next: InPixelStride, or Channels when it is 0.</summary>
+    public int InputPixelFloats => InPixelStride == 0 ? Channels : InPixelStride;
+}
 
 /// <summary>Global average or max pooling over Height×Width, per channel.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]

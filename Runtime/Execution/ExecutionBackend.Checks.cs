@@ -123,6 +123,17 @@ public abstract partial class ExecutionBackend
         }
     }
 
+    // A pool writing, or an elementwise step reading, the first channels of a wider pixel (a dense block's shared buffer).
+    private static void CheckPixelStride(int stride, int channels, int hasResidual, string side)
+    {
+        if (stride != 0 && (stride < channels || hasResidual != 0))
+        {
+            throw new ArgumentException(
+                $"{side} pixels {stride} floats apart hold {channels} channels" + (hasResidual != 0 ? " with a residual: a strided step adds none." : ": they do not fit."),
+                "shape");
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CheckConvolution(in ConvolutionFootprint step, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle kernel, WeightHandle bias)
     {

@@ -135,8 +135,9 @@ public abstract partial class ExecutionBackend : IDisposable
     public void MaxPool(in MaxPoolShape shape, int batch, int source, int destination, int residual)
     {
         MaxPoolShape s = shape;
+        CheckPixelStride(s.OutPixelStride, s.Channels, s.HasResidual, "Output");
         CheckStep(batch, source, destination, s.HasResidual, residual,
-            (long)s.InHeight * s.InWidth * s.Channels, (long)s.OutHeight * s.OutWidth * s.Channels);
+            (long)s.InHeight * s.InWidth * s.Channels, (long)s.OutHeight * s.OutWidth * s.OutputPixelFloats);
         MaxPoolCore(shape, batch, source, destination, residual);
     }
 
@@ -144,8 +145,9 @@ public abstract partial class ExecutionBackend : IDisposable
     public void AveragePool(in AveragePoolShape shape, int batch, int source, int destination)
     {
         AveragePoolShape s = shape;
+        CheckPixelStride(s.OutPixelStride, s.Channels, 0, "Output");
         CheckStep(batch, source, destination, 0, -1,
-            (long)s.InHeight * s.InWidth * s.Channels, (long)s.OutHeight * s.OutWidth * s.Channels);
+            (long)s.InHeight * s.InWidth * s.Channels, (long)s.OutHeight * s.OutWidth * s.OutputPixelFloats);
         AveragePoolCore(shape, batch, source, destination);
     }
 
@@ -162,7 +164,8 @@ public abstract partial class ExecutionBackend : IDisposable
             throw new ArgumentException($"Length {s.Length} is not a multiple of Channels {s.Channels}.", nameof(shape));
         }
 
-        CheckStep(batch, source, destination, s.HasResidual, residual, s.Length, s.Length, distinct: false);
+        CheckPixelStride(s.InPixelStride, s.Channels, s.HasResidual, "Input");
+        CheckStep(batch, source, destination, s.HasResidual, residual, s.Length / s.Channels * s.InputPixelFloats, s.Length, distinct: s.InPixelStride != 0);
         if (s.HasScaleShift != 0)
         {
             CheckWeight(scale, s.Channels);

@@ -53,6 +53,6 @@ internal static class AveragePoolKernels
             }
         }
 
-        output[index] = (float)(sum / count);
+        output[s.OutPixelStride == 0 ? (int)index : (int)index / s.Channels * s.OutPixelStride + c] = (float)(sum / count);
     }
 }

@@ -11,7 +11,7 @@ internal static class ElementwiseKernels
 {
     /// <summary>
     /// out = reluOut(reluIn(x)·scale[c] + shift[c] + residual), scale/shift only when HasScaleShift.
-    /// Index space: batch × Length.
+    /// Index space: batch × Length; input pixels InputPixelFloats apart.
     /// </summary>
     public static void Elementwise(
         Index1D index,
@@ -23,10 +23,10 @@ internal static class ElementwiseKernels
         ArrayView<float> output)
     {
         ElementwiseShape s = shapeValue.Value;
-        float x = Relu(input[index], s.ReluInput);
+        int c = index % s.Channels;
+        float x = Relu(input[s.InPixelStride == 0 ? (int)index : (int)index / s.Channels * s.InPixelStride + c], s.ReluInput);
         if (s.HasScaleShift != 0)
         {
-            int c = index % s.Channels;
             x = x * scale[c] + shift[c];
         }
 

@@ -56,7 +56,7 @@ internal static class PoolKernels
             best += residual[index];
         }
 
-        output[index] = Relu(best, s.ReluOutput);
+        output[s.OutPixelStride == 0 ? (int)index : (int)index / s.Channels * s.OutPixelStride + c] = Relu(best, s.ReluOutput);
     }
 
     /// <summary>Global average or max pooling; output (batch, C). Index space: batch × C.</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using Xception.Compiler.Generator.Diagnostics;
+using Xception.Compiler.Generator.Emitting;
 using Xception.Compiler.Generator.Model;
 using Xception.Compiler.Generator.Parsing;
 using Xception.Compiler.Generator.Planning;
@@ -9,9 +10,9 @@ using Xception.Compiler.Tests.Generator.Infrastructure;
 namespace Xception.Compiler.Tests.Generator;
 
 /// <summary>
-/// The concatenating applications (models/inception_v3.xcs.json, and the models/drafts DenseNet121 that
+/// The concatenating applications (models/inception_v3.xcs.json and models/densenet121.xcs.json, which
 /// make_application_weights.py wrote from keras/applications) planned against their official shape tables: every convolution feeding a concatenation writes its slice, and only
-/// the inputs no convolution produces (pool branches, DenseNet's running concatenation) are copied.
+/// the inputs no convolution produces (InceptionV3's pool branches) are copied; DenseNet's running concatenation shares one buffer per block.
 /// </summary>
 public sealed class ApplicationDraftPlanTests
 {
@@ -50,15 +51,43 @@ public sealed class ApplicationDraftPlanTests
     }
 
     [Fact]
-    public void DenseNet121_Plans_EachNewConvolutionWritesItsSlice_TheRunningConcatenationIsCopied()
+    public void DenseNet121_Plans_EachDenseBlockInOneBuffer_WithNoCopy()
     {
-        PlanResult result = PlanDraft("drafts/densenet121.xcs.json", "densenet121_weights_tf_dim_ordering_tf_kernels.shapes.json");
+        PlanResult result = PlanDraft("densenet121.xcs.json", "densenet121_weights_tf_dim_ordering_tf_kernels.shapes.json");
 
         Assert.True(result.Diagnostics.Count == 0, Describe(result));
         ExecutionPlan plan = result.Plan!;
         Assert.Equal(1000, plan.OutputLength);
-        // 58 conv blocks: each concatenates the block's input (read by the next BN too: copied) with its 3×3 conv's 32 channels (written in place).
-        Assert.Equal(58, plan.Steps.Count(s => s.Kind == StepKind.Conv2D && s.Slice is not null && s.Output.Channels == 32));
-        Assert.Equal(58, plan.Steps.Count(s => s.Kind == StepKind.ChannelSlice));
+        Assert.DoesNotContain(plan.Steps, s => s.Kind == StepKind.ChannelSlice);
+
+        // Each of the 58 conv blocks' 3×3 convolution writes its 32 channels into its block's buffer, at the block's
+        // running width: conv2_block1_2_conv at 64 of 256, conv5_block16_2_conv at 992 of 1024.
+        var newLayers = plan.Steps.Where(s => s.Kind == StepKind.Conv2D && s.Output.Channels == 32).ToList();
+        Assert.Equal(58, newLayers.Count);
+        Assert.All(newLayers, s => Assert.NotNull(s.Slice));
+        Assert.Equal(("conv2_block6_concat", 64, 256), (newLayers[0].Slice!.Layer, newLayers[0].Slice!.Offset, newLayers[0].Slice!.Shape.Channels));
+        Assert.Equal(("conv5_block16_concat", 992, 1024), (newLayers[^1].Slice!.Layer, newLayers[^1].Slice!.Offset, newLayers[^1].Slice!.Shape.Channels));
+
+        // Each block's input (the stem's max pool, the transitions' average pools) writes channels [0, C0) of that buffer.
+        var blockInputs = plan.Steps.Where(s => s.Kind is StepKind.MaxPool or StepKind.AveragePool).ToList();
+        Assert.Equal(
+            new[] { ("pool1", "conv2_block6_concat", 256), ("pool2_pool", "conv3_block12_concat", 512), ("pool3_pool", "conv4_block24_concat", 1024), ("pool4_pool", "conv5_block16_concat", 1024) },
+            blockInputs.Select(s => (s.OutputLayer, s.Slice!.Layer, s.Slice.Shape.Channels)));
+        Assert.All(blockInputs, s => Assert.Equal(0, s.Slice!.Offset));
+
+        // Every conv block's first BN reads a channel prefix of the buffer, as scale/shift + ReLU into a tensor of its own.
+        var prefixReads = plan.Steps.Where(s => s.InputPixelStride != 0).ToList();
+        Assert.Equal(58, prefixReads.Count);
+        Assert.All(prefixReads, s => Assert.Equal(StepKind.Elementwise, s.Kind));
+        PlannedStep third = prefixReads.Single(s => s.Fusion.BatchNormLayer == "conv2_block3_0_bn");
+        Assert.Equal(("conv2_block2_concat", 128, 256), (third.SourceLayer, third.Input.Channels, third.InputPixelStride));
+        Assert.True(third.Fusion.ReluOutput);
+
+        // The buffer plan holds each block's buffer as one tensor, and the emitted code says so and passes the strides.
+        Assert.Contains(plan.Slots, slot => slot.Tensors.Contains("conv3_block12_concat (dense block buffer: pool2_pool and 12 concatenations in place)"));
+        string code = ModelEmitter.Emit(plan);
+        Assert.Contains("conv3_block12_concat (dense block buffer: pool2_pool and 12 concatenations in place)", code, StringComparison.Ordinal);
+        Assert.Contains("ZeroPadRight: 1, OutPixelStride: 256), batch", code, StringComparison.Ordinal);
+        Assert.Contains("ElementwiseShape(Length: 401408, Channels: 128, HasScaleShift: 1, ReluInput: 0, ReluOutput: 1, HasResidual: 0, InPixelStride: 256)", code, StringComparison.Ordinal);
     }
 }

@@ -47,7 +47,7 @@ internal sealed unsafe class AveragePoolJob : IParallelJob
                 }
             }
 
-            float* dst = Pointer(Output) + (((long)n * s.OutHeight + oy) * s.OutWidth + ox) * s.Channels;
+            float* dst = Pointer(Output) + (((long)n * s.OutHeight + oy) * s.OutWidth + ox) * s.OutputPixelFloats;
             Average(image, tapX, taps, 1f / count, dst, s.Channels);
         }
     }

@@ -28,7 +28,7 @@ internal sealed unsafe class ElementwiseJob : IParallelJob
         {
             long at = (long)p * s.Channels;
             float* y = Pointer(Output) + at;
-            ChannelMath.Copy(isa, y, Pointer(Input) + at, s.Channels, s.ReluInput != 0);
+            ChannelMath.Copy(isa, y, Pointer(Input) + (long)p * s.InputPixelFloats, s.Channels, s.ReluInput != 0);
             if (Scale is not null)
             {
                 ChannelMath.Multiply(isa, y, Pointer(Scale), 0f, s.Channels);

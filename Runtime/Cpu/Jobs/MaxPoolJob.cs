@@ -45,9 +45,10 @@ internal sealed unsafe class MaxPoolJob : IParallelJob
             }
 
             // max(relu(x)) = relu(max(x)): the input ReLU is applied once, after the max.
-            long at = (((long)n * s.OutHeight + oy) * s.OutWidth + ox) * s.Channels;
+            long pixel = ((long)n * s.OutHeight + oy) * s.OutWidth + ox;
+            long at = pixel * s.Channels;
             ChannelMath.MaxPoolPixel(owner.Isa, image, tapX, taps, Residual is null ? null : Pointer(Residual) + at,
-                Pointer(Output) + at, s.Channels, s.ReluInput != 0, s.ReluOutput != 0, zero);
+                Pointer(Output) + pixel * s.OutputPixelFloats, s.Channels, s.ReluInput != 0, s.ReluOutput != 0, zero);
         }
     }
 }

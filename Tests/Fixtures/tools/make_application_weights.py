@@ -23,7 +23,7 @@ Uses:
   make_application_weights.py drafts [--out models]            the descriptions: models/<app>.xcs.json for the
                                                                compiled ones (ADOPTED), models/drafts/ for the rest
   make_application_weights.py mini-vgg OUT                     the reduced VGG16 fixture + float64 reference
-  make_application_weights.py mini-apps OUT MODELS [--app NAME] the reduced ResNet50/MobileNetV2/MobileNet/EfficientNetB0 fixtures
+  make_application_weights.py mini-apps OUT MODELS [--app NAME] the reduced ResNet50/MobileNetV2/MobileNet/DenseNet121/EfficientNetB0 fixtures
                                                                + float64 references, their descriptions in MODELS
   make_application_weights.py reference --app NAME W.h5 IN.npy OUT.npy   float64 outputs of a full-size file
   make_application_weights.py mini-inception OUT MODELS        the reduced InceptionV3 fixture, float64 reference, description
@@ -373,13 +373,14 @@ def inception_v3(include_top=True, width=1, size=299, classes=1000):
     return g, x
 
 
-def densenet121(include_top=True):
-    """keras/src/applications/densenet.py DenseNet121: blocks [6, 12, 24, 16], growth 32, BN epsilon 1.001e-5."""
+def densenet121(include_top=True, width=1, size=224, classes=1000):
+    """keras/src/applications/densenet.py DenseNet121: blocks [6, 12, 24, 16], growth 32, BN epsilon 1.001e-5.
+    `width` divides the stem's filters, the growth rate and the bottleneck (the reduced test variant)."""
     g = Graph("densenet121")
     b = Builder(g, 3)
-    x = b.input("input_1", 224, 224, 3)
+    x = b.input("input_1", size, size, 3)
     x = b.op(x, "zero_padding2d", "ZeroPadding2D", padding=((3, 3), (3, 3)))
-    x = b.conv(x, "conv1_conv", 64, 7, strides=2, use_bias=False)
+    x = b.conv(x, "conv1_conv", 64 // width, 7, strides=2, use_bias=False)
     x = b.bn(x, "conv1_bn", 1.001e-5)
     x = b.op(x, "conv1_relu", "Activation", activation="relu")
     x = b.op(x, "zero_padding2d_1", "ZeroPadding2D", padding=((1, 1), (1, 1)))
@@ -389,11 +390,11 @@ def densenet121(include_top=True):
             name = "conv%d_block%d" % (stage, i)
             y = b.bn(x, name + "_0_bn", 1.001e-5)
             y = b.op(y, name + "_0_relu", "Activation", activation="relu")
-            y = b.conv(y, name + "_1_conv", 128, 1, use_bias=False)
+            y = b.conv(y, name + "_1_conv", 128 // width, 1, use_bias=False)
             y = b.bn(y, name + "_1_bn", 1.001e-5)
             y = b.op(y, name + "_1_relu", "Activation", activation="relu")
-            y = b.conv(y, name + "_2_conv", 32, 3, padding="same", use_bias=False)
-            x = b.op([x, y], name + "_concat", "Concatenate", channels=b.ch[x] + 32)
+            y = b.conv(y, name + "_2_conv", 32 // width, 3, padding="same", use_bias=False)
+            x = b.op([x, y], name + "_concat", "Concatenate", channels=b.ch[x] + 32 // width)
         if stage < 5:
             name = "pool%d" % stage
             x = b.bn(x, name + "_bn", 1.001e-5)
@@ -402,7 +403,7 @@ def densenet121(include_top=True):
             x = b.op(x, name + "_pool", "AveragePooling2D", pool=2, strides=2)
     x = b.bn(x, "bn", 1.001e-5)
     x = b.op(x, "relu", "Activation", activation="relu")
-    x = top(b, x, include_top, "avg_pool", "predictions")
+    x = top(b, x, include_top, "avg_pool", "predictions", classes=classes)
     return g, x
 
 
@@ -932,7 +933,7 @@ def draft_layers(app):
 
 
 # The applications whose ops the language has: compiled from models/ (the others stay drafts in models/drafts/).
-ADOPTED = ("resnet50", "mobilenet_v2", "mobilenet", "inception_v3", "efficientnetb0")
+ADOPTED = ("resnet50", "mobilenet_v2", "mobilenet", "inception_v3", "densenet121", "efficientnetb0")
 
 
 def description_text(app, class_name, summary, preprocessing, weights, schema, namespace=None):
@@ -979,6 +980,7 @@ MINI_APPS = {
     "resnet50": (resnet50, 16, "MiniResNet50"),
     "mobilenet_v2": (mobilenet_v2, 8, "MiniMobileNetV2"),
     "mobilenet": (mobilenet, 8, "MiniMobileNet"),
+    "densenet121": (densenet121, 8, "MiniDenseNet121"),
     "efficientnetb0": (efficientnet_b0, 8, "MiniEfficientNetB0"),
 }
 MINI_INPUT = "mini_apps_input_64x64_seed43.npy"
