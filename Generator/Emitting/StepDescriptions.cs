@@ -104,7 +104,8 @@ internal static class StepDescriptions
 
         if (s.Fusion.ReluOutput)
         {
-            sb.Append(s.Fusion.ReluOutputLayer is null ? ", ReLU" : ", ReLU (" + s.Fusion.ReluOutputLayer + ")");
+            string relu = !s.Fusion.HasReluMax ? "ReLU" : s.Fusion.ReluMax == 6 ? "ReLU6 in the store" : "ReLU clamped to " + ((float)s.Fusion.ReluMax).ToString("R", System.Globalization.CultureInfo.InvariantCulture) + " in the store";
+            sb.Append(s.Fusion.ReluOutputLayer is null ? ", " + relu : ", " + relu + " (" + s.Fusion.ReluOutputLayer + ")");
         }
 
         if (s.Fusion.SigmoidOutput)

@@ -147,6 +147,11 @@ internal sealed record StepFusion
 
     public string? ReluOutputLayer { get; init; }
 
+    /// <summary>The output ReLU's upper bound (Keras ReLU(max_value=6): 6), clamped in the step's store; +∞: none.</summary>
+    public double ReluMax { get; init; } = double.PositiveInfinity;
+
+    public bool HasReluMax => ReluOutput && !double.IsPositiveInfinity(ReluMax);
+
     /// <summary>A dense layer's sigmoid activation, applied to the float64 sum before it is rounded.</summary>
     public bool SigmoidOutput { get; init; }
 

@@ -39,7 +39,8 @@ internal sealed class PlannedTensor
 /// that cannot (its input has several consumers) becomes the ReLU prologue of its single consumer;
 /// any other activation function (a layer, or a convolution's or dense layer's own) runs as an activation
 /// step right after the step producing its input, in place, when nothing else reads that output (the
-/// step's epilogue), else as a step of its own; anything left becomes an elementwise step.
+/// step's epilogue), else as a step of its own, except a bounded ReLU (ReLU6), which a convolution clamps in its own
+/// store; anything left becomes an elementwise step.
 /// </summary>
 internal sealed class StepPlanner
 {
@@ -234,7 +235,10 @@ internal sealed class StepPlanner
         // The layer's own function (a convolution's or dense layer's activation): a ReLU is its step's flag, any
         // other function the step's epilogue, after which nothing more fuses (a BN after it cannot fold into the weights).
         bool ownsFunction = kind is StepKind.Conv2D or StepKind.SeparableConv or StepKind.DepthwiseConv or StepKind.Dense && !layer.Function.IsLinear;
-        ActivationSpec? epilogue = ownsFunction && !layer.Function.IsPlainRelu ? layer.Function : null;
+        bool canClamp = kind is StepKind.Conv2D or StepKind.SeparableConv or StepKind.DepthwiseConv;
+        bool ownClamp = ownsFunction && canClamp && IsBoundedRelu(layer.Function);
+        ActivationSpec? epilogue = ownsFunction && !layer.Function.IsPlainRelu && !ownClamp ? layer.Function : null;
+        double reluMax = ownClamp ? layer.Function.Parameter1 : double.PositiveInfinity;
         string? epilogueLayer = null;
 
         bool denseSoftmax = layer.Op == LayerOp.Dense && layer.Activation == DenseActivation.Softmax;
@@ -245,7 +249,7 @@ internal sealed class StepPlanner
             || (kind == StepKind.Dense && !denseSoftmax && !sigmoidOut) || kind == StepKind.ZeroPad;
 
         bool reluOut = layer.Op == LayerOp.Relu || (layer.Op == LayerOp.Dense && layer.Activation == DenseActivation.Relu)
-            || (ownsFunction && layer.Function.IsPlainRelu);
+            || (ownsFunction && layer.Function.IsPlainRelu) || ownClamp;
         string? reluOutLayer = layer.Op == LayerOp.Relu ? layer.Name : null;
         string? bnLayer = layer.Op == LayerOp.BatchNorm ? layer.Name : null;
         int bnWeights = layer.Op == LayerOp.BatchNorm ? _weightIndex[index] : -1;
@@ -279,6 +283,12 @@ internal sealed class StepPlanner
             {
                 reluOut = true;
                 reluOutLayer = n.Name;
+            }
+            else if (n.Op == LayerOp.Activation && canClamp && !reluOut && IsBoundedRelu(n.Function))
+            {
+                reluOut = true;
+                reluOutLayer = n.Name;
+                reluMax = n.Function.Parameter1;
             }
             else if (n.Op == LayerOp.Activation && !n.Function.IsLinear && kind != StepKind.Activation && !reluOut && !sigmoidOut)
             {
@@ -373,6 +383,7 @@ internal sealed class StepPlanner
                 ReluInputLayer = reluIn,
                 ReluOutput = reluOut,
                 ReluOutputLayer = reluOutLayer,
+                ReluMax = reluMax,
                 SigmoidOutput = sigmoidOut,
                 BatchNormLayer = bnLayer,
                 Epsilon = epsilon,
@@ -407,6 +418,12 @@ internal sealed class StepPlanner
 
         _tensorOf[end] = destination;
     }
+
+    // min(max(x, 0), max_value) with a finite positive bound and no slope or threshold (ReLU6): what a convolution's
+    // store clamps to, so the function needs no pass of its own over the output.
+    private static bool IsBoundedRelu(ActivationSpec function) =>
+        function.Kind == ActivationKind.Relu && function.Parameter0 == 0 && function.Parameter2 == 0
+        && function.Parameter1 > 0 && !double.IsPositiveInfinity(function.Parameter1);
 
     // The concatenation a step's output feeds and nothing else, with the step's channel offset in it; null otherwise
     // (an output read twice by the concatenation, or by anything more, keeps a tensor of its own).

@@ -10,6 +10,8 @@ namespace Xception.Compiler.Runtime.CompilerServices;
 //
 // Layout: activations are NHWC float32, one image after another; a step runs over `batch` images.
 // Fusion order of every step: out = reluOut( op(reluIn(x)) + bias + residual ).
+// ReluMax (convolutions): the float bits of an upper bound the output ReLU clamps to (Keras ReLU(max_value=6),
+// MobileNet's ReLU6) in the same store; 0 means none, so the shapes of steps without one are emitted as before.
 
 /// <summary>
 /// A dense 2-D convolution (Keras Conv2D), kernel HWIO, BN folded into weights and bias. A step feeding a channel
@@ -25,7 +27,7 @@ public readonly record struct Conv2DShape(
     int StrideHeight, int StrideWidth,
     int PadTop, int PadLeft,
     int ReluInput, int ReluOutput, int HasResidual,
-    int OutChannelOffset = 0, int OutPixelStride = 0)
+    int OutChannelOffset = 0, int OutPixelStride = 0, int ReluMax = 0)
 {
     /// <summary>Floats from one output pixel to the next: OutPixelStride, or OutChannels when it is 0.</summary>
     public int OutputPixelFloats => OutPixelStride == 0 ? OutChannels : OutPixelStride;
@@ -43,7 +45,7 @@ public readonly record struct SeparableConvShape(
     int KernelHeight, int KernelWidth,
     int StrideHeight, int StrideWidth,
     int PadTop, int PadLeft,
-    int ReluInput, int ReluOutput, int HasResidual);
+    int ReluInput, int ReluOutput, int HasResidual, int ReluMax = 0);
 
 /// <summary>
 /// A Conv2D step's shape as a type. Generated code declares one struct per distinct step shape whose
@@ -71,7 +73,7 @@ public readonly record struct DepthwiseConvShape(
     int KernelHeight, int KernelWidth,
     int StrideHeight, int StrideWidth,
     int PadTop, int PadLeft,
-    int ReluInput, int ReluOutput, int HasResidual);
+    int ReluInput, int ReluOutput, int HasResidual, int ReluMax = 0);
 
 /// <summary>
 /// Max pooling. The pads of TF 'same' are never selected; the ZeroPad* frame (a ZeroPadding2D folded in, the

@@ -37,7 +37,7 @@ internal static class NaiveReference
             }
 
             int at = ((n * s.OutHeight + oy) * s.OutWidth + ox) * s.OutChannels + co;
-            y[at] = Epilogue(sum, bias, co, residual, at, s.ReluOutput);
+            y[at] = Epilogue(sum, bias, co, residual, at, s.ReluOutput, s.ReluMax);
         }
 
         return y;
@@ -60,7 +60,7 @@ internal static class NaiveReference
             }
 
             int at = p * s.OutChannels + co;
-            y[at] = Epilogue(sum, bias, co, residual, at, s.ReluOutput);
+            y[at] = Epilogue(sum, bias, co, residual, at, s.ReluOutput, s.ReluMax);
         }
 
         return y;
@@ -87,7 +87,7 @@ internal static class NaiveReference
             }
 
             int at = ((n * s.OutHeight + oy) * s.OutWidth + ox) * s.Channels + c;
-            y[at] = Epilogue(sum, bias, c, residual, at, s.ReluOutput);
+            y[at] = Epilogue(sum, bias, c, residual, at, s.ReluOutput, s.ReluMax);
         }
 
         return y;
@@ -203,9 +203,12 @@ internal static class NaiveReference
 
     private static double Relu(double v, int enabled) => enabled != 0 ? Math.Max(v, 0) : v;
 
-    private static double Epilogue(double sum, float[]? bias, int channel, float[]? residual, int at, int reluOutput)
+    private static double Epilogue(double sum, float[]? bias, int channel, float[]? residual, int at, int reluOutput, int reluMaxBits = 0)
     {
         double v = sum + (bias is null ? 0 : bias[channel]) + (residual is null ? 0 : residual[at]);
-        return Relu(v, reluOutput);
+        v = Relu(v, reluOutput);
+
+        // Keras ReLU(max_value): min(max(x, 0), max_value); the bound arrives as float bits, 0 for none.
+        return reluOutput != 0 && reluMaxBits != 0 ? Math.Min(v, BitConverter.Int32BitsToSingle(reluMaxBits)) : v;
     }
 }

@@ -195,6 +195,6 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
         Gemm.Multiply(isa, aRows, count, kernel, panelStart, panelEnd,
             Pointer(output) + (long)q0 * g.OutPixelFloats + g.OutChannelOffset, g.OutPixelFloats, Pointer(bias),
             g.HasResidual ? Pointer(residual) + (long)q0 * outC : null, reluOut, microTile,
-            rotate: worker * (panelEnd - panelStart) / owner.Threads);
+            rotate: worker * (panelEnd - panelStart) / owner.Threads, reluMax: g.ReluMax);
     }
 }
