@@ -312,6 +312,19 @@ internal sealed class StepPlanner
             beforeEpilogue = end;
         }
 
+        // A 1×1 convolution that alone reads what the depthwise step just before it wrote (MobileNet's conv_dw_N +
+        // BN + ReLU6 → conv_pw_N, MobileNetV2's depthwise → project): the two become one separable step, so the
+        // depthwise result feeds the pointwise GEMM tile by tile and never fills a full-size buffer.
+        PlannedStep? depthwise = kind == StepKind.Conv2D ? FusableDepthwise(layer, geometry, inputLayer, source, reluIn, zeroPaddingLayer, end) : null;
+        if (depthwise is not null)
+        {
+            _steps.RemoveAt(_steps.Count - 1);
+            _tensors.RemoveAt(source);
+            kind = StepKind.SeparableConv;
+            source = depthwise.Slots.Source;
+            input = depthwise.Input;
+        }
+
         Read(source);
         Read(residual);
         TensorShape output = _geometry[end].Output;
@@ -353,44 +366,80 @@ internal sealed class StepPlanner
             weights = weights with { BatchNormScale = batchNorm.Scale, BatchNormCenter = batchNorm.Center };
         }
 
+        StepWindow window = new()
+        {
+            KernelHeight = standalonePadding ? 1 : layer.Window.KernelHeight,
+            KernelWidth = standalonePadding ? 1 : layer.Window.KernelWidth,
+            StrideHeight = layer.Window.StrideHeight,
+            StrideWidth = layer.Window.StrideWidth,
+            SamePadding = layer.Window.Padding == Padding.Same,
+            PadTop = standalonePadding ? zeroPads.Top : geometry.PadTop + zeroPads.Top,
+            PadBottom = standalonePadding ? zeroPads.Bottom : geometry.PadBottom + zeroPads.Bottom,
+            PadLeft = standalonePadding ? zeroPads.Left : geometry.PadLeft + zeroPads.Left,
+            PadRight = standalonePadding ? zeroPads.Right : geometry.PadRight + zeroPads.Right,
+            ZeroPadTop = zeroPads.Top,
+            ZeroPadBottom = zeroPads.Bottom,
+            ZeroPadLeft = zeroPads.Left,
+            ZeroPadRight = zeroPads.Right,
+        };
+        var fusion = new StepFusion
+        {
+            ReluInputLayer = reluIn,
+            ReluOutput = reluOut,
+            ReluOutputLayer = reluOutLayer,
+            ReluMax = reluMax,
+            SigmoidOutput = sigmoidOut,
+            BatchNormLayer = bnLayer,
+            Epsilon = epsilon,
+            ResidualLayer = residualLayer,
+            AddLayer = addLayer,
+            ZeroPaddingLayer = zeroPaddingLayer,
+        };
+        string anchor = layer.Name;
+        string sourceLayer = _tensors[source].Name;
+        if (depthwise is not null)
+        {
+            // The depthwise's window, prologue and padding; its BN and ReLU become the stage between the two GEMM operands.
+            anchor = depthwise.Anchor;
+            sourceLayer = depthwise.SourceLayer;
+            window = depthwise.Window;
+            fusion = fusion with
+            {
+                ReluInputLayer = depthwise.Fusion.ReluInputLayer,
+                ZeroPaddingLayer = depthwise.Fusion.ZeroPaddingLayer,
+                PointwiseLayer = layer.Name,
+                DepthwiseBatchNormLayer = depthwise.Fusion.BatchNormLayer,
+                DepthwiseEpsilon = depthwise.Fusion.Epsilon,
+                DepthwiseRelu = depthwise.Fusion.ReluOutput,
+                DepthwiseReluLayer = depthwise.Fusion.ReluOutputLayer,
+                DepthwiseReluMax = depthwise.Fusion.ReluMax,
+            };
+            string n = (stepIndex + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            weights = weights with
+            {
+                Depthwise = depthwise.Weights.Kernel,
+                DepthwiseField = StepWeights.DepthwisePrefix + n,
+                DepthwiseBias = depthwise.Weights.Bias,
+                DepthwiseBatchNorm = depthwise.Weights.BatchNorm,
+                DepthwiseBatchNormScale = depthwise.Weights.BatchNormScale,
+                DepthwiseBatchNormCenter = depthwise.Weights.BatchNormCenter,
+                Kernel = new WeightRef(weightLayer, 0),
+                KernelField = StepWeights.PointwisePrefix + n,
+                Bias = useBias ? new WeightRef(weightLayer, 1) : null,
+            };
+        }
+
         _steps.Add(new PlannedStep
         {
             Number = stepIndex + 1,
             Kind = kind,
-            Anchor = layer.Name,
+            Anchor = anchor,
             OutputLayer = stepOutput,
-            SourceLayer = _tensors[source].Name,
+            SourceLayer = sourceLayer,
             Input = input,
             Output = output,
-            Window = new StepWindow
-            {
-                KernelHeight = standalonePadding ? 1 : layer.Window.KernelHeight,
-                KernelWidth = standalonePadding ? 1 : layer.Window.KernelWidth,
-                StrideHeight = layer.Window.StrideHeight,
-                StrideWidth = layer.Window.StrideWidth,
-                SamePadding = layer.Window.Padding == Padding.Same,
-                PadTop = standalonePadding ? zeroPads.Top : geometry.PadTop + zeroPads.Top,
-                PadBottom = standalonePadding ? zeroPads.Bottom : geometry.PadBottom + zeroPads.Bottom,
-                PadLeft = standalonePadding ? zeroPads.Left : geometry.PadLeft + zeroPads.Left,
-                PadRight = standalonePadding ? zeroPads.Right : geometry.PadRight + zeroPads.Right,
-                ZeroPadTop = zeroPads.Top,
-                ZeroPadBottom = zeroPads.Bottom,
-                ZeroPadLeft = zeroPads.Left,
-                ZeroPadRight = zeroPads.Right,
-            },
-            Fusion = new StepFusion
-            {
-                ReluInputLayer = reluIn,
-                ReluOutput = reluOut,
-                ReluOutputLayer = reluOutLayer,
-                ReluMax = reluMax,
-                SigmoidOutput = sigmoidOut,
-                BatchNormLayer = bnLayer,
-                Epsilon = epsilon,
-                ResidualLayer = residualLayer,
-                AddLayer = addLayer,
-                ZeroPaddingLayer = zeroPaddingLayer,
-            },
+            Window = window,
+            Fusion = fusion,
             Weights = weights,
             Slots = new StepSlots(source, destination, residual),
             Slice = slice,
@@ -417,6 +466,24 @@ internal sealed class StepPlanner
         }
 
         _tensorOf[end] = destination;
+    }
+
+    // The depthwise step a 1×1 convolution can take in as the first half of a separable step: the step just before,
+    // a depthwise convolution with no residual whose output only this convolution reads, unpadded, without a ReLU
+    // prologue of its own, and not writing into a concatenation's slice (a separable step has none). Null otherwise.
+    private PlannedStep? FusableDepthwise(LayerSpec layer, LayerGeometry geometry, int inputLayer, int source, string? reluIn, string? zeroPaddingLayer, int end)
+    {
+        bool pointwise = layer.Window.KernelHeight == 1 && layer.Window.KernelWidth == 1 && layer.Window.StrideHeight == 1 && layer.Window.StrideWidth == 1
+            && geometry.PadTop == 0 && geometry.PadBottom == 0 && geometry.PadLeft == 0 && geometry.PadRight == 0;
+        if (!pointwise || reluIn is not null || zeroPaddingLayer is not null || _steps.Count == 0 || SliceOf(end) is not null)
+        {
+            return null;
+        }
+
+        PlannedStep previous = _steps[_steps.Count - 1];
+        bool alone = _graph.Consumers[inputLayer].Count == 1 && source == _tensors.Count - 1 && _tensors[source].Producer == _steps.Count - 1;
+        return previous.Kind == StepKind.DepthwiseConv && previous.Slots.Destination == source && !previous.HasResidual
+            && previous.Slice is null && alone ? previous : null;
     }
 
     // min(max(x, 0), max_value) with a finite positive bound and no slope or threshold (ReLU6): what a convolution's

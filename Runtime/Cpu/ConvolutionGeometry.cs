@@ -27,6 +27,7 @@ internal readonly struct ConvolutionGeometry
         (ReluInput, ReluOutput, HasResidual) = (s.ReluInput != 0, s.ReluOutput != 0, s.HasResidual != 0);
         (OutChannelOffset, OutPixelFloats) = (0, s.OutChannels);
         ReluMax = ReluBound(s.ReluMax);
+        (DepthwiseBias, DepthwiseRelu, DepthwiseReluMax) = (s.DepthwiseBias != 0, s.DepthwiseRelu != 0, ReluBound(s.DepthwiseReluMax));
     }
 
     /// <summary>Depthwise then pointwise (A = depthwise outputs) rather than a dense convolution (A = gathered taps).</summary>
@@ -64,6 +65,13 @@ internal readonly struct ConvolutionGeometry
 
     /// <summary>The output ReLU's upper bound (ReLU6: 6); +∞ when it has none.</summary>
     public float ReluMax { get; }
+
+    /// <summary>Separable: a bias (after the depthwise kernel) and a ReLU, bounded by <see cref="DepthwiseReluMax"/>, on the depthwise result.</summary>
+    public bool DepthwiseBias { get; }
+
+    public bool DepthwiseRelu { get; }
+
+    public float DepthwiseReluMax { get; }
 
     /// <summary>Where the step's channels start in an output pixel (a concatenation's slice), and the floats per output pixel.</summary>
     public int OutChannelOffset { get; }

@@ -189,7 +189,7 @@ internal static class PointwiseConvKernels
         }
     }
 
-    /// <summary>A[m, c] = depthwise output of channel c at output pixel m (ReLU on its input when asked).</summary>
+    /// <summary>A[m, c] = depthwise output of channel c at output pixel m (ReLU on its input when asked), through the depthwise stage.</summary>
     private readonly struct DepthwiseOperand : IOperand
     {
         private readonly SeparableConvShape s;
@@ -216,8 +216,8 @@ internal static class PointwiseConvKernels
             int p = ((image * s.InHeight + iy0) * s.InWidth + ix0) * channels + c;
             if (s.KernelHeight != 3 || s.KernelWidth != 3)
             {
-                return DepthwiseConvKernels.TapSum(input, depthwise, p, iy0, ix0, c, channels,
-                    s.InHeight, s.InWidth, s.KernelHeight, s.KernelWidth, s.ReluInput);
+                return SeparableConvKernels.DepthwiseStage(s, depthwise, c, DepthwiseConvKernels.TapSum(input, depthwise, p, iy0, ix0, c, channels,
+                    s.InHeight, s.InWidth, s.KernelHeight, s.KernelWidth, s.ReluInput));
             }
 
             // Straight-line 3×3 taps: ILGPU does not unroll loops.
@@ -241,7 +241,7 @@ internal static class PointwiseConvKernels
             if (r2 && q0) d = depthwise[6 * channels + c] * Relu(input[p], relu) + d;
             if (r2 && q1) d = depthwise[7 * channels + c] * Relu(input[p + channels], relu) + d;
             if (r2 && q2) d = depthwise[8 * channels + c] * Relu(input[p + 2 * channels], relu) + d;
-            return d;
+            return SeparableConvKernels.DepthwiseStage(s, depthwise, c, d);
         }
     }
 

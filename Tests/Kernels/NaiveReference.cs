@@ -48,6 +48,18 @@ internal static class NaiveReference
         var dwShape = new DepthwiseConvShape(s.InHeight, s.InWidth, s.InChannels, s.OutHeight, s.OutWidth,
             s.KernelHeight, s.KernelWidth, s.StrideHeight, s.StrideWidth, s.PadTop, s.PadLeft, s.ReluInput, 0, 0);
         double[] d = DepthwiseConv(dwShape, batch, x, depthwise, null, null);
+        if (s.DepthwiseBias != 0 || s.DepthwiseRelu != 0)
+        {
+            // A fused DepthwiseConv2D + BN + ReLU6: its bias follows the kernel, then the (bounded) ReLU, before the pointwise.
+            int taps = s.KernelHeight * s.KernelWidth * s.InChannels;
+            for (int i = 0; i < d.Length; i++)
+            {
+                int c = i % s.InChannels;
+                double v = d[i] + (s.DepthwiseBias != 0 ? depthwise[taps + c] : 0);
+                d[i] = Epilogue(v, null, c, null, 0, s.DepthwiseRelu, s.DepthwiseReluMax);
+            }
+        }
+
         var y = new double[batch * s.OutHeight * s.OutWidth * s.OutChannels];
         int pixels = batch * s.OutHeight * s.OutWidth;
         for (int p = 0; p < pixels; p++)
