@@ -26,6 +26,27 @@ internal static class StepDescriptions
             case StepKind.Conv2D:
                 sb.Append("conv ").Append(Window(s)).Append(' ').Append(Int(s.Input.Channels)).Append('→').Append(Int(s.Output.Channels));
                 break;
+            case StepKind.SeparableConv when s.Fusion.PointwiseLayer is not null:
+                // A DepthwiseConv2D and the 1×1 Conv2D reading it, with what runs between them.
+                sb.Append("depthwise ").Append(Window(s));
+                if (s.Fusion.DepthwiseBatchNormLayer is not null)
+                {
+                    sb.Append(", BN ").Append(s.Fusion.DepthwiseBatchNormLayer).Append(" folded");
+                }
+                else if (s.Weights.DepthwiseBias is not null)
+                {
+                    sb.Append(", bias");
+                }
+
+                if (s.Fusion.DepthwiseRelu)
+                {
+                    sb.Append(!s.Fusion.HasDepthwiseReluMax ? ", ReLU" : s.Fusion.DepthwiseReluMax == 6 ? ", ReLU6"
+                        : ", ReLU clamped to " + ((float)s.Fusion.DepthwiseReluMax).ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+                    sb.Append(s.Fusion.DepthwiseReluLayer is null ? string.Empty : " (" + s.Fusion.DepthwiseReluLayer + ")");
+                }
+
+                sb.Append(", per tile in cache → pointwise ").Append(s.Fusion.PointwiseLayer).Append(' ').Append(Int(s.Input.Channels)).Append('→').Append(Int(s.Output.Channels));
+                break;
             case StepKind.SeparableConv:
                 sb.Append("depthwise ").Append(Window(s)).Append(" → pointwise ").Append(Int(s.Input.Channels)).Append('→').Append(Int(s.Output.Channels));
                 break;
@@ -109,7 +130,8 @@ internal static class StepDescriptions
 
         if (s.Fusion.ReluOutput)
         {
-            sb.Append(s.Fusion.ReluOutputLayer is null ? ", ReLU" : ", ReLU (" + s.Fusion.ReluOutputLayer + ")");
+            string relu = !s.Fusion.HasReluMax ? "ReLU" : s.Fusion.ReluMax == 6 ? "ReLU6 in the store" : "ReLU clamped to " + ((float)s.Fusion.ReluMax).ToString("R", System.Globalization.CultureInfo.InvariantCulture) + " in the store";
+            sb.Append(s.Fusion.ReluOutputLayer is null ? ", " + relu : ", " + relu + " (" + s.Fusion.ReluOutputLayer + ")");
         }
 
         if (s.Fusion.SigmoidOutput)

@@ -138,7 +138,19 @@ internal static class StepSequenceEmitter
         + ", OutChannels: " + Int(s.Output.Channels) + ", KernelHeight: " + Int(s.Window.KernelHeight) + ", KernelWidth: " + Int(s.Window.KernelWidth)
         + ", StrideHeight: " + Int(s.Window.StrideHeight) + ", StrideWidth: " + Int(s.Window.StrideWidth) + ", PadTop: " + Int(s.Window.PadTop) + ", PadLeft: " + Int(s.Window.PadLeft)
         + ", ReluInput: " + Flag(s.ReluInput) + ", ReluOutput: " + Flag(s.Fusion.ReluOutput) + ", HasResidual: " + Flag(s.HasResidual)
-        + (s.Slice is null ? string.Empty : ", OutChannelOffset: " + Int(s.Slice.Offset) + ", OutPixelStride: " + Int(s.Slice.Shape.Channels));
+        + (s.Slice is null ? string.Empty : ", OutChannelOffset: " + Int(s.Slice.Offset) + ", OutPixelStride: " + Int(s.Slice.Shape.Channels))
+        + ReluMaxArgument(s) + DepthwiseStageArguments(s);
+
+    /// <summary>A fused DepthwiseConv2D + 1×1 Conv2D's stage between the two (none for Xception's separable layers).</summary>
+    private static string DepthwiseStageArguments(PlannedStep s) =>
+        (s.Weights.HasDepthwiseStageBias ? ", DepthwiseBias: 1" : string.Empty)
+        + (s.Fusion.DepthwiseRelu ? ", DepthwiseRelu: 1" : string.Empty)
+        + (s.Fusion.HasDepthwiseReluMax ? ", DepthwiseReluMax: global::System.BitConverter.SingleToInt32Bits(" + Float(s.Fusion.DepthwiseReluMax) + ")" : string.Empty);
+
+    /// <summary>A bounded output ReLU's bound as float bits (none when unbounded, so other descriptions emit what they did).</summary>
+    private static string ReluMaxArgument(PlannedStep s) => s.Fusion.HasReluMax
+        ? ", ReluMax: global::System.BitConverter.SingleToInt32Bits(" + Float(s.Fusion.ReluMax) + ")"
+        : string.Empty;
 
     private static string ShapeArguments(TensorShape shape) => shape.IsFlat
         ? Int(shape.Channels)
@@ -163,7 +175,7 @@ internal static class StepSequenceEmitter
                     + ", Channels: " + Int(s.Input.Channels) + ", OutHeight: " + Int(s.Output.Height) + ", OutWidth: " + Int(s.Output.Width)
                     + ", KernelHeight: " + Int(s.Window.KernelHeight) + ", KernelWidth: " + Int(s.Window.KernelWidth)
                     + ", StrideHeight: " + Int(s.Window.StrideHeight) + ", StrideWidth: " + Int(s.Window.StrideWidth) + ", PadTop: " + Int(s.Window.PadTop) + ", PadLeft: " + Int(s.Window.PadLeft)
-                    + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + ", HasResidual: " + hasResidual + "), " + slots + residual + ", " + weights + ");";
+                    + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + ", HasResidual: " + hasResidual + ReluMaxArgument(s) + "), " + slots + residual + ", " + weights + ");";
             case StepKind.MaxPool:
             case StepKind.ZeroPad:
                 return Backend + ".MaxPool(new " + CompilerServices + ".MaxPoolShape(InHeight: " + Int(s.Input.Height) + ", InWidth: " + Int(s.Input.Width)

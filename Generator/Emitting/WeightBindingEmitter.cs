@@ -61,7 +61,11 @@ internal static class WeightBindingEmitter
         string? batchNorm = s.Fusion.BatchNormLayer;
         bool separable = weights.Depthwise is not null;
         int channels = s.Kind == StepKind.DepthwiseConv ? s.Input.Channels : s.Output.Channels;
-        w.WriteLine("// [" + Int(s.Number) + "] " + Comment(s.Anchor) + ": " + (separable ? "depthwise kernel as is; pointwise kernel" : "kernel")
+        string depthwiseText = !separable ? "kernel"
+            : s.Fusion.DepthwiseBatchNormLayer is { } depthwiseBn ? "depthwise kernel and bias with BN " + Comment(depthwiseBn) + " folded; " + Comment(s.Fusion.PointwiseLayer ?? "pointwise") + " kernel"
+            : weights.DepthwiseBias is not null ? "depthwise kernel and bias; " + Comment(s.Fusion.PointwiseLayer ?? "pointwise") + " kernel"
+            : "depthwise kernel as is; pointwise kernel";
+        w.WriteLine("// [" + Int(s.Number) + "] " + Comment(s.Anchor) + ": " + depthwiseText
             + (batchNorm is not null ? " and bias with BN " + Comment(batchNorm) + " folded" : weights.Bias is not null ? " and bias" : " and a zero bias") + ".");
 
         // GEMM kernels are handed over as matrices (taken from the loaded weights, folded in place), so the
@@ -73,9 +77,21 @@ internal static class WeightBindingEmitter
         string? bias = weights.Bias is { } b ? Dataset(b) : null;
         using (w.Scope())
         {
-            if (weights.Depthwise is { } depthwise)
+            if (weights.Depthwise is { } depthwise && weights.DepthwiseBatchNorm >= 0)
             {
-                w.WriteLine(weights.DepthwiseField + " = backend.Upload(" + Dataset(depthwise) + ");");
+                string depthwiseBias = weights.DepthwiseBias is { } db ? Dataset(db) : "null";
+                w.WriteLine("float[] depthwise = weights.Take(" + Int(depthwise.Layer) + ", " + Int(depthwise.Dataset) + ");");
+                w.WriteLine("float[] depthwiseBias = " + Folding + ".FoldBatchNormInPlace(depthwise, " + Int(s.Input.Channels) + ", " + depthwiseBias + ", "
+                    + DepthwiseBatchNormArguments(s) + ");");
+                w.WriteLine(weights.DepthwiseField + " = backend.Upload(" + Folding + ".KernelThenBias(depthwise, depthwiseBias));");
+            }
+            else if (weights.Depthwise is { } depthwiseWithBias && weights.DepthwiseBias is { } ownBias)
+            {
+                w.WriteLine(weights.DepthwiseField + " = backend.Upload(" + Folding + ".KernelThenBias(" + Dataset(depthwiseWithBias) + ", " + Dataset(ownBias) + "));");
+            }
+            else if (weights.Depthwise is { } depthwiseAsIs)
+            {
+                w.WriteLine(weights.DepthwiseField + " = backend.Upload(" + Dataset(depthwiseAsIs) + ");");
             }
 
             w.WriteLine("float[] kernel = weights.Take(" + Int(kernel.Layer) + ", " + Int(kernel.Dataset) + ");");
@@ -114,6 +130,17 @@ internal static class WeightBindingEmitter
         string gamma = weights.BatchNormDataset(0) is { } g ? Dataset(g) : Folding + ".UnitScale(" + channels + ")";
         string beta = weights.BatchNormDataset(1) is { } b ? Dataset(b) : "new float[" + channels + "]";
         return gamma + ", " + beta + ", " + Dataset(weights.BatchNormDataset(2)!.Value) + ", " + Dataset(weights.BatchNormDataset(3)!.Value) + ", " + Float(s.Fusion.Epsilon);
+    }
+
+    /// <summary>The same for the BatchNormalization folded into a fused separable step's depthwise kernel (its input's channels).</summary>
+    private static string DepthwiseBatchNormArguments(PlannedStep s)
+    {
+        StepWeights weights = s.Weights;
+        string channels = Int(s.Input.Channels);
+        string gamma = weights.DepthwiseBatchNormDataset(0) is { } g ? Dataset(g) : Folding + ".UnitScale(" + channels + ")";
+        string beta = weights.DepthwiseBatchNormDataset(1) is { } b ? Dataset(b) : "new float[" + channels + "]";
+        return gamma + ", " + beta + ", " + Dataset(weights.DepthwiseBatchNormDataset(2)!.Value) + ", " + Dataset(weights.DepthwiseBatchNormDataset(3)!.Value)
+            + ", " + Float(s.Fusion.DepthwiseEpsilon);
     }
 
     private static string Dataset(WeightRef d) => "weights[" + Int(d.Layer) + ", " + Int(d.Dataset) + "]";

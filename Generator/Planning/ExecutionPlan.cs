@@ -153,6 +153,11 @@ internal sealed record StepFusion
 
     public string? ReluOutputLayer { get; init; }
 
+    /// <summary>The output ReLU's upper bound (Keras ReLU(max_value=6): 6), clamped in the step's store; +∞: none.</summary>
+    public double ReluMax { get; init; } = double.PositiveInfinity;
+
+    public bool HasReluMax => ReluOutput && !double.IsPositiveInfinity(ReluMax);
+
     /// <summary>A dense layer's sigmoid activation, applied to the float64 sum before it is rounded.</summary>
     public bool SigmoidOutput { get; init; }
 
@@ -168,6 +173,26 @@ internal sealed record StepFusion
 
     /// <summary>The ZeroPadding2D folded into the step's window as explicit pads, or null.</summary>
     public string? ZeroPaddingLayer { get; init; }
+
+    /// <summary>
+    /// A separable step fused from a DepthwiseConv2D and the 1×1 Conv2D reading it (MobileNet's conv_dw_N + conv_pw_N):
+    /// the Conv2D layer, or null for a SeparableConv2D layer. The Depthwise* members say what runs between the two.
+    /// </summary>
+    public string? PointwiseLayer { get; init; }
+
+    /// <summary>The BatchNormalization folded into the depthwise kernel and its bias, with its epsilon.</summary>
+    public string? DepthwiseBatchNormLayer { get; init; }
+
+    public double DepthwiseEpsilon { get; init; }
+
+    /// <summary>The ReLU on the depthwise result (its layer, and its bound: +∞ none, 6 for ReLU6).</summary>
+    public bool DepthwiseRelu { get; init; }
+
+    public string? DepthwiseReluLayer { get; init; }
+
+    public double DepthwiseReluMax { get; init; } = double.PositiveInfinity;
+
+    public bool HasDepthwiseReluMax => DepthwiseRelu && !double.IsPositiveInfinity(DepthwiseReluMax);
 }
 
 /// <summary>One dataset of the loaded weights: the layer's position in the weight table (Keras load order) and the dataset's within it.</summary>
@@ -193,6 +218,21 @@ internal sealed record StepWeights
     public WeightRef? Depthwise { get; init; }
 
     public string? DepthwiseField { get; init; }
+
+    /// <summary>
+    /// A separable step fused from a DepthwiseConv2D and a 1×1 Conv2D: the depthwise layer's own bias (null: none)
+    /// and the BatchNormalization folded into the depthwise kernel (-1: none; with the variables it has). Either
+    /// gives the depthwise a bias, uploaded after its kernel in <see cref="DepthwiseField"/>.
+    /// </summary>
+    public WeightRef? DepthwiseBias { get; init; }
+
+    public int DepthwiseBatchNorm { get; init; } = -1;
+
+    public bool DepthwiseBatchNormScale { get; init; } = true;
+
+    public bool DepthwiseBatchNormCenter { get; init; } = true;
+
+    public bool HasDepthwiseStageBias => DepthwiseBias is not null || DepthwiseBatchNorm >= 0;
 
     /// <summary>The kernel the BatchNormalization folds into (the pointwise one of a separable convolution).</summary>
     public WeightRef? Kernel { get; init; }
@@ -242,9 +282,14 @@ internal sealed record StepWeights
     /// Where a BatchNormalization variable (0 gamma, 1 beta, 2 moving mean, 3 moving variance) sits in its layer's
     /// datasets, which hold only the variables that exist, in that order; null for an absent gamma or beta.
     /// </summary>
-    public WeightRef? BatchNormDataset(int variable)
+    public WeightRef? BatchNormDataset(int variable) => BatchNormDataset(BatchNorm, BatchNormScale, BatchNormCenter, variable);
+
+    /// <summary>The same for the BatchNormalization folded into the depthwise kernel (<see cref="DepthwiseBatchNorm"/>).</summary>
+    public WeightRef? DepthwiseBatchNormDataset(int variable) => BatchNormDataset(DepthwiseBatchNorm, DepthwiseBatchNormScale, DepthwiseBatchNormCenter, variable);
+
+    private static WeightRef? BatchNormDataset(int batchNorm, bool scale, bool center, int variable)
     {
-        bool[] present = { BatchNormScale, BatchNormCenter, true, true };
+        bool[] present = { scale, center, true, true };
         if (!present[variable])
         {
             return null;
@@ -256,7 +301,7 @@ internal sealed record StepWeights
             dataset += present[v] ? 1 : 0;
         }
 
-        return new WeightRef(BatchNorm, dataset);
+        return new WeightRef(batchNorm, dataset);
     }
 }
 

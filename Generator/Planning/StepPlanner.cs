@@ -39,7 +39,8 @@ internal sealed class PlannedTensor
 /// that cannot (its input has several consumers) becomes the ReLU prologue of its single consumer;
 /// any other activation function (a layer, or a convolution's or dense layer's own) runs as an activation
 /// step right after the step producing its input, in place, when nothing else reads that output (the
-/// step's epilogue), else as a step of its own; anything left becomes an elementwise step.
+/// step's epilogue), else as a step of its own, except a bounded ReLU (ReLU6), which a convolution clamps in its own
+/// store; anything left becomes an elementwise step.
 /// </summary>
 internal sealed class StepPlanner
 {
@@ -242,7 +243,10 @@ internal sealed class StepPlanner
         // The layer's own function (a convolution's or dense layer's activation): a ReLU is its step's flag, any
         // other function the step's epilogue, after which nothing more fuses (a BN after it cannot fold into the weights).
         bool ownsFunction = kind is StepKind.Conv2D or StepKind.SeparableConv or StepKind.DepthwiseConv or StepKind.Dense && !layer.Function.IsLinear;
-        ActivationSpec? epilogue = ownsFunction && !layer.Function.IsPlainRelu ? layer.Function : null;
+        bool canClamp = kind is StepKind.Conv2D or StepKind.SeparableConv or StepKind.DepthwiseConv;
+        bool ownClamp = ownsFunction && canClamp && IsBoundedRelu(layer.Function);
+        ActivationSpec? epilogue = ownsFunction && !layer.Function.IsPlainRelu && !ownClamp ? layer.Function : null;
+        double reluMax = ownClamp ? layer.Function.Parameter1 : double.PositiveInfinity;
         string? epilogueLayer = null;
 
         bool denseSoftmax = layer.Op == LayerOp.Dense && layer.Activation == DenseActivation.Softmax;
@@ -253,7 +257,7 @@ internal sealed class StepPlanner
             || (kind == StepKind.Dense && !denseSoftmax && !sigmoidOut) || kind == StepKind.ZeroPad;
 
         bool reluOut = layer.Op == LayerOp.Relu || (layer.Op == LayerOp.Dense && layer.Activation == DenseActivation.Relu)
-            || (ownsFunction && layer.Function.IsPlainRelu);
+            || (ownsFunction && layer.Function.IsPlainRelu) || ownClamp;
         string? reluOutLayer = layer.Op == LayerOp.Relu ? layer.Name : null;
         string? bnLayer = layer.Op == LayerOp.BatchNorm ? layer.Name : null;
         int bnWeights = layer.Op == LayerOp.BatchNorm ? _weightIndex[index] : -1;
@@ -288,6 +292,12 @@ internal sealed class StepPlanner
                 reluOut = true;
                 reluOutLayer = n.Name;
             }
+            else if (n.Op == LayerOp.Activation && canClamp && !reluOut && IsBoundedRelu(n.Function))
+            {
+                reluOut = true;
+                reluOutLayer = n.Name;
+                reluMax = n.Function.Parameter1;
+            }
             else if (n.Op == LayerOp.Activation && !n.Function.IsLinear && kind != StepKind.Activation && !reluOut && !sigmoidOut)
             {
                 epilogue = n.Function;
@@ -308,6 +318,19 @@ internal sealed class StepPlanner
         if (epilogue is null || denseFunction)
         {
             beforeEpilogue = end;
+        }
+
+        // A 1×1 convolution that alone reads what the depthwise step just before it wrote (MobileNet's conv_dw_N +
+        // BN + ReLU6 → conv_pw_N, MobileNetV2's depthwise → project): the two become one separable step, so the
+        // depthwise result feeds the pointwise GEMM tile by tile and never fills a full-size buffer.
+        PlannedStep? depthwise = kind == StepKind.Conv2D ? FusableDepthwise(layer, geometry, inputLayer, source, reluIn, zeroPaddingLayer, end) : null;
+        if (depthwise is not null)
+        {
+            _steps.RemoveAt(_steps.Count - 1);
+            _tensors.RemoveAt(source);
+            kind = StepKind.SeparableConv;
+            source = depthwise.Slots.Source;
+            input = depthwise.Input;
         }
 
         Read(source);
@@ -356,44 +379,81 @@ internal sealed class StepPlanner
             weights = weights with { BatchNormScale = batchNorm.Scale, BatchNormCenter = batchNorm.Center };
         }
 
+        StepWindow window = new()
+        {
+            KernelHeight = standalonePadding ? 1 : layer.Window.KernelHeight,
+            KernelWidth = standalonePadding ? 1 : layer.Window.KernelWidth,
+            StrideHeight = layer.Window.StrideHeight,
+            StrideWidth = layer.Window.StrideWidth,
+            SamePadding = layer.Window.Padding == Padding.Same,
+            PadTop = standalonePadding ? zeroPads.Top : geometry.PadTop + zeroPads.Top,
+            PadBottom = standalonePadding ? zeroPads.Bottom : geometry.PadBottom + zeroPads.Bottom,
+            PadLeft = standalonePadding ? zeroPads.Left : geometry.PadLeft + zeroPads.Left,
+            PadRight = standalonePadding ? zeroPads.Right : geometry.PadRight + zeroPads.Right,
+            ZeroPadTop = zeroPads.Top,
+            ZeroPadBottom = zeroPads.Bottom,
+            ZeroPadLeft = zeroPads.Left,
+            ZeroPadRight = zeroPads.Right,
+        };
+        var fusion = new StepFusion
+        {
+            ReluInputLayer = reluIn,
+            ReluOutput = reluOut,
+            ReluOutputLayer = reluOutLayer,
+            ReluMax = reluMax,
+            SigmoidOutput = sigmoidOut,
+            BatchNormLayer = bnLayer,
+            Epsilon = epsilon,
+            ResidualLayer = residualLayer,
+            AddLayer = addLayer,
+            ZeroPaddingLayer = zeroPaddingLayer,
+        };
+        string anchor = layer.Name;
+        string sourceLayer = _tensors[source].Name;
+        if (depthwise is not null)
+        {
+            // The depthwise's window, prologue and padding; its BN and ReLU become the stage between the two GEMM operands.
+            anchor = depthwise.Anchor;
+            sourceLayer = depthwise.SourceLayer;
+            window = depthwise.Window;
+            fusion = fusion with
+            {
+                ReluInputLayer = depthwise.Fusion.ReluInputLayer,
+                ZeroPaddingLayer = depthwise.Fusion.ZeroPaddingLayer,
+                PointwiseLayer = layer.Name,
+                DepthwiseBatchNormLayer = depthwise.Fusion.BatchNormLayer,
+                DepthwiseEpsilon = depthwise.Fusion.Epsilon,
+                DepthwiseRelu = depthwise.Fusion.ReluOutput,
+                DepthwiseReluLayer = depthwise.Fusion.ReluOutputLayer,
+                DepthwiseReluMax = depthwise.Fusion.ReluMax,
+            };
+            string n = (stepIndex + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            weights = weights with
+            {
+                Depthwise = depthwise.Weights.Kernel,
+                DepthwiseField = StepWeights.DepthwisePrefix + n,
+                DepthwiseBias = depthwise.Weights.Bias,
+                DepthwiseBatchNorm = depthwise.Weights.BatchNorm,
+                DepthwiseBatchNormScale = depthwise.Weights.BatchNormScale,
+                DepthwiseBatchNormCenter = depthwise.Weights.BatchNormCenter,
+                Kernel = new WeightRef(weightLayer, 0),
+                KernelField = StepWeights.PointwisePrefix + n,
+                Bias = useBias ? new WeightRef(weightLayer, 1) : null,
+            };
+        }
+
         _steps.Add(new PlannedStep
         {
             Number = stepIndex + 1,
             Kind = kind,
-            Anchor = layer.Name,
+            Anchor = anchor,
             OutputLayer = stepOutput,
-            SourceLayer = prefixRead ? Layer(inputLayer).Name : _tensors[source].Name,
+            SourceLayer = prefixRead ? Layer(inputLayer).Name : sourceLayer,
             Input = input,
             InputPixelStride = inputPixelStride,
             Output = output,
-            Window = new StepWindow
-            {
-                KernelHeight = standalonePadding ? 1 : layer.Window.KernelHeight,
-                KernelWidth = standalonePadding ? 1 : layer.Window.KernelWidth,
-                StrideHeight = layer.Window.StrideHeight,
-                StrideWidth = layer.Window.StrideWidth,
-                SamePadding = layer.Window.Padding == Padding.Same,
-                PadTop = standalonePadding ? zeroPads.Top : geometry.PadTop + zeroPads.Top,
-                PadBottom = standalonePadding ? zeroPads.Bottom : geometry.PadBottom + zeroPads.Bottom,
-                PadLeft = standalonePadding ? zeroPads.Left : geometry.PadLeft + zeroPads.Left,
-                PadRight = standalonePadding ? zeroPads.Right : geometry.PadRight + zeroPads.Right,
-                ZeroPadTop = zeroPads.Top,
-                ZeroPadBottom = zeroPads.Bottom,
-                ZeroPadLeft = zeroPads.Left,
-                ZeroPadRight = zeroPads.Right,
-            },
-            Fusion = new StepFusion
-            {
-                ReluInputLayer = reluIn,
-                ReluOutput = reluOut,
-                ReluOutputLayer = reluOutLayer,
-                SigmoidOutput = sigmoidOut,
-                BatchNormLayer = bnLayer,
-                Epsilon = epsilon,
-                ResidualLayer = residualLayer,
-                AddLayer = addLayer,
-                ZeroPaddingLayer = zeroPaddingLayer,
-            },
+            Window = window,
+            Fusion = fusion,
             Weights = weights,
             Slots = new StepSlots(source, destination, residual),
             Slice = slice,
@@ -421,6 +481,30 @@ internal sealed class StepPlanner
 
         _tensorOf[end] = destination;
     }
+
+    // The depthwise step a 1×1 convolution can take in as the first half of a separable step: the step just before,
+    // a depthwise convolution with no residual whose output only this convolution reads, unpadded, without a ReLU
+    // prologue of its own, and not writing into a concatenation's slice (a separable step has none). Null otherwise.
+    private PlannedStep? FusableDepthwise(LayerSpec layer, LayerGeometry geometry, int inputLayer, int source, string? reluIn, string? zeroPaddingLayer, int end)
+    {
+        bool pointwise = layer.Window.KernelHeight == 1 && layer.Window.KernelWidth == 1 && layer.Window.StrideHeight == 1 && layer.Window.StrideWidth == 1
+            && geometry.PadTop == 0 && geometry.PadBottom == 0 && geometry.PadLeft == 0 && geometry.PadRight == 0;
+        if (!pointwise || reluIn is not null || zeroPaddingLayer is not null || _steps.Count == 0 || SliceOf(end) is not null)
+        {
+            return null;
+        }
+
+        PlannedStep previous = _steps[_steps.Count - 1];
+        bool alone = _graph.Consumers[inputLayer].Count == 1 && source == _tensors.Count - 1 && _tensors[source].Producer == _steps.Count - 1;
+        return previous.Kind == StepKind.DepthwiseConv && previous.Slots.Destination == source && !previous.HasResidual
+            && previous.Slice is null && alone ? previous : null;
+    }
+
+    // min(max(x, 0), max_value) with a finite positive bound and no slope or threshold (ReLU6): what a convolution's
+    // store clamps to, so the function needs no pass of its own over the output.
+    private static bool IsBoundedRelu(ActivationSpec function) =>
+        function.Kind == ActivationKind.Relu && function.Parameter0 == 0 && function.Parameter2 == 0
+        && function.Parameter1 > 0 && !double.IsPositiveInfinity(function.Parameter1);
 
     // The concatenation a step's output feeds and nothing else, with the step's channel offset in it; null otherwise
     // (an output read twice by the concatenation, or by anything more, keeps a tensor of its own).

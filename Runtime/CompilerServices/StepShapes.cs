@@ -10,6 +10,8 @@ namespace Xception.Compiler.Runtime.CompilerServices;
 //
 // Layout: activations are NHWC float32, one image after another; a step runs over `batch` images.
 // Fusion order of every step: out = reluOut( op(reluIn(x)) + bias + residual ).
+// ReluMax (convolutions): the float bits of an upper bound the output ReLU clamps to (Keras ReLU(max_value=6),
+// MobileNet's ReLU6) in the same store; 0 means none, so the shapes of steps without one are emitted as before.
 
 /// <summary>
 /// A dense 2-D convolution (Keras Conv2D), kernel HWIO, BN folded into weights and bias. A step feeding a channel
@@ -25,7 +27,7 @@ public readonly record struct Conv2DShape(
     int StrideHeight, int StrideWidth,
     int PadTop, int PadLeft,
     int ReluInput, int ReluOutput, int HasResidual,
-    int OutChannelOffset = 0, int OutPixelStride = 0)
+    int OutChannelOffset = 0, int OutPixelStride = 0, int ReluMax = 0)
 {
     /// <summary>Floats from one output pixel to the next: OutPixelStride, or OutChannels when it is 0.</summary>
     public int OutputPixelFloats => OutPixelStride == 0 ? OutChannels : OutPixelStride;
@@ -35,6 +37,11 @@ public readonly record struct Conv2DShape(
 /// A separable convolution block: depthwise KH×KW (multiplier 1) then pointwise 1×1, computed in one
 /// pass so the depthwise result never leaves registers. BN after it is folded into the pointwise
 /// weights and bias. Depthwise kernel layout (KH, KW, C); pointwise (C, OutChannels).
+/// A DepthwiseConv2D (+ BN + ReLU6) followed by a 1×1 Conv2D (MobileNet's conv_dw_N / conv_pw_N, MobileNetV2's
+/// depthwise / project) runs as one such step with a stage between the two: DepthwiseBias = 1 means the depthwise
+/// handle holds the KH·KW·C kernel floats and then C bias floats (the depthwise's BN folded in), and the depthwise
+/// result becomes DepthwiseRelu(d + bias), bounded by the float whose bits are DepthwiseReluMax (0: none), before
+/// the pointwise reads it. The fields have defaults so that Xception's separable steps emit the same code as before.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct SeparableConvShape(
@@ -43,7 +50,12 @@ public readonly record struct SeparableConvShape(
     int KernelHeight, int KernelWidth,
     int StrideHeight, int StrideWidth,
     int PadTop, int PadLeft,
-    int ReluInput, int ReluOutput, int HasResidual);
+    int ReluInput, int ReluOutput, int HasResidual, int ReluMax = 0,
+    int DepthwiseBias = 0, int DepthwiseRelu = 0, int DepthwiseReluMax = 0)
+{
+    /// <summary>Floats of the depthwise handle: the kernel, and the bias after it when there is one.</summary>
+    public long DepthwiseFloats => (long)(KernelHeight * KernelWidth + (DepthwiseBias != 0 ? 1 : 0)) * InChannels;
+}
 
 /// <summary>
 /// A Conv2D step's shape as a type. Generated code declares one struct per distinct step shape whose
@@ -71,7 +83,7 @@ public readonly record struct DepthwiseConvShape(
     int KernelHeight, int KernelWidth,
     int StrideHeight, int StrideWidth,
     int PadTop, int PadLeft,
-    int ReluInput, int ReluOutput, int HasResidual);
+    int ReluInput, int ReluOutput, int HasResidual, int ReluMax = 0);
 
 /// <summary>
 /// Max pooling. The pads of TF 'same' are never selected; the ZeroPad* frame (a ZeroPadding2D folded in, the

@@ -113,6 +113,27 @@ public static class WeightFolding
         return ones;
     }
 
+    /// <summary>
+    /// A depthwise kernel with its per-channel bias after it, in one upload: what a separable step fused from a
+    /// DepthwiseConv2D (+ BN) and a 1×1 Conv2D reads (<see cref="SeparableConvShape"/>'s DepthwiseBias).
+    /// </summary>
+    /// <exception cref="ArgumentException">The kernel's length is not a positive multiple of the bias's.</exception>
+    public static float[] KernelThenBias(float[] kernel, float[] bias)
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        ArgumentNullException.ThrowIfNull(bias);
+        if (bias.Length == 0 || kernel.Length == 0 || kernel.Length % bias.Length != 0)
+        {
+            throw new ArgumentException(
+                "depthwise kernel length " + kernel.Length + " is not a positive multiple of its bias's length " + bias.Length + " (channels).", nameof(bias));
+        }
+
+        var joined = new float[kernel.Length + bias.Length];
+        kernel.CopyTo(joined, 0);
+        bias.CopyTo(joined, kernel.Length);
+        return joined;
+    }
+
     private static double[] Scales(float[] gamma, float[] variance, float epsilon, int channels)
     {
         CheckLength(gamma, channels, nameof(gamma));

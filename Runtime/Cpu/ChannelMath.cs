@@ -10,10 +10,14 @@ namespace Xception.Compiler.Runtime.Cpu;
 /// </summary>
 internal static unsafe class ChannelMath
 {
-    /// <summary>dst = reluOut(acc + bias + residual); bias and residual may be null; dst may equal acc.</summary>
+    /// <summary>
+    /// dst = reluOut(acc + bias + residual), the ReLU clamped to at most <paramref name="reluMax"/> (ReLU6); bias and
+    /// residual may be null; dst may equal acc.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Finish(CpuIsa isa, float* dst, float* acc, float* bias, float* residual, int n, bool relu)
+    public static void Finish(CpuIsa isa, float* dst, float* acc, float* bias, float* residual, int n, bool relu, float reluMax = float.PositiveInfinity)
     {
+        bool clamp = relu && reluMax < float.PositiveInfinity;
         int i = 0;
         if (isa == CpuIsa.Vector512)
         {
@@ -30,7 +34,8 @@ internal static unsafe class ChannelMath
                     y += Vector512.Load(residual + i);
                 }
 
-                (relu ? Vector512.Max(y, Vector512<float>.Zero) : y).Store(dst + i);
+                y = relu ? Vector512.Max(y, Vector512<float>.Zero) : y;
+                (clamp ? Vector512.Min(y, Vector512.Create(reluMax)) : y).Store(dst + i);
             }
         }
 
@@ -49,7 +54,8 @@ internal static unsafe class ChannelMath
                     y += Vector256.Load(residual + i);
                 }
 
-                (relu ? Vector256.Max(y, Vector256<float>.Zero) : y).Store(dst + i);
+                y = relu ? Vector256.Max(y, Vector256<float>.Zero) : y;
+                (clamp ? Vector256.Min(y, Vector256.Create(reluMax)) : y).Store(dst + i);
             }
         }
 
@@ -66,7 +72,8 @@ internal static unsafe class ChannelMath
                 y += residual[i];
             }
 
-            dst[i] = relu && y < 0f ? 0f : y;
+            y = relu && y < 0f ? 0f : y;
+            dst[i] = clamp && y > reluMax ? reluMax : y;
         }
     }
 

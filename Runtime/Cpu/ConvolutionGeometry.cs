@@ -15,6 +15,7 @@ internal readonly struct ConvolutionGeometry
         (KernelHeight, KernelWidth, StrideHeight, StrideWidth, PadTop, PadLeft) = (s.KernelHeight, s.KernelWidth, s.StrideHeight, s.StrideWidth, s.PadTop, s.PadLeft);
         (ReluInput, ReluOutput, HasResidual) = (s.ReluInput != 0, s.ReluOutput != 0, s.HasResidual != 0);
         (OutChannelOffset, OutPixelFloats) = (s.OutChannelOffset, s.OutputPixelFloats);
+        ReluMax = ReluBound(s.ReluMax);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -25,6 +26,8 @@ internal readonly struct ConvolutionGeometry
         (KernelHeight, KernelWidth, StrideHeight, StrideWidth, PadTop, PadLeft) = (s.KernelHeight, s.KernelWidth, s.StrideHeight, s.StrideWidth, s.PadTop, s.PadLeft);
         (ReluInput, ReluOutput, HasResidual) = (s.ReluInput != 0, s.ReluOutput != 0, s.HasResidual != 0);
         (OutChannelOffset, OutPixelFloats) = (0, s.OutChannels);
+        ReluMax = ReluBound(s.ReluMax);
+        (DepthwiseBias, DepthwiseRelu, DepthwiseReluMax) = (s.DepthwiseBias != 0, s.DepthwiseRelu != 0, ReluBound(s.DepthwiseReluMax));
     }
 
     /// <summary>Depthwise then pointwise (A = depthwise outputs) rather than a dense convolution (A = gathered taps).</summary>
@@ -60,10 +63,24 @@ internal readonly struct ConvolutionGeometry
 
     public bool HasResidual { get; }
 
+    /// <summary>The output ReLU's upper bound (ReLU6: 6); +∞ when it has none.</summary>
+    public float ReluMax { get; }
+
+    /// <summary>Separable: a bias (after the depthwise kernel) and a ReLU, bounded by <see cref="DepthwiseReluMax"/>, on the depthwise result.</summary>
+    public bool DepthwiseBias { get; }
+
+    public bool DepthwiseRelu { get; }
+
+    public float DepthwiseReluMax { get; }
+
     /// <summary>Where the step's channels start in an output pixel (a concatenation's slice), and the floats per output pixel.</summary>
     public int OutChannelOffset { get; }
 
     public int OutPixelFloats { get; }
+
+    /// <summary>A shape's ReluMax bits as the bound: 0 bits mean none.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ReluBound(int bits) => bits == 0 ? float.PositiveInfinity : System.BitConverter.Int32BitsToSingle(bits);
 }
 
 /// <summary>

@@ -36,17 +36,17 @@ internal static unsafe class Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(
         CpuIsa isa, float* a, int lda, int rows, PackedPanels b, int panelStart, int panelEnd,
-        float* c, int ldc, float* bias, float* residual, bool relu, float* tile, int rotate = 0) =>
-        Multiply(isa, new ARows(a, lda, b.K), rows, b, panelStart, panelEnd, c, ldc, bias, residual, relu, tile, rotate);
+        float* c, int ldc, float* bias, float* residual, bool relu, float* tile, int rotate = 0, float reluMax = float.PositiveInfinity) =>
+        Multiply(isa, new ARows(a, lda, b.K), rows, b, panelStart, panelEnd, c, ldc, bias, residual, relu, tile, rotate, reluMax);
 
     /// <summary>
-    /// <see cref="Multiply(CpuIsa, float*, int, int, PackedPanels, int, int, float*, int, float*, float*, bool, float*, int)"/>
+    /// <see cref="Multiply(CpuIsa, float*, int, int, PackedPanels, int, int, float*, int, float*, float*, bool, float*, int, float)"/>
     /// with A given as <paramref name="a"/>: rows in a matrix, or rows read in place from a convolution's input.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(
         CpuIsa isa, ARows a, int rows, PackedPanels b, int panelStart, int panelEnd,
-        float* c, int ldc, float* bias, float* residual, bool relu, float* tile, int rotate = 0)
+        float* c, int ldc, float* bias, float* residual, bool relu, float* tile, int rotate = 0, float reluMax = float.PositiveInfinity)
     {
         int k = b.K;
         float* packed = b.Pointer;
@@ -82,15 +82,15 @@ internal static unsafe class Gemm
                 switch (isa)
                 {
                     case CpuIsa.Vector512:
-                        Kernel512(row, a.Segments, a.SegmentStride, a.SegmentLength, panel, cr, ldc, panelBias, rr, relu, tileRows, columns, tile, prefetch);
+                        Kernel512(row, a.Segments, a.SegmentStride, a.SegmentLength, panel, cr, ldc, panelBias, rr, relu, reluMax, tileRows, columns, tile, prefetch);
                         break;
                     case CpuIsa.Vector256:
                         Kernel256(row, a.Segments, a.SegmentStride, a.SegmentLength, panel, tile);
-                        FinishTile(isa, tile, cr, ldc, panelBias, rr, relu, tileRows, columns);
+                        FinishTile(isa, tile, cr, ldc, panelBias, rr, relu, reluMax, tileRows, columns);
                         break;
                     default:
                         KernelScalar(row, a.Segments, a.SegmentStride, a.SegmentLength, panel, tile);
-                        FinishTile(isa, tile, cr, ldc, panelBias, rr, relu, tileRows, columns);
+                        FinishTile(isa, tile, cr, ldc, panelBias, rr, relu, reluMax, tileRows, columns);
                         break;
                 }
             }
@@ -100,7 +100,7 @@ internal static unsafe class Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel512(
         float** row, int segments, nint segmentStride, int segmentLength, float* b, float* c, nint ldc, float* bias, float* residual, bool relu,
-        int rows, int columns, float* tile, float* prefetch)
+        float reluMax, int rows, int columns, float* tile, float* prefetch)
     {
         Vector512<float> c00 = default, c01 = default;
         Vector512<float> c10 = default, c11 = default;
@@ -163,14 +163,14 @@ internal static unsafe class Gemm
         {
             Vector512<float> bias0 = bias == null ? Vector512<float>.Zero : Vector512.Load(bias);
             Vector512<float> bias1 = bias == null ? Vector512<float>.Zero : Vector512.Load(bias + 16);
-            Store(c + 0 * ldc, c00, c01, bias0, bias1, residual == null ? null : residual + 0 * ldc, relu);
-            Store(c + 1 * ldc, c10, c11, bias0, bias1, residual == null ? null : residual + 1 * ldc, relu);
-            Store(c + 2 * ldc, c20, c21, bias0, bias1, residual == null ? null : residual + 2 * ldc, relu);
-            Store(c + 3 * ldc, c30, c31, bias0, bias1, residual == null ? null : residual + 3 * ldc, relu);
-            Store(c + 4 * ldc, c40, c41, bias0, bias1, residual == null ? null : residual + 4 * ldc, relu);
-            Store(c + 5 * ldc, c50, c51, bias0, bias1, residual == null ? null : residual + 5 * ldc, relu);
-            Store(c + 6 * ldc, c60, c61, bias0, bias1, residual == null ? null : residual + 6 * ldc, relu);
-            Store(c + 7 * ldc, c70, c71, bias0, bias1, residual == null ? null : residual + 7 * ldc, relu);
+            Store(c + 0 * ldc, c00, c01, bias0, bias1, residual == null ? null : residual + 0 * ldc, relu, reluMax);
+            Store(c + 1 * ldc, c10, c11, bias0, bias1, residual == null ? null : residual + 1 * ldc, relu, reluMax);
+            Store(c + 2 * ldc, c20, c21, bias0, bias1, residual == null ? null : residual + 2 * ldc, relu, reluMax);
+            Store(c + 3 * ldc, c30, c31, bias0, bias1, residual == null ? null : residual + 3 * ldc, relu, reluMax);
+            Store(c + 4 * ldc, c40, c41, bias0, bias1, residual == null ? null : residual + 4 * ldc, relu, reluMax);
+            Store(c + 5 * ldc, c50, c51, bias0, bias1, residual == null ? null : residual + 5 * ldc, relu, reluMax);
+            Store(c + 6 * ldc, c60, c61, bias0, bias1, residual == null ? null : residual + 6 * ldc, relu, reluMax);
+            Store(c + 7 * ldc, c70, c71, bias0, bias1, residual == null ? null : residual + 7 * ldc, relu, reluMax);
         }
         else
         {
@@ -190,12 +190,12 @@ internal static unsafe class Gemm
             c61.Store(tile + 208);
             c70.Store(tile + 224);
             c71.Store(tile + 240);
-            FinishTile(CpuIsa.Vector512, tile, c, ldc, bias, residual, relu, rows, columns);
+            FinishTile(CpuIsa.Vector512, tile, c, ldc, bias, residual, relu, reluMax, rows, columns);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* dst, Vector512<float> acc0, Vector512<float> acc1, Vector512<float> bias0, Vector512<float> bias1, float* residual, bool relu)
+    private static void Store(float* dst, Vector512<float> acc0, Vector512<float> acc1, Vector512<float> bias0, Vector512<float> bias1, float* residual, bool relu, float reluMax)
     {
         acc0 += bias0;
         acc1 += bias1;
@@ -209,6 +209,11 @@ internal static unsafe class Gemm
         {
             acc0 = Vector512.Max(acc0, Vector512<float>.Zero);
             acc1 = Vector512.Max(acc1, Vector512<float>.Zero);
+            if (reluMax < float.PositiveInfinity)
+            {
+                acc0 = Vector512.Min(acc0, Vector512.Create(reluMax));
+                acc1 = Vector512.Min(acc1, Vector512.Create(reluMax));
+            }
         }
 
         acc0.Store(dst);
@@ -288,11 +293,11 @@ internal static unsafe class Gemm
 
     /// <summary>Stores the valid rows × columns of a raw micro-tile through the epilogue.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FinishTile(CpuIsa isa, float* tile, float* c, nint ldc, float* bias, float* residual, bool relu, int rows, int columns)
+    private static void FinishTile(CpuIsa isa, float* tile, float* c, nint ldc, float* bias, float* residual, bool relu, float reluMax, int rows, int columns)
     {
         for (int r = 0; r < rows; r++)
         {
-            ChannelMath.Finish(isa, c + r * ldc, tile + r * PackedPanels.Width, bias, residual == null ? null : residual + r * ldc, columns, relu);
+            ChannelMath.Finish(isa, c + r * ldc, tile + r * PackedPanels.Width, bias, residual == null ? null : residual + r * ldc, columns, relu, reluMax);
         }
     }
 }

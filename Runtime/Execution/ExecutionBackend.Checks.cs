@@ -236,7 +236,7 @@ internal readonly record struct ConvolutionFootprint(
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ConvolutionFootprint Of(in SeparableConvShape s) => new(
         (long)s.InHeight * s.InWidth * s.InChannels, (long)s.OutHeight * s.OutWidth * s.OutChannels, s.HasResidual,
-        (long)s.KernelHeight * s.KernelWidth * s.InChannels, s.InChannels, s.OutChannels);
+        s.DepthwiseFloats, s.InChannels, s.OutChannels);
 }
 
 // Computed once per generated step type, when first used: reading TStep.Shape on every call would

@@ -121,7 +121,22 @@ internal static class KernelCatalog
             new Conv2DShape(35, 35, 48, 35, 35, 64, 5, 5, 1, 1, 2, 2, 0, 1, 0, OutChannelOffset: 64, OutPixelStride: 256)),
         new("TiledConv2D InceptionV3 mixed0 branch1x1 35x35x192->64 into channels 0.. of 256", TiledConv2D,
             new Conv2DShape(35, 35, 192, 35, 35, 64, 1, 1, 1, 1, 0, 0, 0, 1, 0, OutChannelOffset: 0, OutPixelStride: 256)),
+        new("TiledConv2D MobileNet conv_pw_2 56x56x64->128 k1 relu6 in the store", TiledConv2D,
+            new Conv2DShape(56, 56, 64, 56, 56, 128, 1, 1, 1, 1, 0, 0, 0, 1, 0, ReluMax: Relu6Bits)),
+        new("Conv2D MobileNet conv1 224x224x3->32 k3 s2 relu6 in the store", Conv2D,
+            new Conv2DShape(224, 224, 3, 112, 112, 32, 3, 3, 2, 2, 0, 0, 0, 1, 0, ReluMax: Relu6Bits)),
+        new("DepthwiseConv MobileNet conv_dw_2 ZeroPadding2D folded 112x112x64 k3 s2 relu6 in the store", DepthwiseConv,
+            new DepthwiseConvShape(112, 112, 64, 56, 56, 3, 3, 2, 2, 0, 0, 0, 1, 0, ReluMax: Relu6Bits)),
+        new("TiledSeparableConv MobileNet conv_dw_2 + conv_pw_2 112x112x64->56x56x128 k3 s2 relu6 between and in the store", TiledSeparableConv,
+            new SeparableConvShape(112, 112, 64, 56, 56, 128, 3, 3, 2, 2, 0, 0, 0, 1, 0, ReluMax: Relu6Bits, DepthwiseBias: 1, DepthwiseRelu: 1, DepthwiseReluMax: Relu6Bits)),
+        new("SeparableConv MobileNetV2 block_16 depthwise + project 7x7x960->320 k3 relu6 between", SeparableConv,
+            new SeparableConvShape(7, 7, 960, 7, 7, 320, 3, 3, 1, 1, 1, 1, 0, 0, 0, DepthwiseBias: 1, DepthwiseRelu: 1, DepthwiseReluMax: Relu6Bits)),
+        new("TiledSeparableConv general 15x15x16->24 k5 s2 depthwise bias + relu between", TiledSeparableConv,
+            new SeparableConvShape(15, 15, 16, 8, 8, 24, 5, 5, 2, 2, 2, 2, 0, 0, 0, DepthwiseBias: 1, DepthwiseRelu: 1)),
     };
+
+    /// <summary>The bits of 6f: ReLU6's bound as the shapes carry it.</summary>
+    private const int Relu6Bits = 0x40C00000;
 
     /// <summary>
     /// The kernel instances <see cref="IlgpuBackend"/> launches for one step with this shape, in launch

@@ -17,6 +17,23 @@ internal static class KernelMath
         enabled != 0 && value < 0f ? 0f : value;
 
     /// <summary>
+    /// The output ReLU of a convolution's store, clamped to at most the float whose bits are <paramref name="maxBits"/>
+    /// when they are not 0 (ReLU6); both arrive as specialized constants.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Relu(float value, int enabled, int maxBits)
+    {
+        float y = Relu(value, enabled);
+        if (enabled != 0 && maxBits != 0)
+        {
+            float max = Interop.IntAsFloat((uint)maxBits);
+            y = y > max ? max : y;
+        }
+
+        return y;
+    }
+
+    /// <summary>
     /// Splits a flat NHWC-order thread index over (image, output row, output column, innermost) into its parts;
     /// the innermost extent is channels, or blocks of channels.
     /// </summary>
@@ -34,29 +51,29 @@ internal static class KernelMath
 
     /// <summary>
     /// The fused epilogue of a block of up to eight output channels starting at <paramref name="channel"/>:
-    /// out = reluOut(acc + bias + residual), skipping channels at or past <paramref name="channels"/>.
+    /// out = reluOut(acc + bias + residual) (clamped by <paramref name="reluMax"/>'s bits, 0: none), skipping channels at or past <paramref name="channels"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreBlock(
         ArrayView<float> output, ArrayView<float> bias, ArrayView<float> residual,
-        int pixelBase, int channel, int channels, int hasResidual, int reluOutput,
+        int pixelBase, int channel, int channels, int hasResidual, int reluOutput, int reluMax,
         float a0, float a1, float a2, float a3, float a4, float a5, float a6, float a7)
     {
         int count = channels - channel;
-        Store(output, bias, residual, pixelBase, channel, hasResidual, reluOutput, a0);
-        if (count > 1) Store(output, bias, residual, pixelBase, channel + 1, hasResidual, reluOutput, a1);
-        if (count > 2) Store(output, bias, residual, pixelBase, channel + 2, hasResidual, reluOutput, a2);
-        if (count > 3) Store(output, bias, residual, pixelBase, channel + 3, hasResidual, reluOutput, a3);
-        if (count > 4) Store(output, bias, residual, pixelBase, channel + 4, hasResidual, reluOutput, a4);
-        if (count > 5) Store(output, bias, residual, pixelBase, channel + 5, hasResidual, reluOutput, a5);
-        if (count > 6) Store(output, bias, residual, pixelBase, channel + 6, hasResidual, reluOutput, a6);
-        if (count > 7) Store(output, bias, residual, pixelBase, channel + 7, hasResidual, reluOutput, a7);
+        Store(output, bias, residual, pixelBase, channel, hasResidual, reluOutput, reluMax, a0);
+        if (count > 1) Store(output, bias, residual, pixelBase, channel + 1, hasResidual, reluOutput, reluMax, a1);
+        if (count > 2) Store(output, bias, residual, pixelBase, channel + 2, hasResidual, reluOutput, reluMax, a2);
+        if (count > 3) Store(output, bias, residual, pixelBase, channel + 3, hasResidual, reluOutput, reluMax, a3);
+        if (count > 4) Store(output, bias, residual, pixelBase, channel + 4, hasResidual, reluOutput, reluMax, a4);
+        if (count > 5) Store(output, bias, residual, pixelBase, channel + 5, hasResidual, reluOutput, reluMax, a5);
+        if (count > 6) Store(output, bias, residual, pixelBase, channel + 6, hasResidual, reluOutput, reluMax, a6);
+        if (count > 7) Store(output, bias, residual, pixelBase, channel + 7, hasResidual, reluOutput, reluMax, a7);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(
         ArrayView<float> output, ArrayView<float> bias, ArrayView<float> residual,
-        int pixelBase, int channel, int hasResidual, int reluOutput, float accumulator)
+        int pixelBase, int channel, int hasResidual, int reluOutput, int reluMax, float accumulator)
     {
         int at = pixelBase + channel;
         float value = accumulator + bias[channel];
@@ -65,7 +82,7 @@ internal static class KernelMath
             value += residual[at];
         }
 
-        output[at] = Relu(value, reluOutput);
+        output[at] = Relu(value, reluOutput, reluMax);
     }
 }
 

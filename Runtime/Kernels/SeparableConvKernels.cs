@@ -74,6 +74,7 @@ internal static class SeparableConvKernels
                     s.InHeight, s.InWidth, s.KernelHeight, s.KernelWidth, s.ReluInput);
             }
 
+            d = DepthwiseStage(s, depthwise, c, d);
             int w = c * outChannels + co;
             if (fullBlock)
             {
@@ -101,7 +102,22 @@ internal static class SeparableConvKernels
         }
 
         int pixelBase = ((n * s.OutHeight + oy) * s.OutWidth + ox) * outChannels;
-        StoreBlock(output, bias, residual, pixelBase, co, outChannels, s.HasResidual, s.ReluOutput,
+        StoreBlock(output, bias, residual, pixelBase, co, outChannels, s.HasResidual, s.ReluOutput, s.ReluMax,
             a0, a1, a2, a3, a4, a5, a6, a7);
+    }
+
+    /// <summary>
+    /// The stage between depthwise and pointwise of a fused DepthwiseConv2D + 1×1 Conv2D: d + bias (stored after the
+    /// KH·KW·C kernel floats), then the ReLU, bounded when DepthwiseReluMax is set; d itself otherwise (constants fold it away).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal static float DepthwiseStage(SeparableConvShape s, ArrayView<float> depthwise, int c, float d)
+    {
+        if (s.DepthwiseBias != 0)
+        {
+            d += depthwise[s.KernelHeight * s.KernelWidth * s.InChannels + c];
+        }
+
+        return Relu(d, s.DepthwiseRelu, s.DepthwiseReluMax);
     }
 }

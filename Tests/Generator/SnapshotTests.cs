@@ -26,6 +26,14 @@ public sealed class SnapshotTests
     [Fact]
     public void MiniXceptionNotopNone_EmitsBaseline() => VerifyGenerated(nameof(MiniXceptionNotopNone_EmitsBaseline), "Tests/Models/MiniXceptionNotopNone90x72.xcs.json");
 
+    /// <summary>
+    /// The reduced MobileNet: each conv_dw_N (+ BN + ReLU6) and conv_pw_N (+ BN + ReLU6) as one separable step with the
+    /// depthwise stage between the two, ReLU6 clamped in every store, and no activation step left.
+    /// </summary>
+    [Fact]
+    public void MiniMobileNet_FusedSeparableSteps_EmitsBaseline() =>
+        VerifyGenerated(nameof(MiniMobileNet_FusedSeparableSteps_EmitsBaseline), "Tests/Models/MiniMobileNet.xcs.json");
+
     [Fact]
     public void TinyFlowersWithLabels_EmitsBaseline() => VerifyGenerated(nameof(TinyFlowersWithLabels_EmitsBaseline), "Tests/Models/TinyFlowers.xcs.json");
 

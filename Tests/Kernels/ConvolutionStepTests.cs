@@ -12,7 +12,8 @@ public sealed class ConvolutionStepTests
     /// <summary>A convolution case: input H×W×C → Out channels, square kernel and stride, TF padding, fused extras.</summary>
     public sealed record ConvCase(
         int Height, int Width, int Channels, int OutChannels, int Kernel, int Stride, bool Same,
-        int Batch, bool ReluIn = false, bool ReluOut = false, bool Residual = false, bool Bias = true);
+        int Batch, bool ReluIn = false, bool ReluOut = false, bool Residual = false, bool Bias = true, float ReluMax = 0f,
+        bool DepthwiseStage = false, float DepthwiseReluMax = 0f);
 
     private static readonly Dictionary<string, ConvCase> Cases = new()
     {
@@ -30,6 +31,14 @@ public sealed class ConvolutionStepTests
         ["1x1 s2 same, 70→67 (GEMM tails), batch 2, residual"] = new(15, 13, 70, 67, 1, 2, true, 2, Residual: true),
         // Many tiles: M = 722 (11 tiles + 18), N = 130 (2 tiles + 2), K = 13 (one partial slice).
         ["3x3 s1 same, 13→130 (many tiles), batch 2, relu-in + residual"] = new(19, 19, 13, 130, 3, 1, true, 2, ReluIn: true, Residual: true),
+        // A bounded ReLU clamped in the store (ReLU6, with bounds the random sums cross): GEMM tiles and tails, and the residual before the clamp.
+        ["3x3 s1 same, 37→91, batch 2, relu-out clamped to 0.5"] = new(9, 8, 37, 91, 3, 1, true, 2, ReluOut: true, ReluMax: 0.5f),
+        ["3x3 s2 valid, 8→17, residual + relu-out clamped to 1.25"] = new(9, 8, 8, 17, 3, 2, false, 1, ReluOut: true, Residual: true, ReluMax: 1.25f),
+        ["1x1 s1 same, 70→40, relu-out clamped to 0.75"] = new(5, 6, 70, 40, 1, 1, true, 1, ReluOut: true, ReluMax: 0.75f),
+        // Separable steps fused from a DepthwiseConv2D (+ BN + ReLU6) and a 1×1 Conv2D: depthwise bias and bounded ReLU between the two.
+        ["3x3 s2 same, 37→91, batch 2, depthwise bias + relu clamped to 0.5, relu-out clamped to 1.5"] =
+            new(9, 8, 37, 91, 3, 2, true, 2, ReluOut: true, ReluMax: 1.5f, DepthwiseStage: true, DepthwiseReluMax: 0.5f),
+        ["5x5 s1 same (general taps), 6→11, depthwise bias + relu, residual"] = new(7, 6, 6, 11, 5, 1, true, 1, Residual: true, DepthwiseStage: true),
     };
 
     private readonly BackendFixture backends;
@@ -49,9 +58,12 @@ public sealed class ConvolutionStepTests
         var (outH, padTop) = Pad(c, c.Height);
         var (outW, padLeft) = Pad(c, c.Width);
         var shape = new SeparableConvShape(c.Height, c.Width, c.Channels, outH, outW, c.OutChannels,
-            c.Kernel, c.Kernel, c.Stride, c.Stride, padTop, padLeft, Flag(c.ReluIn), Flag(c.ReluOut), Flag(c.Residual));
+            c.Kernel, c.Kernel, c.Stride, c.Stride, padTop, padLeft, Flag(c.ReluIn), Flag(c.ReluOut), Flag(c.Residual), ReluMax: Bits(c.ReluMax),
+            DepthwiseBias: Flag(c.DepthwiseStage), DepthwiseRelu: Flag(c.DepthwiseStage), DepthwiseReluMax: Bits(c.DepthwiseReluMax));
         float[] x = KernelTestData.RandomFloats(c.Batch * c.Height * c.Width * c.Channels, 1);
-        float[] dw = KernelTestData.RandomFloats(c.Kernel * c.Kernel * c.Channels, 2);
+
+        // With a depthwise stage the depthwise handle holds the kernel and then one bias per channel.
+        float[] dw = KernelTestData.RandomFloats((c.Kernel * c.Kernel + (c.DepthwiseStage ? 1 : 0)) * c.Channels, 2);
         float[] pw = KernelTestData.RandomFloats(c.Channels * c.OutChannels, 3);
         float[]? bias = c.Bias ? KernelTestData.RandomFloats(c.OutChannels, 4) : null;
         int outPerImage = outH * outW * c.OutChannels;
@@ -71,7 +83,7 @@ public sealed class ConvolutionStepTests
         var (outH, padTop) = Pad(c, c.Height);
         var (outW, padLeft) = Pad(c, c.Width);
         var shape = new Conv2DShape(c.Height, c.Width, c.Channels, outH, outW, c.OutChannels,
-            c.Kernel, c.Kernel, c.Stride, c.Stride, padTop, padLeft, Flag(c.ReluIn), Flag(c.ReluOut), Flag(c.Residual));
+            c.Kernel, c.Kernel, c.Stride, c.Stride, padTop, padLeft, Flag(c.ReluIn), Flag(c.ReluOut), Flag(c.Residual), ReluMax: Bits(c.ReluMax));
         float[] x = KernelTestData.RandomFloats(c.Batch * c.Height * c.Width * c.Channels, 11);
         float[] kernel = KernelTestData.RandomFloats(c.Kernel * c.Kernel * c.Channels * c.OutChannels, 12);
         float[]? bias = c.Bias ? KernelTestData.RandomFloats(c.OutChannels, 13) : null;
@@ -92,7 +104,7 @@ public sealed class ConvolutionStepTests
         var (outH, padTop) = Pad(c, c.Height);
         var (outW, padLeft) = Pad(c, c.Width);
         var shape = new DepthwiseConvShape(c.Height, c.Width, c.Channels, outH, outW,
-            c.Kernel, c.Kernel, c.Stride, c.Stride, padTop, padLeft, Flag(c.ReluIn), Flag(c.ReluOut), Flag(c.Residual));
+            c.Kernel, c.Kernel, c.Stride, c.Stride, padTop, padLeft, Flag(c.ReluIn), Flag(c.ReluOut), Flag(c.Residual), ReluMax: Bits(c.ReluMax));
         float[] x = KernelTestData.RandomFloats(c.Batch * c.Height * c.Width * c.Channels, 21);
         float[] kernel = KernelTestData.RandomFloats(c.Kernel * c.Kernel * c.Channels, 22);
         float[]? bias = c.Bias ? KernelTestData.RandomFloats(c.Channels, 23) : null;
@@ -126,4 +138,6 @@ public sealed class ConvolutionStepTests
         c.Same ? KernelTestData.Same(input, c.Kernel, c.Stride) : KernelTestData.Valid(input, c.Kernel, c.Stride);
 
     private static int Flag(bool value) => value ? 1 : 0;
+
+    private static int Bits(float bound) => bound == 0f ? 0 : System.BitConverter.SingleToInt32Bits(bound);
 }

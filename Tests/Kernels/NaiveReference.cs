@@ -37,7 +37,7 @@ internal static class NaiveReference
             }
 
             int at = ((n * s.OutHeight + oy) * s.OutWidth + ox) * s.OutChannels + co;
-            y[at] = Epilogue(sum, bias, co, residual, at, s.ReluOutput);
+            y[at] = Epilogue(sum, bias, co, residual, at, s.ReluOutput, s.ReluMax);
         }
 
         return y;
@@ -48,6 +48,18 @@ internal static class NaiveReference
         var dwShape = new DepthwiseConvShape(s.InHeight, s.InWidth, s.InChannels, s.OutHeight, s.OutWidth,
             s.KernelHeight, s.KernelWidth, s.StrideHeight, s.StrideWidth, s.PadTop, s.PadLeft, s.ReluInput, 0, 0);
         double[] d = DepthwiseConv(dwShape, batch, x, depthwise, null, null);
+        if (s.DepthwiseBias != 0 || s.DepthwiseRelu != 0)
+        {
+            // A fused DepthwiseConv2D + BN + ReLU6: its bias follows the kernel, then the (bounded) ReLU, before the pointwise.
+            int taps = s.KernelHeight * s.KernelWidth * s.InChannels;
+            for (int i = 0; i < d.Length; i++)
+            {
+                int c = i % s.InChannels;
+                double v = d[i] + (s.DepthwiseBias != 0 ? depthwise[taps + c] : 0);
+                d[i] = Epilogue(v, null, c, null, 0, s.DepthwiseRelu, s.DepthwiseReluMax);
+            }
+        }
+
         var y = new double[batch * s.OutHeight * s.OutWidth * s.OutChannels];
         int pixels = batch * s.OutHeight * s.OutWidth;
         for (int p = 0; p < pixels; p++)
@@ -60,7 +72,7 @@ internal static class NaiveReference
             }
 
             int at = p * s.OutChannels + co;
-            y[at] = Epilogue(sum, bias, co, residual, at, s.ReluOutput);
+            y[at] = Epilogue(sum, bias, co, residual, at, s.ReluOutput, s.ReluMax);
         }
 
         return y;
@@ -87,7 +99,7 @@ internal static class NaiveReference
             }
 
             int at = ((n * s.OutHeight + oy) * s.OutWidth + ox) * s.Channels + c;
-            y[at] = Epilogue(sum, bias, c, residual, at, s.ReluOutput);
+            y[at] = Epilogue(sum, bias, c, residual, at, s.ReluOutput, s.ReluMax);
         }
 
         return y;
@@ -203,9 +215,12 @@ internal static class NaiveReference
 
     private static double Relu(double v, int enabled) => enabled != 0 ? Math.Max(v, 0) : v;
 
-    private static double Epilogue(double sum, float[]? bias, int channel, float[]? residual, int at, int reluOutput)
+    private static double Epilogue(double sum, float[]? bias, int channel, float[]? residual, int at, int reluOutput, int reluMaxBits = 0)
     {
         double v = sum + (bias is null ? 0 : bias[channel]) + (residual is null ? 0 : residual[at]);
-        return Relu(v, reluOutput);
+        v = Relu(v, reluOutput);
+
+        // Keras ReLU(max_value): min(max(x, 0), max_value); the bound arrives as float bits, 0 for none.
+        return reluOutput != 0 && reluMaxBits != 0 ? Math.Min(v, BitConverter.Int32BitsToSingle(reluMaxBits)) : v;
     }
 }

@@ -49,7 +49,7 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
         PixelsPerImage = g.OutHeight * g.OutWidth;
         InputPerImage = (long)g.InHeight * g.InWidth * g.InChannels;
         OutputPerImage = (long)PixelsPerImage * g.OutPixelFloats;
-        DepthwiseFloats = g.Separable ? (long)Taps * g.InChannels : 0;
+        DepthwiseFloats = g.Separable ? (long)(Taps + (g.DepthwiseBias ? 1 : 0)) * g.InChannels : 0;
         HasResidual = g.HasResidual;
     }
 
@@ -190,11 +190,22 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
             }
         }
 
+        // The stage between depthwise and pointwise (a DepthwiseConv2D + BN + ReLU6 fused with its 1×1 conv): on the
+        // tile's A rows while they are in cache, so the depthwise result never goes to a full-size buffer.
+        if (separable && (g.DepthwiseBias || g.DepthwiseRelu))
+        {
+            float* depthwiseBias = g.DepthwiseBias ? w + taps * inC : null;
+            for (int row = 0; row < count; row++)
+            {
+                ChannelMath.Finish(isa, a + (long)row * lda, a + (long)row * lda, depthwiseBias, null, inC, g.DepthwiseRelu, g.DepthwiseReluMax);
+            }
+        }
+
         // Each worker starts at a different panel: on a step's first tiles the weights come from DRAM, and
         // threads fetching different panels at once overlap those misses.
         Gemm.Multiply(isa, aRows, count, kernel, panelStart, panelEnd,
             Pointer(output) + (long)q0 * g.OutPixelFloats + g.OutChannelOffset, g.OutPixelFloats, Pointer(bias),
             g.HasResidual ? Pointer(residual) + (long)q0 * outC : null, reluOut, microTile,
-            rotate: worker * (panelEnd - panelStart) / owner.Threads);
+            rotate: worker * (panelEnd - panelStart) / owner.Threads, reluMax: g.ReluMax);
     }
 }

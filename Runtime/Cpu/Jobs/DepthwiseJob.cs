@@ -44,7 +44,8 @@ internal sealed unsafe class DepthwiseJob : IParallelJob
             long at = (((long)n * s.OutHeight + oy) * s.OutWidth + ox) * s.Channels;
             float* dst = Pointer(Output) + at;
             ChannelMath.DepthwisePixel(owner.Isa, image, tapX, tapW, valid, Pointer(Kernel), dst, s.Channels, s.ReluInput != 0);
-            ChannelMath.Finish(owner.Isa, dst, dst, Pointer(Bias), Residual is null ? null : Pointer(Residual) + at, s.Channels, s.ReluOutput != 0);
+            ChannelMath.Finish(owner.Isa, dst, dst, Pointer(Bias), Residual is null ? null : Pointer(Residual) + at, s.Channels, s.ReluOutput != 0,
+                ConvolutionGeometry.ReluBound(s.ReluMax));
         }
     }
 }
