@@ -104,12 +104,24 @@ internal sealed class ProtocolEndpoints(ModelRegistry registry, ServerOptions op
             }
 
             long started = Stopwatch.GetTimestamp();
-            byte[] body = await HttpExchange.ReadBodyAsync(context);
-            long read = Stopwatch.GetTimestamp();
-            InferenceRequest request = InferenceRequestReader.Read(body, jsonLength, model);
-            long decoded = Stopwatch.GetTimestamp();
+            float[] outputs;
+            InferenceRequest request;
+            long read;
+            long decoded;
             var timeline = new RequestTimeline();
-            float[] outputs = await batcher.InferAsync(request.Images, request.Count, timeline, context.RequestAborted);
+            using (PooledBody body = await HttpExchange.ReadPooledBodyAsync(context))
+            {
+                read = Stopwatch.GetTimestamp();
+                request = InferenceRequestReader.Read(body.Memory, jsonLength, model);
+            }
+
+            // The images go back to the pool only once the batch that copied them finished (or never took them).
+            using (request)
+            {
+                decoded = Stopwatch.GetTimestamp();
+                outputs = await batcher.InferAsync(request.Images, request.Count, timeline, context.RequestAborted);
+            }
+
             long resumed = Stopwatch.GetTimestamp();
             InferenceResponseBody response = InferenceResponseWriter.Write(model, request, outputs);
             context.Response.StatusCode = StatusCodes.Status200OK;
