@@ -24,7 +24,13 @@ public sealed class ServingMetrics : IBatchObserver
     public ServingMetrics(int maxBatch)
     {
         Registry = Prometheus.Metrics.NewCustomRegistry();
+        // The runtime's own counters (collections per generation, heap size, CPU): a load run then shows
+        // whether its tail comes with full collections.
+        DotNetStats.Register(Registry);
         MetricFactory factory = Prometheus.Metrics.WithCustomRegistry(Registry);
+        Gauge allocated = factory.CreateGauge("xception_process_allocated_bytes",
+            "Bytes the process allocated since it started (a load run's difference over its requests is the allocation per request).");
+        Registry.AddBeforeCollectCallback(() => allocated.Set(GC.GetTotalAllocatedBytes()));
         _requests = factory.CreateCounter("xception_requests_total", "Inference and classify requests by model, endpoint and outcome.",
             new CounterConfiguration { LabelNames = ["model", "endpoint", "outcome"] });
         _latency = factory.CreateHistogram("xception_request_duration_seconds", "Time from a request's arrival to its answer.",
