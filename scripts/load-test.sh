@@ -6,6 +6,9 @@
 # Usage: scripts/load-test.sh [clients=64] [seconds=30] [max-batch=8] [max-delay-ms=2]
 # Another model: XCS_LOAD_MODEL=xception XCS_LOAD_WEIGHTS=out/bench/xception_synthetic_seed1.h5 scripts/load-test.sh 16
 # (any compiled model with a 299x299x3 input; the synthetic full-size weights come from `Benchmarks -- prepare`).
+# XCS_LOAD_XCEPTION=path/to/xception runs that build instead of building Sample (A/B of two builds).
+# Ends with the server's own breakdown of the latency (scripts/load-test-metrics.py) and the line
+# P99_OVER_PREDICT: the client's p99 over the server's mean batch Predict time (the issue's p99 target is <= 3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 clients=${1:-64}; seconds=${2:-30}; max_batch=${3:-8}; max_delay=${4:-2}
@@ -13,8 +16,13 @@ inputs=8; port=18181; model=${XCS_LOAD_MODEL:-mini}
 weights=${XCS_LOAD_WEIGHTS:-Sample/Examples/mini_xception_w0125_top10.h5}
 command -v wrk >/dev/null || { echo "error: wrk is required (apt-get install -y wrk)" >&2; exit 1; }
 
-dotnet build Sample -c Release -nologo -v q >/dev/null
-xception=Sample/bin/Release/net10.0/xception
+if [ -n "${XCS_LOAD_XCEPTION:-}" ]; then
+  xception=$XCS_LOAD_XCEPTION
+else
+  dotnet build Sample -c Release -nologo -v q >/dev/null
+  xception=Sample/bin/Release/net10.0/xception
+fi
+echo "--- load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 scripts/load-test-inputs.py Sample/Examples/mini_input_299x299_seed5.npy "$work" "$inputs"
@@ -35,9 +43,11 @@ for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/v2/health/ready" >/de
    echo "$(date +%s) $(awk '/^VmRSS/ {print int($2 / 1024)}' "/proc/$server/status" 2>/dev/null)" >>"$work/rss.txt"; sleep 30
  done) &
 sampler=$!
+before=$(curl -s "http://127.0.0.1:$port/metrics")
 LOAD_DIR=$work LOAD_INPUTS=$inputs LOAD_MODEL=$model \
   wrk -t2 -c"$clients" -d"${seconds}s" --timeout 10s --latency -s scripts/load-test.lua "http://127.0.0.1:$port" | tee "$work/wrk.txt"
 metrics=$(curl -s "http://127.0.0.1:$port/metrics")
+echo "--- load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 kill "$sampler" 2>/dev/null || true
 echo "--- server RSS (MB) every 30 s during the load: $(awk '{printf "%s ", $2}' "$work/rss.txt")"
 kill -TERM "$server"
@@ -48,6 +58,10 @@ grep -E '^xception_(requests_total|batch_size_(sum|count|bucket)|queue_depth)' <
 result=$(grep '^RESULT' "$work/wrk.txt")
 echo "--- server exit code on SIGTERM: $status"
 echo "$result"
+printf '%s\n' "$metrics" >"$work/metrics.txt"
+printf '%s\n' "$before" >"$work/metrics-before.txt"
+p99=$(sed -E 's/.* p99_ms=([0-9.]+).*/\1/' <<<"$result")
+python3 scripts/load-test-metrics.py "$work/metrics.txt" "$p99" "$max_batch" "$work/metrics-before.txt"
 wrong=$(sed -E 's/.* wrong=([0-9]+).*/\1/' <<<"$result")
 other=$(sed -E 's/.* other=([0-9]+).*/\1/' <<<"$result")
 [ "$wrong" = 0 ] && [ "$other" = 0 ] && [ "$status" = 0 ] || { echo "FAILED: wrong=$wrong other=$other exit=$status" >&2; exit 1; }

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading;
-using System.Threading.Channels;
 using System.Threading.Tasks;
 using Xception.Compiler.Runtime;
 
@@ -15,14 +14,19 @@ namespace Xception.Compiler.Serving.Batching;
 /// each request exactly its own outputs. A full queue rejects at once (<see cref="QueueFullException"/>) instead
 /// of growing a backlog; <see cref="StopAsync"/> takes nothing new and finishes everything queued.
 /// </summary>
+/// <remarks>
+/// The worker is a thread of its own, not a thread-pool task: Predict blocks its caller for a whole batch
+/// (the caller is one of the CPU backend's compute threads), and a blocked pool thread is one fewer for
+/// Kestrel's handlers on a 2-core machine, where the pool starts with 2.
+/// </remarks>
 public sealed class DynamicBatcher : IAsyncDisposable
 {
     private readonly ICompiledModel _model;
     private readonly string _name;
     private readonly BatchingOptions _options;
     private readonly IBatchObserver? _observer;
-    private readonly Channel<QueuedRequest> _queue;
-    private readonly Task _worker;
+    private readonly RequestQueue _queue;
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private float[] _input = [];
     private float[] _output = [];
     private volatile bool _stopping;
@@ -38,16 +42,12 @@ public sealed class DynamicBatcher : IAsyncDisposable
         _model = model;
         _options = options;
         _observer = observer;
-        _queue = Channel.CreateBounded<QueuedRequest>(new BoundedChannelOptions(options.MaxQueue)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-        _worker = Task.Run(RunAsync);
+        _queue = new RequestQueue(options.MaxQueue);
+        new Thread(Work) { IsBackground = true, Name = $"Batcher of {name}" }.Start();
     }
 
     /// <summary>Requests waiting for a batch (not counting the batch running now).</summary>
-    public int QueueDepth => _queue.Reader.Count;
+    public int QueueDepth => _queue.Count;
 
     /// <summary>
     /// Queues <paramref name="count"/> images (NHWC, preprocessed, count × InputLength floats) and returns their
@@ -58,8 +58,16 @@ public sealed class DynamicBatcher : IAsyncDisposable
     /// <exception cref="QueueFullException">The queue is full.</exception>
     /// <exception cref="BatcherStoppedException">The batcher is stopping.</exception>
     /// <exception cref="OperationCanceledException">(from the task) cancelled before its batch started.</exception>
-    public Task<float[]> InferAsync(ReadOnlyMemory<float> images, int count, CancellationToken cancellationToken = default)
+    public Task<float[]> InferAsync(ReadOnlyMemory<float> images, int count, CancellationToken cancellationToken = default) =>
+        InferAsync(images, count, new RequestTimeline(), cancellationToken);
+
+    /// <summary>
+    /// Same as <see cref="InferAsync(ReadOnlyMemory{float}, int, CancellationToken)"/>, and stamps
+    /// <paramref name="timeline"/> as the request is queued, started and completed.
+    /// </summary>
+    public Task<float[]> InferAsync(ReadOnlyMemory<float> images, int count, RequestTimeline timeline, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(timeline);
         if (count < 1 || images.Length != (long)count * _model.InputLength)
         {
             throw new ArgumentException(
@@ -68,8 +76,9 @@ public sealed class DynamicBatcher : IAsyncDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var request = new QueuedRequest(images, count);
-        if (!_queue.Writer.TryWrite(request))
+        var request = new QueuedRequest(images, count, timeline);
+        timeline.Queued = Stopwatch.GetTimestamp();
+        if (!_queue.TryAdd(request))
         {
             throw _stopping ? new BatcherStoppedException(_name) : new QueueFullException(_name, _options.MaxQueue);
         }
@@ -82,16 +91,28 @@ public sealed class DynamicBatcher : IAsyncDisposable
     public Task StopAsync()
     {
         _stopping = true;
-        _queue.Writer.TryComplete();
-        return _worker;
+        _queue.Complete();
+        return _finished.Task;
     }
 
     /// <summary>Same as <see cref="StopAsync"/>; the model itself is the caller's to dispose.</summary>
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
-    private async Task RunAsync()
+    private void Work()
     {
-        ChannelReader<QueuedRequest> reader = _queue.Reader;
+        try
+        {
+            RunBatches();
+            _finished.SetResult();
+        }
+        catch (Exception e)
+        {
+            _finished.SetException(e);
+        }
+    }
+
+    private void RunBatches()
+    {
         var batch = new List<QueuedRequest>(_options.MaxBatch);
         QueuedRequest? carried = null;
         while (true)
@@ -105,70 +126,53 @@ public sealed class DynamicBatcher : IAsyncDisposable
             }
             else
             {
-                if (!await reader.WaitToReadAsync().ConfigureAwait(false))
+                if (!_queue.TryTake(out first))
                 {
                     return;
                 }
 
-                if (!reader.TryRead(out first!) || !first.TryStart())
+                if (!first.TryStart())
                 {
                     continue;
                 }
             }
 
+            // A carried request waited through the previous batch: its own batch starts now.
+            first.Timeline.Started = Stopwatch.GetTimestamp();
+
+            long gatherStarted = first.Timeline.Started;
             batch.Add(first);
             int images = first.Count;
-            long deadline = Stopwatch.GetTimestamp() + (long)(_options.MaxDelay.TotalSeconds * Stopwatch.Frequency);
-            while (images < _options.MaxBatch)
+            // Requests already queued join at once; the max-delay wait only runs while the batch is short.
+            long deadline = gatherStarted + (long)(_options.MaxDelay.TotalSeconds * Stopwatch.Frequency);
+            while (images < _options.MaxBatch && _queue.TryTake(deadline, out QueuedRequest next))
             {
-                if (reader.TryRead(out QueuedRequest? next))
+                if (!next.TryStart())
                 {
-                    if (!next.TryStart())
-                    {
-                        continue;
-                    }
-
-                    if (images + next.Count > _options.MaxBatch)
-                    {
-                        carried = next;
-                        break;
-                    }
-
-                    batch.Add(next);
-                    images += next.Count;
                     continue;
                 }
 
-                TimeSpan remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
-                if (remaining <= TimeSpan.Zero || !await WaitForMoreAsync(reader, remaining).ConfigureAwait(false))
+                next.Timeline.Started = Stopwatch.GetTimestamp();
+                if (images + next.Count > _options.MaxBatch)
                 {
+                    carried = next;
                     break;
                 }
+
+                batch.Add(next);
+                images += next.Count;
             }
 
-            Run(batch, images);
+            Run(batch, images, Stopwatch.GetElapsedTime(gatherStarted));
             batch.Clear();
         }
     }
 
-    /// <summary>True when another request arrived within <paramref name="remaining"/>.</summary>
-    private static async Task<bool> WaitForMoreAsync(ChannelReader<QueuedRequest> reader, TimeSpan remaining)
-    {
-        using var timeout = new CancellationTokenSource(remaining);
-        try
-        {
-            return await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
-
-    private void Run(List<QueuedRequest> batch, int images)
+    private void Run(List<QueuedRequest> batch, int images, TimeSpan gather)
     {
         int inputLength = _model.InputLength;
         int outputLength = _model.OutputLength;
+        long assembleStarted = Stopwatch.GetTimestamp();
         Span<float> input = Rent(ref _input, images * inputLength);
         int offset = 0;
         foreach (QueuedRequest request in batch)
@@ -178,7 +182,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
         }
 
         Span<float> output = Rent(ref _output, images * outputLength);
-        long started = Stopwatch.GetTimestamp();
+        long predictStarted = Stopwatch.GetTimestamp();
         try
         {
             _model.Predict(input, output, images);
@@ -187,22 +191,26 @@ public sealed class DynamicBatcher : IAsyncDisposable
         {
             foreach (QueuedRequest request in batch)
             {
+                request.Timeline.Completed = Stopwatch.GetTimestamp();
                 request.Fail(e);
             }
 
             return;
         }
 
-        TimeSpan elapsed = Stopwatch.GetElapsedTime(started);
+        long predictFinished = Stopwatch.GetTimestamp();
         offset = 0;
         foreach (QueuedRequest request in batch)
         {
             int length = request.Count * outputLength;
-            request.Complete(output.Slice(offset, length).ToArray());
+            float[] outputs = output.Slice(offset, length).ToArray();
+            request.Timeline.Completed = Stopwatch.GetTimestamp();
+            request.Complete(outputs);
             offset += length;
         }
 
-        _observer?.BatchRan(_name, images, batch.Count, elapsed);
+        _observer?.BatchRan(_name, new BatchRun(images, batch.Count, gather,
+            Stopwatch.GetElapsedTime(assembleStarted, predictStarted), Stopwatch.GetElapsedTime(predictStarted, predictFinished)));
     }
 
     /// <summary>The first <paramref name="length"/> floats of a reused buffer, grown when too small.</summary>

@@ -19,16 +19,19 @@ internal sealed class QueuedRequest
     private CancellationTokenRegistration _registration;
     private int _state;
 
-    public QueuedRequest(ReadOnlyMemory<float> images, int count)
+    public QueuedRequest(ReadOnlyMemory<float> images, int count, RequestTimeline timeline)
     {
         Images = images;
         Count = count;
+        Timeline = timeline;
     }
 
     public ReadOnlyMemory<float> Images { get; }
 
     /// <summary>Images in <see cref="Images"/>.</summary>
     public int Count { get; }
+
+    public RequestTimeline Timeline { get; }
 
     public Task<float[]> Result => _result.Task;
 

@@ -1,8 +1,10 @@
 using System;
+using System.Buffers;
 using System.IO;
 using System.Text.Json;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Xception.Compiler.Serving.Batching;
 using Xception.Compiler.Serving.Metrics;
 using Xception.Compiler.Serving.Protocol;
@@ -46,6 +48,45 @@ internal static class HttpExchange
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             throw ProtocolException.TooLarge($"The request body is larger than this server's limit: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// The whole body in a pooled buffer when its Content-Length is given and within the server's limit; else
+    /// as <see cref="ReadBodyAsync"/> reads it. Past the limit a <see cref="ProtocolException"/> (too large).
+    /// </summary>
+    public static async Task<PooledBody> ReadPooledBodyAsync(HttpContext context)
+    {
+        long? declared = context.Request.ContentLength;
+        long? limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
+        if (declared is not { } length || length > (limit ?? int.MaxValue) || length > Array.MaxLength)
+        {
+            byte[] body = await ReadBodyAsync(context).ConfigureAwait(false);
+            return new PooledBody(body, body.Length, pooled: false);
+        }
+
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)length);
+        var pooled = new PooledBody(buffer, (int)length, pooled: true);
+        try
+        {
+            int filled = 0;
+            while (filled < length)
+            {
+                int read = await context.Request.Body.ReadAsync(buffer.AsMemory(filled, (int)length - filled), context.RequestAborted).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw ProtocolException.BadRequest($"The body ended after {filled} bytes; its Content-Length is {length}.");
+                }
+
+                filled += read;
+            }
+
+            return pooled;
+        }
+        catch
+        {
+            pooled.Dispose();
+            throw;
         }
     }
 

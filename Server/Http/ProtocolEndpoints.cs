@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
@@ -102,9 +103,26 @@ internal sealed class ProtocolEndpoints(ModelRegistry registry, ServerOptions op
                     : throw ProtocolException.BadRequest($"{InferenceHeaderContentLength} must be a byte count, found '{header}'.");
             }
 
-            byte[] body = await HttpExchange.ReadBodyAsync(context);
-            InferenceRequest request = InferenceRequestReader.Read(body, jsonLength, model);
-            float[] outputs = await batcher.InferAsync(request.Images, request.Count, context.RequestAborted);
+            long started = Stopwatch.GetTimestamp();
+            float[] outputs;
+            InferenceRequest request;
+            long read;
+            long decoded;
+            var timeline = new RequestTimeline();
+            using (PooledBody body = await HttpExchange.ReadPooledBodyAsync(context))
+            {
+                read = Stopwatch.GetTimestamp();
+                request = InferenceRequestReader.Read(body.Memory, jsonLength, model);
+            }
+
+            // The images go back to the pool only once the batch that copied them finished (or never took them).
+            using (request)
+            {
+                decoded = Stopwatch.GetTimestamp();
+                outputs = await batcher.InferAsync(request.Images, request.Count, timeline, context.RequestAborted);
+            }
+
+            long resumed = Stopwatch.GetTimestamp();
             InferenceResponseBody response = InferenceResponseWriter.Write(model, request, outputs);
             context.Response.StatusCode = StatusCodes.Status200OK;
             if (response.JsonLength is { } responseJsonLength)
@@ -119,6 +137,9 @@ internal sealed class ProtocolEndpoints(ModelRegistry registry, ServerOptions op
 
             context.Response.ContentLength = response.Bytes.Length;
             await context.Response.Body.WriteAsync(response.Bytes, context.RequestAborted);
+            metrics.RequestAnswered(registry.MetricLabel(name), Endpoint, new RequestStages(
+                Stopwatch.GetElapsedTime(started, read), Stopwatch.GetElapsedTime(read, decoded), timeline.QueueWait, timeline.BatchTime,
+                Stopwatch.GetElapsedTime(timeline.Completed, resumed), Stopwatch.GetElapsedTime(resumed)));
         });
 
     /// <summary>Null when the model (and version, if named) is served; else the refusal to answer.</summary>

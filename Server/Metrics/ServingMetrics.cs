@@ -7,7 +7,8 @@ namespace Xception.Compiler.Serving.Metrics;
 
 /// <summary>
 /// The server's Prometheus metrics, in a registry of its own (so two servers in one process, as in the tests,
-/// count apart): requests by outcome, request latency, batch sizes and queue depth.
+/// count apart): requests by outcome, request latency and its stages, batch sizes, where a batch's time goes,
+/// and queue depth.
 /// </summary>
 public sealed class ServingMetrics : IBatchObserver
 {
@@ -15,12 +16,21 @@ public sealed class ServingMetrics : IBatchObserver
     private readonly Histogram _latency;
     private readonly Histogram _batchSize;
     private readonly Histogram _batchSeconds;
+    private readonly Histogram _batchGather;
+    private readonly Histogram _batchAssemble;
+    private readonly Histogram _stages;
     private readonly Gauge _queueDepth;
 
     public ServingMetrics(int maxBatch)
     {
         Registry = Prometheus.Metrics.NewCustomRegistry();
+        // The runtime's own counters (collections per generation, heap size, CPU): a load run then shows
+        // whether its tail comes with full collections.
+        DotNetStats.Register(Registry);
         MetricFactory factory = Prometheus.Metrics.WithCustomRegistry(Registry);
+        Gauge allocated = factory.CreateGauge("xception_process_allocated_bytes",
+            "Bytes the process allocated since it started (a load run's difference over its requests is the allocation per request).");
+        Registry.AddBeforeCollectCallback(() => allocated.Set(GC.GetTotalAllocatedBytes()));
         _requests = factory.CreateCounter("xception_requests_total", "Inference and classify requests by model, endpoint and outcome.",
             new CounterConfiguration { LabelNames = ["model", "endpoint", "outcome"] });
         _latency = factory.CreateHistogram("xception_request_duration_seconds", "Time from a request's arrival to its answer.",
@@ -31,8 +41,18 @@ public sealed class ServingMetrics : IBatchObserver
             });
         _batchSize = factory.CreateHistogram("xception_batch_size", "Images per Predict the batcher ran.",
             new HistogramConfiguration { LabelNames = ["model"], Buckets = Histogram.LinearBuckets(1, 1, Math.Max(1, maxBatch)) });
-        _batchSeconds = factory.CreateHistogram("xception_batch_duration_seconds", "Time of one batched Predict.",
+        _batchSeconds = factory.CreateHistogram("xception_batch_duration_seconds", "Time of one batched Predict (the model's step, without gathering or copying).",
             new HistogramConfiguration { LabelNames = ["model"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 14) });
+        // From 0.1 ms: copying one image's input takes about that long, and the stages are to be told apart.
+        double[] stageBuckets = Histogram.ExponentialBuckets(0.0001, 2, 18);
+        _batchGather = factory.CreateHistogram("xception_batch_gather_seconds",
+            "From a batch taking its first request to taking its last (the max-delay wait when the queue held too few).",
+            new HistogramConfiguration { LabelNames = ["model"], Buckets = stageBuckets });
+        _batchAssemble = factory.CreateHistogram("xception_batch_assemble_seconds", "Copying a batch's requests into its input.",
+            new HistogramConfiguration { LabelNames = ["model"], Buckets = stageBuckets });
+        _stages = factory.CreateHistogram("xception_request_stage_seconds",
+            "Where an answered inference request's time went: read, decode, queue, batch, wake, respond (disjoint, in order).",
+            new HistogramConfiguration { LabelNames = ["model", "endpoint", "stage"], Buckets = stageBuckets });
         _queueDepth = factory.CreateGauge("xception_queue_depth", "Requests waiting for a batch.",
             new GaugeConfiguration { LabelNames = ["model"] });
     }
@@ -59,10 +79,23 @@ public sealed class ServingMetrics : IBatchObserver
         _latency.WithLabels(model, endpoint).Observe(elapsed.TotalSeconds);
     }
 
-    public void BatchRan(string model, int images, int requests, TimeSpan elapsed)
+    /// <summary>The stages of one answered request (<see cref="RequestOutcome.Ok"/> only).</summary>
+    public void RequestAnswered(string model, string endpoint, RequestStages stages)
     {
-        _batchSize.WithLabels(model).Observe(images);
-        _batchSeconds.WithLabels(model).Observe(elapsed.TotalSeconds);
+        _stages.WithLabels(model, endpoint, "read").Observe(stages.Read.TotalSeconds);
+        _stages.WithLabels(model, endpoint, "decode").Observe(stages.Decode.TotalSeconds);
+        _stages.WithLabels(model, endpoint, "queue").Observe(stages.Queue.TotalSeconds);
+        _stages.WithLabels(model, endpoint, "batch").Observe(stages.Batch.TotalSeconds);
+        _stages.WithLabels(model, endpoint, "wake").Observe(stages.Wake.TotalSeconds);
+        _stages.WithLabels(model, endpoint, "respond").Observe(stages.Respond.TotalSeconds);
+    }
+
+    public void BatchRan(string model, BatchRun run)
+    {
+        _batchSize.WithLabels(model).Observe(run.Images);
+        _batchSeconds.WithLabels(model).Observe(run.Predict.TotalSeconds);
+        _batchGather.WithLabels(model).Observe(run.Gather.TotalSeconds);
+        _batchAssemble.WithLabels(model).Observe(run.Assemble.TotalSeconds);
     }
 }
 

@@ -1,7 +1,9 @@
 using System;
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Xception.Compiler.Serving.Protocol;
@@ -19,7 +21,8 @@ public static class InferenceRequestReader
     /// <param name="body">The whole request body.</param>
     /// <param name="jsonLength">The <c>Inference-Header-Content-Length</c> header; null when absent (all JSON).</param>
     /// <param name="model">The model the request is for.</param>
-    public static InferenceRequest Read(ReadOnlySpan<byte> body, long? jsonLength, ServedModel model)
+    /// <returns>The request; its owner disposes it once the batcher is done with its images.</returns>
+    public static InferenceRequest Read(ReadOnlyMemory<byte> body, long? jsonLength, ServedModel model)
     {
         if (jsonLength is { } length && (length < 0 || length > body.Length))
         {
@@ -28,11 +31,12 @@ public static class InferenceRequestReader
         }
 
         int headerLength = (int)(jsonLength ?? body.Length);
-        ReadOnlySpan<byte> binary = body[headerLength..];
+        ReadOnlySpan<byte> binary = body.Span[headerLength..];
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body[..headerLength].ToArray());
+            // Parsed in place: the document reads the body, which outlives it.
+            document = JsonDocument.Parse(body[..headerLength]);
         }
         catch (JsonException e)
         {
@@ -56,18 +60,26 @@ public static class InferenceRequestReader
             }
 
             (float[] images, int count, int binaryUsed) = ReadInput(inputs[0], binary, model);
-            if (binaryUsed != binary.Length)
+            try
             {
-                throw ProtocolException.BadRequest(
-                    $"The body holds {binary.Length} bytes of binary tensor data after the JSON, but the inputs' binary_data_size account for {binaryUsed}.");
+                if (binaryUsed != binary.Length)
+                {
+                    throw ProtocolException.BadRequest(
+                        $"The body holds {binary.Length} bytes of binary tensor data after the JSON, but the inputs' binary_data_size account for {binaryUsed}.");
+                }
+
+                if (root.TryGetProperty("outputs", out JsonElement outputs))
+                {
+                    binaryOutput |= ReadRequestedOutputs(outputs, model);
+                }
+            }
+            catch
+            {
+                ArrayPool<float>.Shared.Return(images);
+                throw;
             }
 
-            if (root.TryGetProperty("outputs", out JsonElement outputs))
-            {
-                binaryOutput |= ReadRequestedOutputs(outputs, model);
-            }
-
-            return new InferenceRequest(id, images, count, binaryOutput);
+            return new InferenceRequest(id, images, count * model.Model.InputLength, count, binaryOutput);
         }
     }
 
@@ -92,7 +104,22 @@ public static class InferenceRequestReader
 
         int count = ReadShape(Required(input, "shape", JsonValueKind.Array, $"input '{name}'"), model);
         long floats = (long)count * model.Model.InputLength;
-        var images = new float[floats];
+        float[] rented = ArrayPool<float>.Shared.Rent((int)floats);
+        try
+        {
+            int used = Fill(input, name, count, floats, rented.AsSpan(0, (int)floats), binary, model);
+            return (rented, count, used);
+        }
+        catch
+        {
+            ArrayPool<float>.Shared.Return(rented);
+            throw;
+        }
+    }
+
+    /// <summary>Decodes the input's values into <paramref name="images"/>; returns the binary bytes it used.</summary>
+    private static int Fill(JsonElement input, string name, int count, long floats, Span<float> images, ReadOnlySpan<byte> binary, ServedModel model)
+    {
         if (input.TryGetProperty("parameters", out JsonElement parameters)
             && parameters.ValueKind == JsonValueKind.Object
             && parameters.TryGetProperty("binary_data_size", out JsonElement size))
@@ -114,13 +141,22 @@ public static class InferenceRequestReader
                     $"Input '{name}' announces {bytes} bytes of binary data but only {binary.Length} follow the JSON (truncated body).");
             }
 
-            for (int i = 0; i < images.Length; i++)
+            ReadOnlySpan<byte> tensor = binary[..(int)bytes];
+            if (BitConverter.IsLittleEndian)
             {
-                images[i] = BinaryPrimitives.ReadSingleLittleEndian(binary.Slice(i * sizeof(float), sizeof(float)));
+                // The protocol's binary tensors are little-endian: here they are the floats' own bytes.
+                MemoryMarshal.Cast<byte, float>(tensor).CopyTo(images);
+            }
+            else
+            {
+                for (int i = 0; i < images.Length; i++)
+                {
+                    images[i] = BinaryPrimitives.ReadSingleLittleEndian(tensor.Slice(i * sizeof(float), sizeof(float)));
+                }
             }
 
             CheckFinite(images, name);
-            return (images, count, (int)bytes);
+            return (int)bytes;
         }
 
         if (!input.TryGetProperty("data", out JsonElement data) || data.ValueKind != JsonValueKind.Array)
@@ -135,7 +171,7 @@ public static class InferenceRequestReader
             throw ProtocolException.BadRequest($"Input '{name}' of shape {Shape(count, model)} needs {images.Length} values, found {written}.");
         }
 
-        return (images, count, 0);
+        return 0;
     }
 
     /// <summary>The number of images: the shape must be [N, H, W, C] with the model's H, W, C.</summary>
@@ -163,7 +199,7 @@ public static class InferenceRequestReader
     }
 
     /// <summary>Row-major values of a flat or nested array, as the protocol allows both.</summary>
-    private static void Flatten(JsonElement array, float[] values, ref int written, string name)
+    private static void Flatten(JsonElement array, Span<float> values, ref int written, string name)
     {
         foreach (JsonElement item in array.EnumerateArray())
         {
@@ -194,7 +230,7 @@ public static class InferenceRequestReader
         }
     }
 
-    private static void CheckFinite(float[] values, string name)
+    private static void CheckFinite(ReadOnlySpan<float> values, string name)
     {
         for (int i = 0; i < values.Length; i++)
         {

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -147,6 +148,43 @@ public sealed class DynamicBatcherTests
         await using var batcher = new DynamicBatcher("gated", model, new BatchingOptions());
         var e = Assert.Throws<ArgumentException>(() => { _ = batcher.InferAsync(new float[] { 1, 2, 3, 4 }, 1); });
         Assert.Contains("Expected 1 image(s) of 3 floats (3 floats), found 4", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <remarks>
+    /// The max delay is far longer than the test: a batch that waited for it would show a gather of seconds.
+    /// The gate is held for a measured interval that lies inside the second batch's queue wait and inside
+    /// the first batch's own time, so both timelines must be at least that long.
+    /// </remarks>
+    [Fact]
+    public async Task FullBatchAlreadyQueued_StartsWithoutTheMaxDelay_AndTimelinesSplitQueueFromBatch()
+    {
+        using var model = new GatedModel();
+        var observer = new RecordingObserver();
+        await using var batcher = new DynamicBatcher("gated", model, new BatchingOptions { MaxBatch = 2, MaxDelay = TimeSpan.FromSeconds(20) }, observer);
+        var a = new RequestTimeline();
+        var c = new RequestTimeline();
+        Task<float[]> first = batcher.InferAsync(new float[] { 1, 1, 1 }, 1, a);
+        Task<float[]> second = batcher.InferAsync(new float[] { 2, 2, 2 }, 1);
+        Assert.True(await model.Entered.WaitAsync(Patience));
+        Task<float[]> third = batcher.InferAsync(new float[] { 3, 3, 3 }, 1, c);
+        Task<float[]> fourth = batcher.InferAsync(new float[] { 4, 4, 4 }, 1);
+        var held = Stopwatch.StartNew();
+        await Task.Delay(300);
+        held.Stop();
+        model.Open();
+
+        Assert.Equal(GatedModel.Expected([1, 1, 1]), await first.WaitAsync(Patience));
+        Assert.Equal(GatedModel.Expected([2, 2, 2]), await second.WaitAsync(Patience));
+        Assert.Equal(GatedModel.Expected([3, 3, 3]), await third.WaitAsync(Patience));
+        Assert.Equal(GatedModel.Expected([4, 4, 4]), await fourth.WaitAsync(Patience));
+        Assert.Equal([2, 2], model.Batches);
+        BatchRun[] runs = observer.Batches.ToArray();
+        Assert.Equal(2, runs.Length);
+        Assert.True(runs[1].Gather < TimeSpan.FromSeconds(5), $"The full second batch waited {runs[1].Gather} to gather.");
+        Assert.True(c.QueueWait >= held.Elapsed, $"Queued through a held batch of {held.Elapsed}, found a queue wait of {c.QueueWait}.");
+        Assert.True(a.BatchTime >= held.Elapsed, $"A batch held for {held.Elapsed} took {a.BatchTime}.");
+        Assert.True(runs[0].Predict >= held.Elapsed, $"A Predict held for {held.Elapsed} took {runs[0].Predict}.");
+        Assert.True(a.Queued <= a.Started && a.Started <= a.Completed && c.Queued <= c.Started && c.Started <= c.Completed);
     }
 
     private static int[] BitsOf(float[] values) => values.Select(BitConverter.SingleToInt32Bits).ToArray();

@@ -42,6 +42,43 @@ public sealed class MetricsTests
         Assert.Equal(0, Sample(metrics, """xception_queue_depth{model="mini"}"""));
     }
 
+    /// <remarks>
+    /// The stages are disjoint pieces of each request's latency, so their sums cannot exceed the latency's; each
+    /// request's batch stage holds its batch's whole Predict, so their sum cannot be below the batches' Predict sum.
+    /// </remarks>
+    [Fact]
+    public async Task RequestStagesAndBatchTimes_AgreeWithCountsAndLatency()
+    {
+        await using TestServer server = await TestServer.StartMiniAsync();
+        float[][] images = MiniModels.Images(12, seed: 51);
+        HttpResponseMessage[] ok = await Task.WhenAll(images.Select((image, i) =>
+            server.Client.PostAsync("/v2/models/mini/infer", ProtocolMessages.JsonRequest("s" + i, [image], MiniXception71.InputHeight, MiniXception71.InputWidth))));
+        Assert.All(ok, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+
+        string metrics = await server.Client.GetStringAsync("/metrics");
+
+        string[] stages = ["read", "decode", "queue", "batch", "wake", "respond"];
+        double stageSum = 0;
+        foreach (string stage in stages)
+        {
+            string labels = $$"""{model="mini",endpoint="infer",stage="{{stage}}"}""";
+            Assert.Equal(12, Sample(metrics, "xception_request_stage_seconds_count" + labels));
+            double sum = Sample(metrics, "xception_request_stage_seconds_sum" + labels);
+            Assert.True(sum >= 0, $"Stage {stage} sums to {sum}.");
+            stageSum += sum;
+        }
+
+        double latencySum = Sample(metrics, """xception_request_duration_seconds_sum{model="mini",endpoint="infer"}""");
+        Assert.True(stageSum <= latencySum, $"The stages sum to {stageSum} s, more than the latencies' {latencySum} s.");
+        double batches = Sample(metrics, """xception_batch_size_count{model="mini"}""");
+        Assert.Equal(batches, Sample(metrics, """xception_batch_duration_seconds_count{model="mini"}"""));
+        Assert.Equal(batches, Sample(metrics, """xception_batch_gather_seconds_count{model="mini"}"""));
+        Assert.Equal(batches, Sample(metrics, """xception_batch_assemble_seconds_count{model="mini"}"""));
+        double predictSum = Sample(metrics, """xception_batch_duration_seconds_sum{model="mini"}""");
+        double batchStageSum = Sample(metrics, """xception_request_stage_seconds_sum{model="mini",endpoint="infer",stage="batch"}""");
+        Assert.True(predictSum > 0 && batchStageSum >= predictSum, $"Requests' batch stages sum to {batchStageSum} s, their batches' Predicts to {predictSum} s.");
+    }
+
     /// <summary>The value of the sample line that starts with <paramref name="series"/>.</summary>
     private static double Sample(string metrics, string series)
     {

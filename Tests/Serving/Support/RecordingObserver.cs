@@ -1,4 +1,3 @@
-using System;
 using System.Collections.Concurrent;
 using Xception.Compiler.Serving.Batching;
 
@@ -7,7 +6,7 @@ namespace Xception.Compiler.Tests.Serving.Support;
 /// <summary>Keeps every batch a batcher reports.</summary>
 internal sealed class RecordingObserver : IBatchObserver
 {
-    public ConcurrentQueue<(int Images, int Requests)> Batches { get; } = new();
+    public ConcurrentQueue<BatchRun> Batches { get; } = new();
 
-    public void BatchRan(string model, int images, int requests, TimeSpan elapsed) => Batches.Enqueue((images, requests));
+    public void BatchRan(string model, BatchRun run) => Batches.Enqueue(run);
 }
