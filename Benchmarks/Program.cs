@@ -18,6 +18,9 @@ using Model = Xception.Compiler.Benchmarks.Xception;
 //   bench --engine ort --model NAME [...]   the same for an application (the counterpart of `Sample bench --model NAME`)
 //   accuracy [--weights W.h5 | --seed 3] [--input-seed 11] [--out DIR] [--backends ort,cpu,ilgpucpu]
 //          one image's outputs (and Cpu's every step) as .npy for scripts/accuracy_report.py
+//   cold --engine ort|cpu [--weights W.h5] [--onnx M.onnx] [--threads 2] [--verbose]
+//          engine creation + one run, nothing else: one process of scripts/cold-start.sh
+long mainStarted = Stopwatch.GetTimestamp();
 string command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "run";
 string[] rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
 try
@@ -69,8 +72,11 @@ try
         case "accuracy":
             return AccuracyRun.Run(Options.Parse(rest));
 
+        case "cold":
+            return ColdStart.Run(Options.Parse(rest), mainStarted);
+
         default:
-            Console.Error.WriteLine($"error: unknown command '{command}' (run, prepare, check, bench, accuracy)");
+            Console.Error.WriteLine($"error: unknown command '{command}' (run, prepare, check, bench, accuracy, cold)");
             return 2;
     }
 }

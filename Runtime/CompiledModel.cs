@@ -1,6 +1,8 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Threading.Tasks;
 using Xception.Compiler.Runtime.CompilerServices;
+using Xception.Compiler.Runtime.Cpu;
 using Xception.Compiler.Runtime.Execution;
 using Xception.Compiler.Runtime.Weights;
 
@@ -183,16 +185,28 @@ public abstract class CompiledModel : ICompiledModel
         ArgumentNullException.ThrowIfNull(create);
         var opts = options ?? new InferenceOptions();
         opts.Validate();
-        var weights = KerasWeightFile.Load(weightsPath, table);
-        var backend = ExecutionBackends.Create(opts);
+
+        // The Cpu backend's per-call code is compiled on the other core while this one reads the weights,
+        // instead of in the first Predict (Benchmarks/RESULTS.md, "Cold start").
+        Task? warmup = CpuKernelWarmup.Start(typeof(TModel), opts);
         try
         {
-            return create(backend, weights, opts.MaxBatch);
+            var weights = KerasWeightFile.Load(weightsPath, table);
+            var backend = ExecutionBackends.Create(opts);
+            try
+            {
+                return create(backend, weights, opts.MaxBatch);
+            }
+            catch
+            {
+                backend.Dispose();
+                throw;
+            }
         }
-        catch
+        finally
         {
-            backend.Dispose();
-            throw;
+            // Never left running into the first Predict (it would compete with the workers for the cores); it never throws.
+            warmup?.Wait();
         }
     }
 
