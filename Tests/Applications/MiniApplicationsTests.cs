@@ -1,6 +1,5 @@
 using System;
 using Xception.Compiler.Runtime;
-using Xception.Compiler.Runtime.Tensors;
 using Xception.Compiler.Tests.Models;
 using Xception.Compiler.Tests.Support;
 using Xunit.Abstractions;
@@ -17,7 +16,6 @@ namespace Xception.Compiler.Tests.Applications;
 public sealed class MiniApplicationsTests(ITestOutputHelper output)
 {
     private const string Input = "mini_apps_input_64x64_seed43.npy";
-    private const double Tolerance = 1e-5;
 
     [Theory]
     [InlineData("resnet50", Backend.Cpu)]
@@ -49,19 +47,7 @@ public sealed class MiniApplicationsTests(ITestOutputHelper output)
             ? $"mini_{application[..^6]}_expected_notop_avg_64x64_seed43.npy"
             : $"mini_{application}_expected_64x64_seed43.npy";
 
-        NpyArray input = NpyFile.Read(TestPaths.Fixture(Input));
-        NpyArray expected = NpyFile.Read(TestPaths.Fixture(expectedFile));
-        float[] actual = model.Predict(input.Data);
-
-        Assert.Equal(expected.Data.Length, actual.Length);
-        double worst = 0;
-        for (int i = 0; i < actual.Length; i++)
-        {
-            worst = Math.Max(worst, Math.Abs(actual[i] - (double)expected.Data[i]));
-        }
-
-        output.WriteLine(FormattableString.Invariant($"{expectedFile}, {backend}: largest absolute error {worst:E3}"));
-        Assert.True(worst <= Tolerance, FormattableString.Invariant($"{expectedFile}: largest error {worst:E3}; tolerance {Tolerance:E0}"));
+        Float64ReferenceCheck.AssertWithinTolerance(model, Input, expectedFile, $"mini {application} on {backend}", output);
     }
 
     [Fact]

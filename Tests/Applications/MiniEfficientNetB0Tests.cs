@@ -1,6 +1,4 @@
-using System;
 using Xception.Compiler.Runtime;
-using Xception.Compiler.Runtime.Tensors;
 using Xception.Compiler.Tests.Models;
 using Xception.Compiler.Tests.Support;
 using Xunit.Abstractions;
@@ -18,7 +16,6 @@ namespace Xception.Compiler.Tests.Applications;
 public sealed class MiniEfficientNetB0Tests(ITestOutputHelper output)
 {
     private const string Input = "mini_apps_input_raw_64x64_seed45.npy";
-    private const double Tolerance = 1e-5;
 
     [Theory]
     [InlineData(false, Backend.Cpu)]
@@ -35,19 +32,7 @@ public sealed class MiniEfficientNetB0Tests(ITestOutputHelper output)
             ? "mini_efficientnetb0_expected_notop_avg_64x64_seed45.npy"
             : "mini_efficientnetb0_expected_64x64_seed45.npy";
 
-        NpyArray input = NpyFile.Read(TestPaths.Fixture(Input));
-        NpyArray expected = NpyFile.Read(TestPaths.Fixture(expectedFile));
-        float[] actual = model.Predict(input.Data);
-
-        Assert.Equal(expected.Data.Length, actual.Length);
-        double worst = 0;
-        for (int i = 0; i < actual.Length; i++)
-        {
-            worst = Math.Max(worst, Math.Abs(actual[i] - (double)expected.Data[i]));
-        }
-
-        output.WriteLine(FormattableString.Invariant($"{expectedFile}, {backend}: largest absolute error {worst:E3}"));
-        Assert.True(worst <= Tolerance, FormattableString.Invariant($"{expectedFile}: largest error {worst:E3}; tolerance {Tolerance:E0}"));
+        Float64ReferenceCheck.AssertWithinTolerance(model, Input, expectedFile, $"mini EfficientNetB0 {(notop ? "notop avg" : "top")} on {backend}", output);
     }
 
     [Fact]

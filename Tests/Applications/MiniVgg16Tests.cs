@@ -2,7 +2,6 @@ using System;
 using System.Linq;
 using Xception.Compiler.Tests.Generator.Infrastructure;
 using Xception.Compiler.Runtime;
-using Xception.Compiler.Runtime.Tensors;
 using Xception.Compiler.Tests.Models;
 using Xception.Compiler.Tests.Support;
 using Xunit.Abstractions;
@@ -17,7 +16,6 @@ namespace Xception.Compiler.Tests.Applications;
 public sealed class MiniVgg16Tests(ITestOutputHelper output)
 {
     private const string Input = "mini_vgg16_input_64x64_seed41.npy";
-    private const double Tolerance = 1e-5;
 
     [Theory]
     [InlineData(Backend.Cpu)]
@@ -25,7 +23,7 @@ public sealed class MiniVgg16Tests(ITestOutputHelper output)
     public void Top_OfficialLayout_MatchesFloat64ReferenceWithin1e5(Backend backend)
     {
         using var model = MiniVgg16.Load(TestPaths.Fixture("mini_vgg16_w16_64x64_top10.h5"), new InferenceOptions { Backend = backend });
-        AssertMatches(model, "mini_vgg16_expected_64x64_seed41.npy", backend);
+        Float64ReferenceCheck.AssertWithinTolerance(model, Input, "mini_vgg16_expected_64x64_seed41.npy", $"mini VGG16 top on {backend}", output);
     }
 
     [Theory]
@@ -34,7 +32,7 @@ public sealed class MiniVgg16Tests(ITestOutputHelper output)
     public void NotopAvgPooling_OfficialLayout_MatchesFloat64ReferenceWithin1e5(Backend backend)
     {
         using var model = MiniVgg16NotopAvg.Load(TestPaths.Fixture("mini_vgg16_w16_64x64_notop.h5"), new InferenceOptions { Backend = backend });
-        AssertMatches(model, "mini_vgg16_expected_notop_avg_64x64_seed41.npy", backend);
+        Float64ReferenceCheck.AssertWithinTolerance(model, Input, "mini_vgg16_expected_notop_avg_64x64_seed41.npy", $"mini VGG16 notop avg on {backend}", output);
     }
 
     [Fact]
@@ -48,8 +46,8 @@ public sealed class MiniVgg16Tests(ITestOutputHelper output)
         // Keras's applications table: 138,357,544 parameters in 16 layers with weights (13 without the top).
         Assert.Equal(16, Vgg16.WeightTable.Layers.Count);
         Assert.Equal(13, Vgg16Notop.WeightTable.Layers.Count);
-        Assert.Equal(138_357_544L, ParameterCount(Vgg16.WeightTable));
-        Assert.Equal(14_714_688L, ParameterCount(Vgg16Notop.WeightTable));
+        Assert.Equal(138_357_544L, WeightTableCounts.Parameters(Vgg16.WeightTable));
+        Assert.Equal(14_714_688L, WeightTableCounts.Parameters(Vgg16Notop.WeightTable));
     }
 
     [Fact]
@@ -63,43 +61,5 @@ public sealed class MiniVgg16Tests(ITestOutputHelper output)
         Assert.Equal(Enumerable.Repeat("Conv2D", 13).Concat(Enumerable.Repeat("Dense", 3)), fromFile);
         Assert.Equal(Vgg16.WeightTable.Layers.Select(l => l.KerasClass), fromFile);
         Assert.Equal(new[] { "kernel", "bias" }, table.Layers[13].Weights.Select(w => w.KerasVariable));
-    }
-
-    private static long ParameterCount(Runtime.Weights.WeightTable table)
-    {
-        long n = 0;
-        foreach (var layer in table.Layers)
-        {
-            foreach (var dataset in layer.Datasets)
-            {
-                long e = 1;
-                foreach (int d in dataset.Shape)
-                {
-                    e *= d;
-                }
-
-                n += e;
-            }
-        }
-
-        return n;
-    }
-
-    private void AssertMatches(ICompiledModel model, string expectedFile, Backend backend)
-    {
-        NpyArray input = NpyFile.Read(TestPaths.Fixture(Input));
-        NpyArray expected = NpyFile.Read(TestPaths.Fixture(expectedFile));
-
-        float[] actual = model.Predict(input.Data);
-
-        Assert.Equal(expected.Data.Length, actual.Length);
-        double worst = 0;
-        for (int i = 0; i < actual.Length; i++)
-        {
-            worst = Math.Max(worst, Math.Abs(actual[i] - (double)expected.Data[i]));
-        }
-
-        output.WriteLine(FormattableString.Invariant($"{expectedFile}, {backend}: largest absolute error {worst:E3}"));
-        Assert.True(worst <= Tolerance, FormattableString.Invariant($"{expectedFile}: largest error {worst:E3}; tolerance {Tolerance:E0}"));
     }
 }
