@@ -8,29 +8,37 @@ using Xception.Compiler.Runtime.Weights;
 namespace Xception.Compiler.Sample;
 
 /// <summary>A model class the generator compiled into this program, seen through one shape.</summary>
+/// <param name="Name">What <c>--model</c> calls it.</param>
+/// <param name="IsImageNet">Its 1000 outputs are Keras's ImageNet classes (labels from imagenet_class_index.json).</param>
+/// <param name="Info">The generated class's own <c>Info</c>: shapes, weight table, labels, preprocessing, weights URL.</param>
 internal sealed record CompiledModel(
     string Name,
     string Description,
-    int InputHeight,
-    int InputWidth,
-    int InputChannels,
-    int OutputLength,
     bool IsImageNet,
-    WeightTable WeightTable,
+    CompiledModelInfo Info,
     Func<string, InferenceOptions, ICompiledModel> Load)
 {
-    public int InputLength => InputHeight * InputWidth * InputChannels;
+    public int InputHeight => Info.InputHeight;
 
-    /// <summary>The class names the description declares (the generated <c>Labels</c>); empty when it declares none.</summary>
-    public IReadOnlyList<string> Labels { get; init; } = [];
+    public int InputWidth => Info.InputWidth;
+
+    public int InputChannels => Info.InputChannels;
+
+    public int OutputLength => Info.OutputLength;
+
+    public int InputLength => Info.InputLength;
+
+    public WeightTable WeightTable => Info.WeightTable;
+
+    /// <summary>The class names the description declares; empty when it declares none.</summary>
+    public IReadOnlyList<string> Labels => Info.Labels;
 
     /// <summary>The input scaling of the model's application (the description's <c>preprocessing</c>; tf when it has none).</summary>
-    public ImagePreprocessing Preprocessing { get; init; } = ImagePreprocessing.Tf;
+    public ImagePreprocessing Preprocessing => Info.Preprocessing ?? ImagePreprocessing.Tf;
 
-    /// <summary>Where the official weights are downloaded from, and their MD5 (the description's <c>weights.url</c>, <c>weights.md5</c>).</summary>
-    public string? WeightsUrl { get; init; }
+    public string? WeightsUrl => Info.WeightsUrl;
 
-    public string? WeightsMd5 { get; init; }
+    public string? WeightsMd5 => Info.WeightsMd5;
 }
 
 internal static class CompiledModels
@@ -38,120 +46,28 @@ internal static class CompiledModels
     /// <summary>Every model description compiled into the Sample (see Sample.csproj's AdditionalFiles).</summary>
     public static IReadOnlyList<CompiledModel> All { get; } =
     [
-        new("xception", "Keras Xception V1, 299×299×3 → 1000 ImageNet classes (model.xcs.json)",
-            Xception.InputHeight, Xception.InputWidth, Xception.InputChannels, Xception.OutputLength,
-            IsImageNet: true, Xception.WeightTable,
-            (path, options) => Xception.Load(path, options))
-        {
-            WeightsUrl = Xception.WeightsUrl, WeightsMd5 = Xception.WeightsMd5,
-        },
-        new("mini", "The examples' mini Xception (filters ×0.125), 299×299×3 → 10 classes (Sample/Models/MiniXception.xcs.json)",
-            MiniXception.InputHeight, MiniXception.InputWidth, MiniXception.InputChannels, MiniXception.OutputLength,
-            IsImageNet: false, MiniXception.WeightTable,
-            (path, options) => MiniXception.Load(path, options)),
-        new("gray", "An imported grayscale example that normalizes raw 0–255 pixels itself, 16×16×1 → 3 shapes (Sample/Models/GrayShapes.xcs.json)",
-            GrayShapes.InputHeight, GrayShapes.InputWidth, GrayShapes.InputChannels, GrayShapes.OutputLength,
-            IsImageNet: false, GrayShapes.WeightTable,
-            (path, options) => GrayShapes.Load(path, options)) { Labels = GrayShapes.Labels },
-        new("vgg16", "Keras VGG16, 224×224×3 → 1000 ImageNet classes, caffe preprocessing (models/vgg16.xcs.json)",
-            Vgg16.InputHeight, Vgg16.InputWidth, Vgg16.InputChannels, Vgg16.OutputLength,
-            IsImageNet: true, Vgg16.WeightTable,
-            (path, options) => Vgg16.Load(path, options))
-        {
-            Preprocessing = Vgg16.Preprocessing, WeightsUrl = Vgg16.WeightsUrl, WeightsMd5 = Vgg16.WeightsMd5,
-        },
-        new("vgg16_notop", "Keras VGG16 without the top, pooling avg, 224×224×3 → 512 features (models/vgg16_notop.xcs.json)",
-            Vgg16Notop.InputHeight, Vgg16Notop.InputWidth, Vgg16Notop.InputChannels, Vgg16Notop.OutputLength,
-            IsImageNet: false, Vgg16Notop.WeightTable,
-            (path, options) => Vgg16Notop.Load(path, options))
-        {
-            Preprocessing = Vgg16Notop.Preprocessing, WeightsUrl = Vgg16Notop.WeightsUrl, WeightsMd5 = Vgg16Notop.WeightsMd5,
-        },
-        new("resnet50", "Keras ResNet50, 224×224×3 → 1000 ImageNet classes, caffe preprocessing (models/resnet50.xcs.json)",
-            ResNet50.InputHeight, ResNet50.InputWidth, ResNet50.InputChannels, ResNet50.OutputLength,
-            IsImageNet: true, ResNet50.WeightTable,
-            (path, options) => ResNet50.Load(path, options))
-        {
-            Preprocessing = ResNet50.Preprocessing, WeightsUrl = ResNet50.WeightsUrl, WeightsMd5 = ResNet50.WeightsMd5,
-        },
-        new("resnet50_notop", "Keras ResNet50 without the top, pooling avg, 224×224×3 → 2048 features (models/resnet50_notop.xcs.json)",
-            ResNet50Notop.InputHeight, ResNet50Notop.InputWidth, ResNet50Notop.InputChannels, ResNet50Notop.OutputLength,
-            IsImageNet: false, ResNet50Notop.WeightTable,
-            (path, options) => ResNet50Notop.Load(path, options))
-        {
-            Preprocessing = ResNet50Notop.Preprocessing, WeightsUrl = ResNet50Notop.WeightsUrl, WeightsMd5 = ResNet50Notop.WeightsMd5,
-        },
-        new("mobilenet_v2", "Keras MobileNetV2 (alpha 1.0), 224×224×3 → 1000 ImageNet classes, tf preprocessing (models/mobilenet_v2.xcs.json)",
-            MobileNetV2.InputHeight, MobileNetV2.InputWidth, MobileNetV2.InputChannels, MobileNetV2.OutputLength,
-            IsImageNet: true, MobileNetV2.WeightTable,
-            (path, options) => MobileNetV2.Load(path, options))
-        {
-            Preprocessing = MobileNetV2.Preprocessing, WeightsUrl = MobileNetV2.WeightsUrl,
-        },
-        new("mobilenet_v2_notop", "Keras MobileNetV2 (alpha 1.0) without the top, pooling avg, 224×224×3 → 1280 features (models/mobilenet_v2_notop.xcs.json)",
-            MobileNetV2Notop.InputHeight, MobileNetV2Notop.InputWidth, MobileNetV2Notop.InputChannels, MobileNetV2Notop.OutputLength,
-            IsImageNet: false, MobileNetV2Notop.WeightTable,
-            (path, options) => MobileNetV2Notop.Load(path, options))
-        {
-            Preprocessing = MobileNetV2Notop.Preprocessing, WeightsUrl = MobileNetV2Notop.WeightsUrl,
-        },
-        new("mobilenet", "Keras MobileNet (alpha 1.0), 224×224×3 → 1000 ImageNet classes, tf preprocessing (models/mobilenet.xcs.json)",
-            MobileNet.InputHeight, MobileNet.InputWidth, MobileNet.InputChannels, MobileNet.OutputLength,
-            IsImageNet: true, MobileNet.WeightTable,
-            (path, options) => MobileNet.Load(path, options))
-        {
-            Preprocessing = MobileNet.Preprocessing, WeightsUrl = MobileNet.WeightsUrl,
-        },
-        new("mobilenet_notop", "Keras MobileNet (alpha 1.0) without the top, pooling avg, 224×224×3 → 1024 features (models/mobilenet_notop.xcs.json)",
-            MobileNetNotop.InputHeight, MobileNetNotop.InputWidth, MobileNetNotop.InputChannels, MobileNetNotop.OutputLength,
-            IsImageNet: false, MobileNetNotop.WeightTable,
-            (path, options) => MobileNetNotop.Load(path, options))
-        {
-            Preprocessing = MobileNetNotop.Preprocessing, WeightsUrl = MobileNetNotop.WeightsUrl,
-        },
-        new("inception_v3", "Keras InceptionV3, 299×299×3 → 1000 ImageNet classes, tf preprocessing (models/inception_v3.xcs.json)",
-            InceptionV3.InputHeight, InceptionV3.InputWidth, InceptionV3.InputChannels, InceptionV3.OutputLength,
-            IsImageNet: true, InceptionV3.WeightTable,
-            (path, options) => InceptionV3.Load(path, options))
-        {
-            Preprocessing = InceptionV3.Preprocessing, WeightsUrl = InceptionV3.WeightsUrl, WeightsMd5 = InceptionV3.WeightsMd5,
-        },
-        new("inception_v3_notop", "Keras InceptionV3 without the top, pooling avg, 299×299×3 → 2048 features (models/inception_v3_notop.xcs.json)",
-            InceptionV3Notop.InputHeight, InceptionV3Notop.InputWidth, InceptionV3Notop.InputChannels, InceptionV3Notop.OutputLength,
-            IsImageNet: false, InceptionV3Notop.WeightTable,
-            (path, options) => InceptionV3Notop.Load(path, options))
-        {
-            Preprocessing = InceptionV3Notop.Preprocessing, WeightsUrl = InceptionV3Notop.WeightsUrl, WeightsMd5 = InceptionV3Notop.WeightsMd5,
-        },
-        new("efficientnetb0", "Keras EfficientNetB0, 224×224×3 → 1000 ImageNet classes, raw 0–255 input (models/efficientnetb0.xcs.json)",
-            EfficientNetB0.InputHeight, EfficientNetB0.InputWidth, EfficientNetB0.InputChannels, EfficientNetB0.OutputLength,
-            IsImageNet: true, EfficientNetB0.WeightTable,
-            (path, options) => EfficientNetB0.Load(path, options))
-        {
-            Preprocessing = EfficientNetB0.Preprocessing, WeightsUrl = EfficientNetB0.WeightsUrl, WeightsMd5 = EfficientNetB0.WeightsMd5,
-        },
-        new("efficientnetb0_notop", "Keras EfficientNetB0 without the top, pooling avg, 224×224×3 → 1280 features (models/efficientnetb0_notop.xcs.json)",
-            EfficientNetB0Notop.InputHeight, EfficientNetB0Notop.InputWidth, EfficientNetB0Notop.InputChannels, EfficientNetB0Notop.OutputLength,
-            IsImageNet: false, EfficientNetB0Notop.WeightTable,
-            (path, options) => EfficientNetB0Notop.Load(path, options))
-        {
-            Preprocessing = EfficientNetB0Notop.Preprocessing, WeightsUrl = EfficientNetB0Notop.WeightsUrl, WeightsMd5 = EfficientNetB0Notop.WeightsMd5,
-        },
-        new("densenet121", "Keras DenseNet121, 224×224×3 → 1000 ImageNet classes, torch preprocessing (models/densenet121.xcs.json)",
-            DenseNet121.InputHeight, DenseNet121.InputWidth, DenseNet121.InputChannels, DenseNet121.OutputLength,
-            IsImageNet: true, DenseNet121.WeightTable,
-            (path, options) => DenseNet121.Load(path, options))
-        {
-            Preprocessing = DenseNet121.Preprocessing, WeightsUrl = DenseNet121.WeightsUrl, WeightsMd5 = DenseNet121.WeightsMd5,
-        },
-        new("densenet121_notop", "Keras DenseNet121 without the top, pooling avg, 224×224×3 → 1024 features (models/densenet121_notop.xcs.json)",
-            DenseNet121Notop.InputHeight, DenseNet121Notop.InputWidth, DenseNet121Notop.InputChannels, DenseNet121Notop.OutputLength,
-            IsImageNet: false, DenseNet121Notop.WeightTable,
-            (path, options) => DenseNet121Notop.Load(path, options))
-        {
-            Preprocessing = DenseNet121Notop.Preprocessing, WeightsUrl = DenseNet121Notop.WeightsUrl, WeightsMd5 = DenseNet121Notop.WeightsMd5,
-        },
+        Entry<Xception>("xception", "Keras Xception V1, 299×299×3 → 1000 ImageNet classes (model.xcs.json)", isImageNet: true),
+        Entry<MiniXception>("mini", "The examples' mini Xception (filters ×0.125), 299×299×3 → 10 classes (Sample/Models/MiniXception.xcs.json)", isImageNet: false),
+        Entry<GrayShapes>("gray", "An imported grayscale example that normalizes raw 0–255 pixels itself, 16×16×1 → 3 shapes (Sample/Models/GrayShapes.xcs.json)", isImageNet: false),
+        Entry<Vgg16>("vgg16", "Keras VGG16, 224×224×3 → 1000 ImageNet classes, caffe preprocessing (models/vgg16.xcs.json)", isImageNet: true),
+        Entry<Vgg16Notop>("vgg16_notop", "Keras VGG16 without the top, pooling avg, 224×224×3 → 512 features (models/vgg16_notop.xcs.json)", isImageNet: false),
+        Entry<ResNet50>("resnet50", "Keras ResNet50, 224×224×3 → 1000 ImageNet classes, caffe preprocessing (models/resnet50.xcs.json)", isImageNet: true),
+        Entry<ResNet50Notop>("resnet50_notop", "Keras ResNet50 without the top, pooling avg, 224×224×3 → 2048 features (models/resnet50_notop.xcs.json)", isImageNet: false),
+        Entry<MobileNetV2>("mobilenet_v2", "Keras MobileNetV2 (alpha 1.0), 224×224×3 → 1000 ImageNet classes, tf preprocessing (models/mobilenet_v2.xcs.json)", isImageNet: true),
+        Entry<MobileNetV2Notop>("mobilenet_v2_notop", "Keras MobileNetV2 (alpha 1.0) without the top, pooling avg, 224×224×3 → 1280 features (models/mobilenet_v2_notop.xcs.json)", isImageNet: false),
+        Entry<MobileNet>("mobilenet", "Keras MobileNet (alpha 1.0), 224×224×3 → 1000 ImageNet classes, tf preprocessing (models/mobilenet.xcs.json)", isImageNet: true),
+        Entry<MobileNetNotop>("mobilenet_notop", "Keras MobileNet (alpha 1.0) without the top, pooling avg, 224×224×3 → 1024 features (models/mobilenet_notop.xcs.json)", isImageNet: false),
+        Entry<InceptionV3>("inception_v3", "Keras InceptionV3, 299×299×3 → 1000 ImageNet classes, tf preprocessing (models/inception_v3.xcs.json)", isImageNet: true),
+        Entry<InceptionV3Notop>("inception_v3_notop", "Keras InceptionV3 without the top, pooling avg, 299×299×3 → 2048 features (models/inception_v3_notop.xcs.json)", isImageNet: false),
+        Entry<EfficientNetB0>("efficientnetb0", "Keras EfficientNetB0, 224×224×3 → 1000 ImageNet classes, raw 0–255 input (models/efficientnetb0.xcs.json)", isImageNet: true),
+        Entry<EfficientNetB0Notop>("efficientnetb0_notop", "Keras EfficientNetB0 without the top, pooling avg, 224×224×3 → 1280 features (models/efficientnetb0_notop.xcs.json)", isImageNet: false),
+        Entry<DenseNet121>("densenet121", "Keras DenseNet121, 224×224×3 → 1000 ImageNet classes, torch preprocessing (models/densenet121.xcs.json)", isImageNet: true),
+        Entry<DenseNet121Notop>("densenet121_notop", "Keras DenseNet121 without the top, pooling avg, 224×224×3 → 1024 features (models/densenet121_notop.xcs.json)", isImageNet: false),
     ];
+
+    private static CompiledModel Entry<TModel>(string name, string description, bool isImageNet)
+        where TModel : ICompiledModel, ICompiledModelClass<TModel> =>
+        new(name, description, isImageNet, TModel.Info, (path, options) => TModel.Load(path, options));
 
     /// <summary>
     /// The model named <paramref name="name"/>, or, when it is null, the compiled model whose weight

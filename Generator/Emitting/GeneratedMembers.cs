@@ -25,6 +25,7 @@ internal static class GeneratedMembers
     public const string InputSlot = nameof(InputSlot);
     public const string OutputSlot = nameof(OutputSlot);
     public const string WeightTable = nameof(WeightTable);
+    public const string Info = nameof(Info);
     public const string Load = nameof(Load);
     public const string RunSteps = nameof(RunSteps);
 
@@ -55,7 +56,7 @@ internal static class GeneratedMembers
         // Written by the emitter.
         InputHeight, InputWidth, InputChannels, InputLength, OutputLength, OutputShape, ArenaBytesPerImage,
         WeightsUrl, WeightsMd5, InputSlot, OutputSlot, WeightTable, Load, RunSteps, Labels, TopK,
-        Preprocessing,
+        Preprocessing, Info,
 
         // Inherited from CompiledModel (public and protected) and from object.
         Backend, Observe, "BackendName", "Predict", "Trace", "Dispose",

@@ -39,11 +39,13 @@ internal static class ModelEmitter
 
         WriteTypeDocs(w, plan);
         w.WriteLine("[global::System.CodeDom.Compiler.GeneratedCode(\"Xception.Compiler\", \"" + GeneratorVersion + "\")]");
-        using (w.Block("public sealed partial class " + plan.ClassName + " : " + Runtime + ".CompiledModel"))
+        using (w.Block("public sealed partial class " + plan.ClassName + " : " + Runtime + ".CompiledModel, "
+            + Runtime + ".ICompiledModelClass<" + plan.ClassName + ">"))
         {
             WriteConstants(w, plan);
             WriteBufferPlan(w, plan);
             WriteWeightTable(w, plan);
+            WriteInfo(w, plan);
             WeightBindingEmitter.WriteFields(w, plan);
             WriteLoad(w, plan);
             WriteConstructor(w, plan);
@@ -202,6 +204,44 @@ internal static class ModelEmitter
             }
         }
 
+        w.WriteLine();
+    }
+
+    // After the weight table and the labels: static initializers run in text order, and Info holds both.
+    private static void WriteInfo(SourceWriter w, ExecutionPlan plan)
+    {
+        w.WriteLine("/// <summary>The constants above, the weight table and the description's declared facts as one value.</summary>");
+        w.WriteLine("public static " + Runtime + ".CompiledModelInfo " + GeneratedMembers.Info + " { get; } = new " + Runtime + ".CompiledModelInfo");
+        w.WriteLine("{");
+        using (w.Indented())
+        {
+            w.WriteLine("InputHeight = " + GeneratedMembers.InputHeight + ",");
+            w.WriteLine("InputWidth = " + GeneratedMembers.InputWidth + ",");
+            w.WriteLine("InputChannels = " + GeneratedMembers.InputChannels + ",");
+            w.WriteLine("OutputLength = " + GeneratedMembers.OutputLength + ",");
+            w.WriteLine("WeightTable = " + GeneratedMembers.WeightTable + ",");
+            if (plan.Labels.Count > 0)
+            {
+                w.WriteLine("Labels = " + GeneratedMembers.Labels + ",");
+            }
+
+            if (plan.Preprocessing is not null)
+            {
+                w.WriteLine("Preprocessing = " + GeneratedMembers.Preprocessing + ",");
+            }
+
+            if (plan.WeightsUrl is not null)
+            {
+                w.WriteLine("WeightsUrl = " + GeneratedMembers.WeightsUrl + ",");
+            }
+
+            if (plan.WeightsMd5 is not null)
+            {
+                w.WriteLine("WeightsMd5 = " + GeneratedMembers.WeightsMd5 + ",");
+            }
+        }
+
+        w.WriteLine("};");
         w.WriteLine();
     }
 
