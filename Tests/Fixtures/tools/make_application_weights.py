@@ -276,13 +276,16 @@ def make_divisible(v, divisor=8, min_value=None):
     return new_v
 
 
-def mobilenet_v2(include_top=True, width=1, size=224, classes=1000):
-    """keras/src/applications/mobilenet_v2.py, alpha 1.0, 224: BN epsilon 1e-3, every conv without bias.
-    `width` divides every filter count after Keras's rounding (the reduced test variant)."""
-    g = Graph("mobilenetv2_1.00_224")
+def mobilenet_v2(include_top=True, width=1, size=224, classes=1000, alpha=1.0, pooling=None, name="mobilenetv2_1.00_224"):
+    """keras/src/applications/mobilenet_v2.py, 224 by default: BN epsilon 1e-3, every conv without bias. `alpha`
+    scales the filters as Keras does (_make_divisible(32 * alpha, 8) for the stem, _make_divisible(int(filters *
+    alpha), 8) per block, 1280 last filters for alpha <= 1); `width` divides every filter count after Keras's
+    rounding (the reduced test variant); `pooling` 'avg' without the top adds Keras's unnamed
+    GlobalAveragePooling2D (tf.keras names it global_average_pooling2d)."""
+    g = Graph(name)
     b = Builder(g, 3)
     x = b.input("input_1", size, size, 3)
-    x = b.conv(x, "Conv1", make_divisible(32) // width, 3, strides=2, padding="same", use_bias=False)
+    x = b.conv(x, "Conv1", make_divisible(32 * alpha, 8) // width, 3, strides=2, padding="same", use_bias=False)
     x = b.bn(x, "bn_Conv1")
     x = b.op(x, "Conv1_relu", "ReLU", max_value=6.0)
     plan = [(16, 1, 1), (24, 2, 6), (24, 1, 6), (32, 2, 6), (32, 1, 6), (32, 1, 6), (64, 2, 6), (64, 1, 6), (64, 1, 6),
@@ -290,7 +293,7 @@ def mobilenet_v2(include_top=True, width=1, size=224, classes=1000):
     for block_id, (filters, stride, expansion) in enumerate(plan):
         inputs = x
         in_channels = b.ch[x]
-        pointwise = make_divisible(int(filters * 1.0), 8) // width
+        pointwise = make_divisible(int(filters * alpha), 8) // width
         prefix = "block_%d_" % block_id
         if block_id:
             x = b.conv(x, prefix + "expand", expansion * in_channels, 1, padding="same", use_bias=False)
@@ -307,9 +310,12 @@ def mobilenet_v2(include_top=True, width=1, size=224, classes=1000):
         x = b.bn(x, prefix + "project_BN")
         if in_channels == pointwise and stride == 1:
             x = b.op([inputs, x], prefix + "add", "Add")
-    x = b.conv(x, "Conv_1", 1280 // width, 1, use_bias=False)
+    last_filters = make_divisible(1280 * alpha, 8) if alpha > 1.0 else 1280
+    x = b.conv(x, "Conv_1", last_filters // width, 1, use_bias=False)
     x = b.bn(x, "Conv_1_bn")
     x = b.op(x, "out_relu", "ReLU", max_value=6.0)
+    if not include_top and pooling == "avg":
+        return g, b.op(x, "global_average_pooling2d", "GlobalAveragePooling2D")
     x = top(b, x, include_top, "global_average_pooling2d", "predictions", classes=classes)
     return g, x
 

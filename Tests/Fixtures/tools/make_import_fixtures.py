@@ -1237,42 +1237,10 @@ def applications_module():
 
 
 def mobilenet_v2_base(apps, alpha, size):
-    """keras/src/applications/mobilenet_v2.py with alpha applied as Keras does (_make_divisible(32 * alpha, 8) for
-    the stem, _make_divisible(int(filters * alpha), 8) per block, 1280 last filters for alpha <= 1), pooling 'avg'
-    (an unnamed GlobalAveragePooling2D: tf.keras names it global_average_pooling2d)."""
-    g = apps.Graph("mobilenetv2_%0.2f_%d" % (alpha, size))
-    b = apps.Builder(g, 3)
-    x = b.input("input_1", size, size, 3)
-    x = b.conv(x, "Conv1", apps.make_divisible(32 * alpha, 8), 3, strides=2, padding="same", use_bias=False)
-    x = b.bn(x, "bn_Conv1")
-    x = b.op(x, "Conv1_relu", "ReLU", max_value=6.0)
-    plan = [(16, 1, 1), (24, 2, 6), (24, 1, 6), (32, 2, 6), (32, 1, 6), (32, 1, 6), (64, 2, 6), (64, 1, 6), (64, 1, 6),
-            (64, 1, 6), (96, 1, 6), (96, 1, 6), (96, 1, 6), (160, 2, 6), (160, 1, 6), (160, 1, 6), (320, 1, 6)]
-    for block_id, (filters, stride, expansion) in enumerate(plan):
-        inputs = x
-        in_channels = b.ch[x]
-        pointwise = apps.make_divisible(int(filters * alpha), 8)
-        prefix = "block_%d_" % block_id
-        if block_id:
-            x = b.conv(x, prefix + "expand", expansion * in_channels, 1, padding="same", use_bias=False)
-            x = b.bn(x, prefix + "expand_BN")
-            x = b.op(x, prefix + "expand_relu", "ReLU", max_value=6.0)
-        else:
-            prefix = "expanded_conv_"
-        if stride == 2:
-            x = b.op(x, prefix + "pad", "ZeroPadding2D", padding=((0, 1), (0, 1)))
-        x = b.dwconv(x, prefix + "depthwise", 3, strides=stride, padding="same" if stride == 1 else "valid")
-        x = b.bn(x, prefix + "depthwise_BN")
-        x = b.op(x, prefix + "depthwise_relu", "ReLU", max_value=6.0)
-        x = b.conv(x, prefix + "project", pointwise, 1, padding="same", use_bias=False)
-        x = b.bn(x, prefix + "project_BN")
-        if in_channels == pointwise and stride == 1:
-            x = b.op([inputs, x], prefix + "add", "Add")
-    x = b.conv(x, "Conv_1", 1280, 1, use_bias=False)
-    x = b.bn(x, "Conv_1_bn")
-    x = b.op(x, "out_relu", "ReLU", max_value=6.0)
-    x = b.op(x, "global_average_pooling2d", "GlobalAveragePooling2D")
-    return g, x
+    """keras/src/applications/mobilenet_v2.py at `alpha`, no top, pooling 'avg': the application tool's builder,
+    named as Keras names the model (mobilenetv2_<alpha>_<rows>)."""
+    return apps.mobilenet_v2(include_top=False, size=size, alpha=alpha, pooling="avg",
+                             name="mobilenetv2_%0.2f_%d" % (alpha, size))
 
 
 class BaseModel:
