@@ -1,9 +1,7 @@
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Kernels;
-using Xception.Compiler.Tests.Support;
 
 namespace Xception.Compiler.Tests.Ptx;
 
@@ -40,15 +38,6 @@ public sealed class PaddedWindowPtxTests
     [MemberData(nameof(Names))]
     public void Kernel_AssemblesForSm90WithoutSpills(string name)
     {
-        KernelInstance instance = Instances[name];
-        using var directory = new TempDirectory();
-        string path = directory.File("kernel.ptx");
-        File.WriteAllText(path, PtxCompiler.CompileAll(new[] { instance })[0].Ptx);
-
-        PtxasResult result = Ptxas.Assemble(path);
-
-        Assert.True(result.ExitCode == 0, result.Output);
-        Assert.NotEmpty(result.Entries);
-        Assert.All(result.Entries, e => Assert.False(e.Spills, result.Output));
+        KernelAssembly.AssertAssemblesWithoutSpills(Instances[name]);
     }
 }
