@@ -298,6 +298,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     protected override void ActivationCore(in ActivationShape shape, int batch, int source, int destination)
     {
         activationJob.Shape = shape;
+        activationJob.Isa = Isa;
         activationJob.Count = batch * shape.Length;
         activationJob.Input = slots[source];
         activationJob.Output = slots[destination];

@@ -2,18 +2,21 @@ using System;
 using System.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Kernels;
+using static Xception.Compiler.Runtime.Cpu.PinnedArray;
 
 namespace Xception.Compiler.Runtime.Cpu.Jobs;
 
 /// <summary>
 /// An activation function over a batch's values, in runs of <see cref="ValuesPerTask"/>, through the same float64
 /// device functions the ILGPU kernels use (<see cref="ActivationMath"/>): the function switch is hoisted out of
-/// the run, so each run is one tight scalar loop. May run in place.
+/// the run, so each run is one tight scalar loop. Sigmoid and swish (EfficientNet's, millions of values an image)
+/// take <see cref="SigmoidMath"/>'s vector loop instead, which rounds the same float64 value once. May run in place.
 /// </summary>
-internal sealed class ActivationJob : IParallelJob
+internal sealed unsafe class ActivationJob : IParallelJob
 {
     public const int ValuesPerTask = 4096;
     public ActivationShape Shape;
+    public CpuIsa Isa;
     public int Count;
     public float[]? Input, Output;
 
@@ -25,6 +28,12 @@ internal sealed class ActivationJob : IParallelJob
         ActivationShape s = Shape;
         int start = task * ValuesPerTask;
         int end = Math.Min(Count, start + ValuesPerTask);
+        if (s.Function is (int)ActivationFunction.Sigmoid or (int)ActivationFunction.Swish)
+        {
+            SigmoidMath.Apply(Isa, Pointer(Input) + start, Pointer(Output) + start, end - start, s.Function == (int)ActivationFunction.Swish);
+            return;
+        }
+
         Apply(s, Input.AsSpan(start, end - start), Output.AsSpan(start, end - start));
     }
 
@@ -41,13 +50,6 @@ internal sealed class ActivationJob : IParallelJob
                 for (int i = 0; i < x.Length; i++)
                 {
                     y[i] = (float)ActivationMath.Relu(x[i], p0, p1, p2);
-                }
-
-                break;
-            case ActivationFunction.Sigmoid:
-                for (int i = 0; i < x.Length; i++)
-                {
-                    y[i] = (float)ActivationMath.Sigmoid(x[i]);
                 }
 
                 break;
