@@ -35,7 +35,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     private readonly ElementwiseJob elementwiseJob;
     private readonly GlobalPoolJob globalPoolJob;
     private readonly DenseJob denseJob;
-    private readonly ActivationJob activationJob = new();
+    private readonly ActivationJob activationJob;
     private readonly AveragePoolJob averagePoolJob;
     private readonly ChannelSliceJob channelSliceJob = new();
     private readonly MultiplyJob multiplyJob = new();
@@ -71,6 +71,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         globalPoolJob = new GlobalPoolJob(this);
         denseJob = new DenseJob(this);
         averagePoolJob = new AveragePoolJob(this);
+        activationJob = new ActivationJob(isa);
     }
 
     /// <summary>The most worker threads a step uses.</summary>
@@ -298,7 +299,6 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     protected override void ActivationCore(in ActivationShape shape, int batch, int source, int destination)
     {
         activationJob.Shape = shape;
-        activationJob.Isa = Isa;
         activationJob.Count = batch * shape.Length;
         activationJob.Input = slots[source];
         activationJob.Output = slots[destination];

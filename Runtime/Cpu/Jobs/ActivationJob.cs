@@ -15,10 +15,13 @@ namespace Xception.Compiler.Runtime.Cpu.Jobs;
 internal sealed unsafe class ActivationJob : IParallelJob
 {
     public const int ValuesPerTask = 4096;
+    private readonly CpuIsa isa;
     public ActivationShape Shape;
-    public CpuIsa Isa;
     public int Count;
     public float[]? Input, Output;
+
+    /// <param name="isa">The backend's instruction set, fixed for its life.</param>
+    public ActivationJob(CpuIsa isa) => this.isa = isa;
 
     public void Clear() => Input = Output = null;
 
@@ -30,7 +33,7 @@ internal sealed unsafe class ActivationJob : IParallelJob
         int end = Math.Min(Count, start + ValuesPerTask);
         if (s.Function is (int)ActivationFunction.Sigmoid or (int)ActivationFunction.Swish)
         {
-            SigmoidMath.Apply(Isa, Pointer(Input) + start, Pointer(Output) + start, end - start, s.Function == (int)ActivationFunction.Swish);
+            SigmoidMath.Apply(isa, Pointer(Input) + start, Pointer(Output) + start, end - start, s.Function == (int)ActivationFunction.Swish);
             return;
         }
 
