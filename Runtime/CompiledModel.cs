@@ -41,11 +41,11 @@ public abstract class CompiledModel : ICompiledModel
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(layout);
         Backend = backend;
-        _inputHeight = layout.InputHeight;
-        _inputWidth = layout.InputWidth;
-        _inputChannels = layout.InputChannels;
-        _inputLength = layout.InputLength;
-        _outputLength = layout.OutputLength;
+        _inputHeight = layout.Model.InputHeight;
+        _inputWidth = layout.Model.InputWidth;
+        _inputChannels = layout.Model.InputChannels;
+        _inputLength = layout.Model.InputLength;
+        _outputLength = layout.Model.OutputLength;
         _inputSlot = layout.InputSlot;
         _outputSlot = layout.OutputSlot;
         _chunk = backend.ChunkSize(maxBatch);

@@ -272,10 +272,7 @@ internal static class ModelEmitter
             w.WriteLine("{");
             using (w.Indented())
             {
-                w.WriteLine("InputHeight = " + GeneratedMembers.InputHeight + ",");
-                w.WriteLine("InputWidth = " + GeneratedMembers.InputWidth + ",");
-                w.WriteLine("InputChannels = " + GeneratedMembers.InputChannels + ",");
-                w.WriteLine("OutputLength = " + GeneratedMembers.OutputLength + ",");
+                w.WriteLine("Model = " + GeneratedMembers.Info + ",");
                 w.WriteLine("SlotFloatsPerImage = new long[] { " + string.Join(", ", sizes) + " },");
                 w.WriteLine("InputSlot = " + GeneratedMembers.InputSlot + ",");
                 w.WriteLine("OutputSlot = " + GeneratedMembers.OutputSlot + ",");

@@ -4,23 +4,14 @@ namespace Xception.Compiler.Runtime.CompilerServices;
 
 /// <summary>
 /// The static facts about a compiled model that its <see cref="CompiledModel"/> base needs to check inputs
-/// and run chunks: the input image shape, the output length, and the buffer plan's slots. Generated code
-/// fills it from its own constants.
+/// and run chunks: the class's <see cref="CompiledModelInfo"/> (input image shape, output length) and the buffer
+/// plan's slots. Generated code fills it from its own members.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class CompiledModelLayout
 {
-    /// <summary>Input height in pixels.</summary>
-    public required int InputHeight { get; init; }
-
-    /// <summary>Input width in pixels.</summary>
-    public required int InputWidth { get; init; }
-
-    /// <summary>Input channels (innermost: NHWC).</summary>
-    public required int InputChannels { get; init; }
-
-    /// <summary>Floats per output image.</summary>
-    public required int OutputLength { get; init; }
+    /// <summary>The class's own <c>Info</c>: the input image shape and the output length, stated once.</summary>
+    public required CompiledModelInfo Model { get; init; }
 
     /// <summary>The buffer plan: floats per image of each activation slot, by slot index.</summary>
     public required long[] SlotFloatsPerImage { get; init; }
@@ -30,7 +21,4 @@ public sealed class CompiledModelLayout
 
     /// <summary>The slot the output batch is read from.</summary>
     public required int OutputSlot { get; init; }
-
-    /// <summary>Floats per input image: height × width × channels.</summary>
-    public int InputLength => InputHeight * InputWidth * InputChannels;
 }
