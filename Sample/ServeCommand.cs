@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.CommandLine;
+using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using System.Threading.Tasks;
 using Xception.Compiler.Runtime;
 using Xception.Compiler.Runtime.Labels;
 using Xception.Compiler.Sample.Images;
@@ -14,10 +16,11 @@ namespace Xception.Compiler.Sample;
 
 /// <summary>
 /// <c>serve --weights W.h5 [--weights W2.h5] [--model NAME ...] [--urls http://127.0.0.1:8080] [--max-batch 8]
-/// [--max-delay-ms 2] [--max-queue 256] [--max-body-mb 32] [--backend ...]</c>: the compiled models behind the Open
+/// [--max-delay-ms 2] [--max-queue 256] [--max-body-mb 32] [--handler-nice 0] [--backend ...]</c>: the compiled models behind the Open
 /// Inference Protocol v2 (REST), with dynamic batching, <c>classify</c>, <c>/metrics</c> and a page at <c>/</c>.
 /// The k-th <c>--model</c> names the compiled model of the k-th <c>--weights</c> (by default the one whose weight
-/// table the file matches). SIGTERM or Ctrl-C: stop accepting, finish what is queued, exit 0.
+/// table the file matches). Kestrel listens at once; <c>/v2/health/ready</c> turns true after each model ran one
+/// warm-up batch of --max-batch images (<see cref="BatchingOptions.WarmUp"/>). SIGTERM or Ctrl-C: stop accepting, finish what is queued, exit 0.
 /// </summary>
 internal static class ServeCommand
 {
@@ -35,11 +38,16 @@ internal static class ServeCommand
         var maxDelay = new Option<double>("--max-delay-ms") { Description = "How long a batch's first request waits for others.", DefaultValueFactory = _ => 2 };
         var maxQueue = new Option<int>("--max-queue") { Description = "Most requests waiting per model; more are answered 503.", DefaultValueFactory = _ => 256 };
         var maxBody = new Option<int>("--max-body-mb") { Description = "Largest request body, in MiB; larger ones are answered 413.", DefaultValueFactory = _ => 32 };
+        var handlerNice = new Option<int>("--handler-nice")
+        {
+            Description = "Nice value (0..19) of the request handlers' threads, below the compute threads (Linux; 0: unchanged).",
+            DefaultValueFactory = _ => 0,
+        };
         var backend = new Option<string>("--backend") { Description = "auto | cpu | ilgpu-cpu | cuda | opencl", DefaultValueFactory = _ => "auto" };
         backend.AcceptOnlyFromAmong(Backends.Names);
         var command = new Command("serve", "Serve compiled models over the Open Inference Protocol v2 (KServe) with dynamic batching.")
         {
-            weights, models, urls, maxBatch, maxDelay, maxQueue, maxBody, backend,
+            weights, models, urls, maxBatch, maxDelay, maxQueue, maxBody, handlerNice, backend,
         };
         command.SetAction(result => Run(
             result.GetValue(weights)!.Select(f => f.FullName).ToArray(),
@@ -50,13 +58,15 @@ internal static class ServeCommand
                 MaxBatch = result.GetValue(maxBatch),
                 MaxDelay = TimeSpan.FromMilliseconds(result.GetValue(maxDelay)),
                 MaxQueue = result.GetValue(maxQueue),
+                WarmUp = true,
             },
             result.GetValue(maxBody),
+            result.GetValue(handlerNice),
             Backends.Parse(result.GetValue(backend)!)));
         return command;
     }
 
-    private static int Run(string[] weightPaths, string[] modelNames, string urls, BatchingOptions batching, int maxBodyMiB, Backend backend)
+    private static int Run(string[] weightPaths, string[] modelNames, string urls, BatchingOptions batching, int maxBodyMiB, int handlerNice, Backend backend)
     {
         if (modelNames.Length != 0 && modelNames.Length != weightPaths.Length)
         {
@@ -66,6 +76,11 @@ internal static class ServeCommand
         if (maxBodyMiB < 1)
         {
             throw new UsageException($"--max-body-mb must be at least 1, found {maxBodyMiB}.");
+        }
+
+        if (handlerNice is < 0 or > 19)
+        {
+            throw new UsageException($"--handler-nice must be 0..19, found {handlerNice}.");
         }
 
         try
@@ -85,8 +100,14 @@ internal static class ServeCommand
                 served.Add(Load(CompiledModels.Select(modelNames.Length == 0 ? null : modelNames[i], weightPaths[i]), weightPaths[i], batching.MaxBatch, backend));
             }
 
-            var options = new ServerOptions { Urls = urls, Batching = batching, MaxRequestBodyBytes = maxBodyMiB * 1024L * 1024 };
+            var options = new ServerOptions { Urls = urls, Batching = batching, MaxRequestBodyBytes = maxBodyMiB * 1024L * 1024, HandlerNice = handlerNice };
             InferenceServer server = InferenceServer.Create(options, served);
+            long created = Stopwatch.GetTimestamp();
+            server.WhenReady.ContinueWith(
+                warmUp => Console.Error.WriteLine(warmUp.IsCompletedSuccessfully
+                    ? $"Ready: the warm-up batch of {batching.MaxBatch} image(s) ran in {Stopwatch.GetElapsedTime(created).TotalMilliseconds:F0} ms."
+                    : $"Not ready: the warm-up batch failed: {warmUp.Exception!.InnerException!.Message}"),
+                TaskScheduler.Default);
             server.RunAsync().GetAwaiter().GetResult();
             Console.Error.WriteLine("Stopped: every queued request was answered.");
             return 0;
@@ -103,8 +124,6 @@ internal static class ServeCommand
     private static ServedModel Load(CompiledModel compiled, string weightsPath, int maxBatch, Backend backend)
     {
         ICompiledModel model = compiled.Load(weightsPath, new InferenceOptions { Backend = backend, MaxBatch = maxBatch });
-        // One batch before the server listens, so the first client does not pay for JIT and kernel compilation.
-        model.Predict(new float[compiled.InputLength * maxBatch], maxBatch);
         Console.Error.WriteLine($"{compiled.Name}: {compiled.InputHeight}×{compiled.InputWidth}×{compiled.InputChannels} → {compiled.OutputLength} on {model.BackendName}, from {weightsPath}");
         IReadOnlyList<string>? labels = compiled.IsImageNet ? ImageNetLabels.Classes.Select(c => c.Label).ToArray() : null;
         return new ServedModel(compiled.Name, model, compiled.InputHeight, compiled.InputWidth, compiled.InputChannels,

@@ -33,10 +33,20 @@ for ((k = 0; k < inputs; k++)); do
     "$work/expected_$k.npy" "$work/expected_$k.bin"
 done
 
+# XCS_SERVE_ARGS: more `serve` options (A/B of a setting in one build, e.g. XCS_SERVE_ARGS="--handler-nice 5").
+# shellcheck disable=SC2086
 "$xception" serve --weights "$weights" --urls "http://127.0.0.1:$port" --backend cpu \
-  --max-batch "$max_batch" --max-delay-ms "$max_delay" --max-queue 256 >"$work/server.log" 2>&1 &
+  --max-batch "$max_batch" --max-delay-ms "$max_delay" --max-queue 256 ${XCS_SERVE_ARGS:-} >"$work/server.log" 2>&1 &
 server=$!
-for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null && break; sleep 0.5; done
+# Ready turns true only after the warm-up batch (the load test must not time the first batch's JIT).
+ready=0
+for _ in $(seq 1 600); do
+  curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null && { ready=1; break; }
+  kill -0 "$server" 2>/dev/null || break
+  sleep 0.5
+done
+[ "$ready" = 1 ] || { echo "error: the server did not turn ready; its log:" >&2; cat "$work/server.log" >&2; exit 1; }
+echo "--- server: $(tr '\n' ' ' <"$work/server.log") ${XCS_SERVE_ARGS:-}"
 
 # The server's resident memory every 30 s while the load runs (a soak: scripts/load-test.sh 16 600).
 (while kill -0 "$server" 2>/dev/null; do

@@ -14,6 +14,14 @@ public sealed record BatchingOptions
     /// <summary>The most requests waiting; one more is rejected (<see cref="QueueFullException"/>).</summary>
     public int MaxQueue { get; init; } = 256;
 
+    /// <summary>
+    /// Run one Predict of <see cref="MaxBatch"/> zero images on the batcher's thread before the first request, and
+    /// report ready only after it (as Triton's <c>model_warmup</c>): the first clients then meet neither the JIT
+    /// nor first-touch page faults of the batch buffers. Off by default, so a test's stand-in model sees only its
+    /// own requests.
+    /// </summary>
+    public bool WarmUp { get; init; }
+
     /// <exception cref="ArgumentOutOfRangeException">A value is out of its range; the message names it.</exception>
     public void Validate()
     {

@@ -27,6 +27,7 @@ public sealed class DynamicBatcher : IAsyncDisposable
     private readonly IBatchObserver? _observer;
     private readonly RequestQueue _queue;
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _warmedUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private float[] _input = [];
     private float[] _output = [];
     private volatile bool _stopping;
@@ -45,6 +46,15 @@ public sealed class DynamicBatcher : IAsyncDisposable
         _queue = new RequestQueue(options.MaxQueue);
         new Thread(Work) { IsBackground = true, Name = $"Batcher of {name}" }.Start();
     }
+
+    /// <summary>
+    /// True once the warm-up batch ran (at once when <see cref="BatchingOptions.WarmUp"/> is off); stays false if it
+    /// failed. Requests queued before are answered after it.
+    /// </summary>
+    public bool IsReady => _warmedUp.Task.IsCompletedSuccessfully;
+
+    /// <summary>Completes when <see cref="IsReady"/> turns true, or with the warm-up's exception.</summary>
+    public Task WarmedUp => _warmedUp.Task;
 
     /// <summary>Requests waiting for a batch (not counting the batch running now).</summary>
     public int QueueDepth => _queue.Count;
@@ -102,12 +112,40 @@ public sealed class DynamicBatcher : IAsyncDisposable
     {
         try
         {
+            WarmUp();
             RunBatches();
             _finished.SetResult();
         }
         catch (Exception e)
         {
             _finished.SetException(e);
+        }
+    }
+
+    /// <summary>
+    /// The warm-up batch, through the same buffers the batches use, and not reported to the observer: the metrics
+    /// count clients' batches only. A failure leaves the batcher not ready but serving, so each request then
+    /// gets the model's own error.
+    /// </summary>
+    private void WarmUp()
+    {
+        if (!_options.WarmUp)
+        {
+            _warmedUp.SetResult();
+            return;
+        }
+
+        try
+        {
+            int images = _options.MaxBatch;
+            Span<float> input = Rent(ref _input, images * _model.InputLength);
+            input.Clear();
+            _model.Predict(input, Rent(ref _output, images * _model.OutputLength), images);
+            _warmedUp.SetResult();
+        }
+        catch (Exception e)
+        {
+            _warmedUp.SetException(e);
         }
     }
 

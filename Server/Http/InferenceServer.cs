@@ -39,6 +39,9 @@ public sealed class InferenceServer : IAsyncDisposable
 
     public ServingMetrics Metrics { get; }
 
+    /// <summary>Completes when every model ran its warm-up batch (<see cref="Batching.BatchingOptions.WarmUp"/>) and the server reports ready.</summary>
+    public Task WhenReady => _registry.WhenAllWarmedUp;
+
     /// <summary>The addresses Kestrel listens on (with the real port when 0 was asked), once started.</summary>
     public IReadOnlyList<string> Addresses =>
         _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
@@ -60,6 +63,12 @@ public sealed class InferenceServer : IAsyncDisposable
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
         WebApplication app = builder.Build();
+        var nice = new HandlerThreadNice(options.HandlerNice);
+        app.Use((context, next) =>
+        {
+            nice.ApplyToCurrentThread();
+            return next(context);
+        });
         var protocol = new ProtocolEndpoints(registry, options, metrics, app.Lifetime);
         protocol.Map(app);
         new ClassifyEndpoint(registry, metrics).Map(app);

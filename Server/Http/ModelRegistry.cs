@@ -51,6 +51,12 @@ public sealed class ModelRegistry
     /// <summary>The <c>model</c> label of a request's metrics: unknown names share one, so clients cannot grow the series.</summary>
     public string MetricLabel(string name) => _models.ContainsKey(name) ? name : "(unknown)";
 
+    /// <summary>True when every model's batcher ran its warm-up batch.</summary>
+    public bool AllReady => _batchers.Values.All(b => b.IsReady);
+
+    /// <summary>Completes when every model's warm-up batch ran (or with the first failure).</summary>
+    public Task WhenAllWarmedUp => Task.WhenAll(_batchers.Values.Select(b => b.WarmedUp));
+
     /// <summary>Stops every batcher after it ran what it holds.</summary>
     public Task StopAsync() => Task.WhenAll(_batchers.Values.Select(b => b.StopAsync()));
 }

@@ -22,8 +22,13 @@ internal sealed class ProtocolEndpoints(ModelRegistry registry, ServerOptions op
 
     private const string Endpoint = "infer";
 
-    /// <summary>Ready until the host begins to stop, so that load balancers stop sending before Kestrel closes.</summary>
-    private bool Ready => !lifetime.ApplicationStopping.IsCancellationRequested;
+    /// <summary>
+    /// Ready once every model's warm-up batch ran and until the host begins to stop, so that load balancers send
+    /// nothing to a cold replica and stop sending before Kestrel closes.
+    /// </summary>
+    private bool Ready => registry.AllReady && NotStopping;
+
+    private bool NotStopping => !lifetime.ApplicationStopping.IsCancellationRequested;
 
     public void Map(WebApplication app)
     {
@@ -78,13 +83,13 @@ internal sealed class ProtocolEndpoints(ModelRegistry registry, ServerOptions op
 
     private async Task ModelReadyAsync(HttpContext context, string name, string? version)
     {
-        if (Find(name, version, out _, out _) is { } error)
+        if (Find(name, version, out _, out DynamicBatcher batcher) is { } error)
         {
             await HttpExchange.WriteErrorAsync(context, error.StatusCode, error.Message);
             return;
         }
 
-        context.Response.StatusCode = Ready ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest;
+        context.Response.StatusCode = batcher.IsReady && NotStopping ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest;
     }
 
     private Task InferAsync(HttpContext context, string name, string? version) =>

@@ -16,6 +16,12 @@ public sealed record ServerOptions
     /// </summary>
     public long MaxRequestBodyBytes { get; init; } = 32L * 1024 * 1024;
 
+    /// <summary>
+    /// The nice value the request handlers' threads take (0..19; 0 leaves them alone), below the compute
+    /// threads' priority: see <see cref="HandlerThreadNice"/>.
+    /// </summary>
+    public int HandlerNice { get; init; }
+
     /// <summary>The <c>name</c> of the server metadata (<c>GET /v2</c>).</summary>
     public string ServerName { get; init; } = "xception-compiler";
 

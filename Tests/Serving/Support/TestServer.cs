@@ -39,13 +39,14 @@ internal sealed class TestServer : IAsyncDisposable
         return StartAsync(served, batching, maxBody);
     }
 
-    public static async Task<TestServer> StartAsync(ServedModel served, BatchingOptions? batching = null, long maxBody = 1024 * 1024)
+    public static async Task<TestServer> StartAsync(ServedModel served, BatchingOptions? batching = null, long maxBody = 1024 * 1024, int handlerNice = 0)
     {
         var options = new ServerOptions
         {
             Urls = "http://127.0.0.1:0",
             Batching = batching ?? new BatchingOptions { MaxBatch = 8, MaxDelay = TimeSpan.FromMilliseconds(5) },
             MaxRequestBodyBytes = maxBody,
+            HandlerNice = handlerNice,
         };
         InferenceServer server = InferenceServer.Create(options, [served], LogLevel.Warning);
         await server.StartAsync();
