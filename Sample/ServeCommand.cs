@@ -16,7 +16,7 @@ namespace Xception.Compiler.Sample;
 
 /// <summary>
 /// <c>serve --weights W.h5 [--weights W2.h5] [--model NAME ...] [--urls http://127.0.0.1:8080] [--max-batch 8]
-/// [--max-delay-ms 2] [--max-queue 256] [--max-body-mb 32] [--handler-nice 0] [--backend ...]</c>: the compiled models behind the Open
+/// [--max-delay-ms 2] [--max-queue 256] [--max-body-mb 32] [--handler-nice 0] [--profile] [--backend ...]</c>: the compiled models behind the Open
 /// Inference Protocol v2 (REST), with dynamic batching, <c>classify</c>, <c>/metrics</c> and a page at <c>/</c>.
 /// The k-th <c>--model</c> names the compiled model of the k-th <c>--weights</c> (by default the one whose weight
 /// table the file matches). Kestrel listens at once; <c>/v2/health/ready</c> turns true after each model ran one
@@ -43,11 +43,15 @@ internal static class ServeCommand
             Description = "Nice value (0..19) of the request handlers' threads, below the compute threads (Linux; 0: unchanged).",
             DefaultValueFactory = _ => 0,
         };
+        var profile = new Option<bool>("--profile")
+        {
+            Description = "Time every step of the batches served after the warm-up and print the table (as bench --profile) on exit.",
+        };
         var backend = new Option<string>("--backend") { Description = "auto | cpu | ilgpu-cpu | cuda | opencl", DefaultValueFactory = _ => "auto" };
         backend.AcceptOnlyFromAmong(Backends.Names);
         var command = new Command("serve", "Serve compiled models over the Open Inference Protocol v2 (KServe) with dynamic batching.")
         {
-            weights, models, urls, maxBatch, maxDelay, maxQueue, maxBody, handlerNice, backend,
+            weights, models, urls, maxBatch, maxDelay, maxQueue, maxBody, handlerNice, profile, backend,
         };
         command.SetAction(result => Run(
             result.GetValue(weights)!.Select(f => f.FullName).ToArray(),
@@ -62,11 +66,12 @@ internal static class ServeCommand
             },
             result.GetValue(maxBody),
             result.GetValue(handlerNice),
+            result.GetValue(profile),
             Backends.Parse(result.GetValue(backend)!)));
         return command;
     }
 
-    private static int Run(string[] weightPaths, string[] modelNames, string urls, BatchingOptions batching, int maxBodyMiB, int handlerNice, Backend backend)
+    private static int Run(string[] weightPaths, string[] modelNames, string urls, BatchingOptions batching, int maxBodyMiB, int handlerNice, bool profile, Backend backend)
     {
         if (modelNames.Length != 0 && modelNames.Length != weightPaths.Length)
         {
@@ -93,23 +98,45 @@ internal static class ServeCommand
         }
 
         var served = new List<ServedModel>();
+        // One per model: a profiler is not thread-safe, and each model has its own batcher thread.
+        var profilers = new List<(string Model, StepProfiler Profiler)>();
         try
         {
             for (int i = 0; i < weightPaths.Length; i++)
             {
-                served.Add(Load(CompiledModels.Select(modelNames.Length == 0 ? null : modelNames[i], weightPaths[i]), weightPaths[i], batching.MaxBatch, backend));
+                StepProfiler? profiler = profile ? new StepProfiler() : null;
+                served.Add(Load(CompiledModels.Select(modelNames.Length == 0 ? null : modelNames[i], weightPaths[i]), weightPaths[i], batching.MaxBatch, backend, profiler));
+                if (profiler is not null)
+                {
+                    profilers.Add((served[^1].Name, profiler));
+                }
             }
 
             var options = new ServerOptions { Urls = urls, Batching = batching, MaxRequestBodyBytes = maxBodyMiB * 1024L * 1024, HandlerNice = handlerNice };
             InferenceServer server = InferenceServer.Create(options, served);
             long created = Stopwatch.GetTimestamp();
             server.WhenReady.ContinueWith(
-                warmUp => Console.Error.WriteLine(warmUp.IsCompletedSuccessfully
-                    ? $"Ready: the warm-up batch of {batching.MaxBatch} image(s) ran in {Stopwatch.GetElapsedTime(created).TotalMilliseconds:F0} ms."
-                    : $"Not ready: the warm-up batch failed: {warmUp.Exception!.InnerException!.Message}"),
+                warmUp =>
+                {
+                    // The table is of clients' batches only (one raced in beside the warm-up is the exception).
+                    foreach ((_, StepProfiler profiler) in profilers)
+                    {
+                        profiler.Reset();
+                    }
+
+                    Console.Error.WriteLine(warmUp.IsCompletedSuccessfully
+                        ? $"Ready: the warm-up batch of {batching.MaxBatch} image(s) ran in {Stopwatch.GetElapsedTime(created).TotalMilliseconds:F0} ms."
+                        : $"Not ready: the warm-up batch failed: {warmUp.Exception!.InnerException!.Message}");
+                },
                 TaskScheduler.Default);
             server.RunAsync().GetAwaiter().GetResult();
             Console.Error.WriteLine("Stopped: every queued request was answered.");
+            foreach ((string model, StepProfiler profiler) in profilers)
+            {
+                Console.Error.WriteLine($"{model}: steps of the batches served after the warm-up:");
+                Console.Error.WriteLine(profiler.Format());
+            }
+
             return 0;
         }
         finally
@@ -121,9 +148,9 @@ internal static class ServeCommand
         }
     }
 
-    private static ServedModel Load(CompiledModel compiled, string weightsPath, int maxBatch, Backend backend)
+    private static ServedModel Load(CompiledModel compiled, string weightsPath, int maxBatch, Backend backend, StepProfiler? profiler)
     {
-        ICompiledModel model = compiled.Load(weightsPath, new InferenceOptions { Backend = backend, MaxBatch = maxBatch });
+        ICompiledModel model = compiled.Load(weightsPath, new InferenceOptions { Backend = backend, MaxBatch = maxBatch, Profiler = profiler });
         Console.Error.WriteLine($"{compiled.Name}: {compiled.InputHeight}×{compiled.InputWidth}×{compiled.InputChannels} → {compiled.OutputLength} on {model.BackendName}, from {weightsPath}");
         IReadOnlyList<string>? labels = compiled.IsImageNet ? ImageNetLabels.Classes.Select(c => c.Label).ToArray() : null;
         return new ServedModel(compiled.Name, model, compiled.InputHeight, compiled.InputWidth, compiled.InputChannels,

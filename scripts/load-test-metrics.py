@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Summarises a /metrics scrape after scripts/load-test.sh: where the requests' time went (per stage, mean and
 the histogram's p99 bucket bound), the batches' own times, and the client's p99 over the server's mean Predict.
-Usage: load-test-metrics.py METRICS_FILE CLIENT_P99_MS MAX_BATCH [METRICS_BEFORE_THE_LOAD]"""
+Usage: load-test-metrics.py METRICS_FILE CLIENT_P99_MS MAX_BATCH [METRICS_BEFORE_THE_LOAD [CLIENT_OK]]"""
 import re
 import sys
 
@@ -80,3 +80,11 @@ if before:
         label = 'generation="%d"' % g
         gens.append("gen%d=%.0f" % (g, value("dotnet_collection_count_total", label) - value("dotnet_collection_count_total", label, source=before)))
     print("--- during the load: %.0f KB allocated per answered request; collections %s" % (during / answered / 1024, " ".join(gens)))
+    if len(sys.argv) > 5:
+        # The client stops counting at its deadline: requests in flight then are answered (ok) or skipped
+        # while queued (cancelled) by the server, but never checked by the client.
+        client_ok = int(sys.argv[5])
+        cancelled = value("xception_requests_total", 'outcome="cancelled"') - value("xception_requests_total", 'outcome="cancelled"', source=before)
+        print("METRICS_AGREEMENT client_ok=%d server_ok=%.0f server_cancelled=%.0f unchecked_at_deadline=%.0f"
+              % (client_ok, answered - value("xception_requests_total", 'outcome="ok"', source=before), cancelled,
+                 answered - value("xception_requests_total", 'outcome="ok"', source=before) - client_ok + cancelled))

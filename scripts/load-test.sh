@@ -6,7 +6,8 @@
 # Usage: scripts/load-test.sh [clients=64] [seconds=30] [max-batch=8] [max-delay-ms=2]
 # Another model: XCS_LOAD_MODEL=xception XCS_LOAD_WEIGHTS=out/bench/xception_synthetic_seed1.h5 scripts/load-test.sh 16
 # (any compiled model with a 299x299x3 input; the synthetic full-size weights come from `Benchmarks -- prepare`).
-# XCS_LOAD_XCEPTION=path/to/xception runs that build instead of building Sample (A/B of two builds).
+# XCS_LOAD_XCEPTION=path/to/xception runs that build instead of building Sample (A/B of two builds);
+# XCS_SERVE_ARGS="--handler-nice 5" adds serve options (A/B of a setting in one build).
 # Ends with the server's own breakdown of the latency (scripts/load-test-metrics.py) and the line
 # P99_OVER_PREDICT: the client's p99 over the server's mean batch Predict time (the issue's p99 target is <= 3).
 set -euo pipefail
@@ -46,7 +47,7 @@ for _ in $(seq 1 600); do
   sleep 0.5
 done
 [ "$ready" = 1 ] || { echo "error: the server did not turn ready; its log:" >&2; cat "$work/server.log" >&2; exit 1; }
-echo "--- server: $(tr '\n' ' ' <"$work/server.log") ${XCS_SERVE_ARGS:-}"
+echo "--- server: $(grep -E '→|^(Ready|Not ready)' "$work/server.log" | tr '\n' ' ')${XCS_SERVE_ARGS:-}"
 
 # The server's resident memory every 30 s while the load runs (a soak: scripts/load-test.sh 16 600).
 (while kill -0 "$server" 2>/dev/null; do
@@ -67,11 +68,14 @@ echo "--- /metrics after the run"
 grep -E '^xception_(requests_total|batch_size_(sum|count|bucket)|queue_depth)' <<<"$metrics"
 result=$(grep '^RESULT' "$work/wrk.txt")
 echo "--- server exit code on SIGTERM: $status"
+# What the server printed on its way out (with XCS_SERVE_ARGS="--profile": its per-step table).
+sed -n '/^Stopped:/,$p' "$work/server.log"
 echo "$result"
 printf '%s\n' "$metrics" >"$work/metrics.txt"
 printf '%s\n' "$before" >"$work/metrics-before.txt"
 p99=$(sed -E 's/.* p99_ms=([0-9.]+).*/\1/' <<<"$result")
-python3 scripts/load-test-metrics.py "$work/metrics.txt" "$p99" "$max_batch" "$work/metrics-before.txt"
+client_ok=$(sed -E 's/.* ok=([0-9]+).*/\1/' <<<"$result")
+python3 scripts/load-test-metrics.py "$work/metrics.txt" "$p99" "$max_batch" "$work/metrics-before.txt" "$client_ok"
 wrong=$(sed -E 's/.* wrong=([0-9]+).*/\1/' <<<"$result")
 other=$(sed -E 's/.* other=([0-9]+).*/\1/' <<<"$result")
 [ "$wrong" = 0 ] && [ "$other" = 0 ] && [ "$status" = 0 ] || { echo "FAILED: wrong=$wrong other=$other exit=$status" >&2; exit 1; }
