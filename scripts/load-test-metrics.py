@@ -84,7 +84,13 @@ if before:
         # The client stops counting at its deadline: requests in flight then are answered (ok) or skipped
         # while queued (cancelled) by the server, but never checked by the client.
         client_ok = int(sys.argv[5])
-        cancelled = value("xception_requests_total", 'outcome="cancelled"') - value("xception_requests_total", 'outcome="cancelled"', source=before)
-        print("METRICS_AGREEMENT client_ok=%d server_ok=%.0f server_cancelled=%.0f unchecked_at_deadline=%.0f"
-              % (client_ok, answered - value("xception_requests_total", 'outcome="ok"', source=before), cancelled,
-                 answered - value("xception_requests_total", 'outcome="ok"', source=before) - client_ok + cancelled))
+
+        def during(outcome):
+            """A counter's growth over the load; a series not there yet (no such request so far) counts 0."""
+            label = 'outcome="%s"' % outcome
+            after_v, before_v = value("xception_requests_total", label), value("xception_requests_total", label, source=before)
+            return (0 if after_v != after_v else after_v) - (0 if before_v != before_v else before_v)
+
+        ok, cancelled = during("ok"), during("cancelled")
+        print("METRICS_AGREEMENT client_ok=%d server_ok=%.0f server_cancelled=%.0f server_rejected=%.0f unchecked_at_deadline=%.0f"
+              % (client_ok, ok, cancelled, during("rejected"), ok + cancelled - client_ok))
