@@ -9,7 +9,7 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY . .
-RUN dotnet publish Sample/Sample.csproj -c Release -o /app --no-self-contained
+RUN dotnet publish Sample/Sample.csproj -c Release -o /app --no-self-contained --use-current-runtime
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app

@@ -2,12 +2,14 @@
 # The first answer of a new process, timed as whole processes, alternately: this project's Cpu backend
 # (Xception.Load + one Predict) and ONNX Runtime (session creation + one Run), Xception 299, batch 1, 2 threads,
 # on out/bench/xception_synthetic_seed1.h5 and its ONNX export. Each process is the Benchmarks' `cold` command
-# (the same host program for both engines) started from its built binary, never through `dotnet run`; a round
+# (the same host program for both engines) started from its published ReadyToRun binary (out/cold/, published
+# with `dotnet publish --use-current-runtime`, as a user's deployment would be), never through `dotnet run`; a round
 # also times the Sample's `xception predict` on one image (the user's path: argument parsing, .npy reading,
 # printing). Wall time, and user+sys CPU time from /usr/bin/time (less disturbed by other load on the machine).
 # Ends with the medians and the ratios cpu/ort. `--verbose` first prints one in-process breakdown of the Cpu path.
 #   bash scripts/cold-start.sh [ROUNDS=5] [--verbose]
-# Environment: XCS_COLD_BUILD=0 skips the builds; any DOTNET_* setting passes through to every process.
+# Environment: XCS_COLD_BUILD=0 skips the publishes; XCS_COLD_BINARIES=build times the plain `dotnet build` outputs
+# instead (JIT only, no ReadyToRun; for A/B); any DOTNET_* setting passes through to every process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=5 verbose=0
@@ -17,17 +19,29 @@ for a in "$@"; do
     *) rounds=$a ;;
   esac
 done
+binaries=${XCS_COLD_BINARIES:-publish}
 if [[ "${XCS_COLD_BUILD:-1}" != 0 ]]; then
-  dotnet build Sample -c Release -v q -nologo >/dev/null
-  dotnet build Benchmarks -c Release -v q -nologo >/dev/null
+  for project in Sample Benchmarks; do
+    if [[ $binaries == build ]]; then
+      dotnet build "$project" -c Release -v q -nologo >/dev/null
+    else
+      dotnet publish "$project" -c Release --use-current-runtime --self-contained false -v q -nologo -o "out/cold/$project" >/dev/null
+    fi
+  done
 fi
+if [[ $binaries == build ]]; then
+  bench=Benchmarks/bin/Release/net10.0/Xception.Compiler.Benchmarks
+  sample=Sample/bin/Release/net10.0/xception
+else
+  bench=out/cold/Benchmarks/Xception.Compiler.Benchmarks
+  sample=out/cold/Sample/xception
+fi
+echo "timing $bench and $sample ($binaries)"
 weights=out/bench/xception_synthetic_seed1.h5
 onnx=out/bench/xception_synthetic_seed1_299x299_nhwc.onnx
 if [[ ! -f $weights || ! -f $onnx ]]; then
-  dotnet run --project Benchmarks -c Release --no-build -- prepare >/dev/null
+  "$bench" prepare >/dev/null
 fi
-bench=Benchmarks/bin/Release/net10.0/Xception.Compiler.Benchmarks
-sample=Sample/bin/Release/net10.0/xception
 input=out/bench/cold_input_299.npy
 if [[ ! -f $input ]]; then
   /usr/bin/python3 -c "import numpy as np; np.save('$input', np.random.default_rng(42).uniform(-1, 1, (1, 299, 299, 3)).astype(np.float32))"
