@@ -139,6 +139,12 @@ internal static class StepDescriptions
             sb.Append(", sigmoid");
         }
 
+        if (!s.Fusion.StoreFunction.IsLinear)
+        {
+            sb.Append(", + ").Append(s.Fusion.StoreFunction.Text).Append(" in the store")
+                .Append(s.Fusion.StoreFunctionLayer is null ? string.Empty : " (" + s.Fusion.StoreFunctionLayer + ")");
+        }
+
         if (s.Kind == StepKind.Dense && !s.Function.IsLinear)
         {
             sb.Append(", ").Append(s.Function.Text);

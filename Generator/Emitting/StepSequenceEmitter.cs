@@ -139,7 +139,12 @@ internal static class StepSequenceEmitter
         + ", StrideHeight: " + Int(s.Window.StrideHeight) + ", StrideWidth: " + Int(s.Window.StrideWidth) + ", PadTop: " + Int(s.Window.PadTop) + ", PadLeft: " + Int(s.Window.PadLeft)
         + ", ReluInput: " + Flag(s.ReluInput) + ", ReluOutput: " + Flag(s.Fusion.ReluOutput) + ", HasResidual: " + Flag(s.HasResidual)
         + (s.Slice is null ? string.Empty : ", OutChannelOffset: " + Int(s.Slice.Offset) + ", OutPixelStride: " + Int(s.Slice.Shape.Channels))
-        + ReluMaxArgument(s) + DepthwiseStageArguments(s);
+        + ReluMaxArgument(s) + DepthwiseStageArguments(s) + StoreFunctionArgument(s);
+
+    /// <summary>A sigmoid or swish applied in the step's store (none otherwise, so other descriptions emit what they did).</summary>
+    private static string StoreFunctionArgument(PlannedStep s) => s.Fusion.StoreFunction.IsLinear
+        ? string.Empty
+        : ", Activation: (int)" + CompilerServices + ".ActivationFunction." + s.Fusion.StoreFunction.Kind;
 
     /// <summary>A fused DepthwiseConv2D + 1×1 Conv2D's stage between the two (none for Xception's separable layers).</summary>
     private static string DepthwiseStageArguments(PlannedStep s) =>
@@ -175,7 +180,7 @@ internal static class StepSequenceEmitter
                     + ", Channels: " + Int(s.Input.Channels) + ", OutHeight: " + Int(s.Output.Height) + ", OutWidth: " + Int(s.Output.Width)
                     + ", KernelHeight: " + Int(s.Window.KernelHeight) + ", KernelWidth: " + Int(s.Window.KernelWidth)
                     + ", StrideHeight: " + Int(s.Window.StrideHeight) + ", StrideWidth: " + Int(s.Window.StrideWidth) + ", PadTop: " + Int(s.Window.PadTop) + ", PadLeft: " + Int(s.Window.PadLeft)
-                    + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + ", HasResidual: " + hasResidual + ReluMaxArgument(s) + "), " + slots + residual + ", " + weights + ");";
+                    + ", ReluInput: " + reluIn + ", ReluOutput: " + reluOut + ", HasResidual: " + hasResidual + ReluMaxArgument(s) + StoreFunctionArgument(s) + "), " + slots + residual + ", " + weights + ");";
             case StepKind.MaxPool:
             case StepKind.ZeroPad:
                 return Backend + ".MaxPool(new " + CompilerServices + ".MaxPoolShape(InHeight: " + Int(s.Input.Height) + ", InWidth: " + Int(s.Input.Width)

@@ -193,6 +193,15 @@ internal sealed record StepFusion
     public double DepthwiseReluMax { get; init; } = double.PositiveInfinity;
 
     public bool HasDepthwiseReluMax => DepthwiseRelu && !double.IsPositiveInfinity(DepthwiseReluMax);
+
+    /// <summary>
+    /// A sigmoid or swish the step applies to its output in its own store (after bias, residual and ReLU), so the
+    /// function needs no pass of its own over memory (<see cref="StoreActivationFusion"/>); Linear: none.
+    /// </summary>
+    public ActivationSpec StoreFunction { get; init; } = ActivationSpec.Linear;
+
+    /// <summary>The activation layer whose function <see cref="StoreFunction"/> is, or null for the step's layer's own.</summary>
+    public string? StoreFunctionLayer { get; init; }
 }
 
 /// <summary>One dataset of the loaded weights: the layer's position in the weight table (Keras load order) and the dataset's within it.</summary>

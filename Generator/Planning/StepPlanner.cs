@@ -40,7 +40,7 @@ internal sealed class PlannedTensor
 /// any other activation function (a layer, or a convolution's or dense layer's own) runs as an activation
 /// step right after the step producing its input, in place, when nothing else reads that output (the
 /// step's epilogue), else as a step of its own, except a bounded ReLU (ReLU6), which a convolution clamps in its own
-/// store; anything left becomes an elementwise step.
+/// store, and a sigmoid or swish, which a convolution applies in its store (<see cref="StoreActivationFusion"/>); anything left becomes an elementwise step.
 /// </summary>
 internal sealed class StepPlanner
 {
@@ -333,6 +333,13 @@ internal sealed class StepPlanner
             input = depthwise.Input;
         }
 
+        // A sigmoid or swish after a convolution runs in the convolution's store instead of a pass of its own.
+        bool storeFunction = !denseFunction && StoreActivationFusion.Fuses(kind, epilogue);
+        if (storeFunction)
+        {
+            beforeEpilogue = end;
+        }
+
         Read(source);
         Read(residual);
         TensorShape output = _geometry[end].Output;
@@ -365,7 +372,7 @@ internal sealed class StepPlanner
         }
 
         string stepOutput = denseSoftmax ? outputName
-            : epilogue is null || denseFunction ? Layer(end).Name
+            : epilogue is null || denseFunction || storeFunction ? Layer(end).Name
             : epilogueLayer is null ? layer.Name + " (before " + epilogue.Text + ")"
             : Layer(beforeEpilogue).Name;
         int weightLayer = layer.Op == LayerOp.BatchNorm ? -1 : _weightIndex[index];
@@ -407,6 +414,8 @@ internal sealed class StepPlanner
             ResidualLayer = residualLayer,
             AddLayer = addLayer,
             ZeroPaddingLayer = zeroPaddingLayer,
+            StoreFunction = storeFunction ? epilogue! : ActivationSpec.Linear,
+            StoreFunctionLayer = storeFunction ? epilogueLayer : null,
         };
         string anchor = layer.Name;
         string sourceLayer = _tensors[source].Name;
@@ -461,7 +470,7 @@ internal sealed class StepPlanner
             Function = kind == StepKind.Activation ? layer.Function : denseFunction ? epilogue! : ActivationSpec.Linear,
         });
 
-        if (epilogue is not null && !denseFunction)
+        if (epilogue is not null && !denseFunction && !storeFunction)
         {
             Read(destination);
             int epilogueIndex = _steps.Count;
@@ -497,7 +506,7 @@ internal sealed class StepPlanner
         PlannedStep previous = _steps[_steps.Count - 1];
         bool alone = _graph.Consumers[inputLayer].Count == 1 && source == _tensors.Count - 1 && _tensors[source].Producer == _steps.Count - 1;
         return previous.Kind == StepKind.DepthwiseConv && previous.Slots.Destination == source && !previous.HasResidual
-            && previous.Slice is null && alone ? previous : null;
+            && previous.Slice is null && previous.Fusion.StoreFunction.IsLinear && alone ? previous : null;
     }
 
     // min(max(x, 0), max_value) with a finite positive bound and no slope or threshold (ReLU6): what a convolution's

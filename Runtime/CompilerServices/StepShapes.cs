@@ -12,6 +12,8 @@ namespace Xception.Compiler.Runtime.CompilerServices;
 // Fusion order of every step: out = reluOut( op(reluIn(x)) + bias + residual ).
 // ReluMax (convolutions): the float bits of an upper bound the output ReLU clamps to (Keras ReLU(max_value=6),
 // MobileNet's ReLU6) in the same store; 0 means none, so the shapes of steps without one are emitted as before.
+// Activation (convolutions): an ActivationFunction, Sigmoid or Swish, applied last in the same store, after the ReLU:
+// out = f(reluOut(...)); 0 (Linear) means none, again with a default so that other steps emit what they did.
 
 /// <summary>
 /// A dense 2-D convolution (Keras Conv2D), kernel HWIO, BN folded into weights and bias. A step feeding a channel
@@ -27,7 +29,7 @@ public readonly record struct Conv2DShape(
     int StrideHeight, int StrideWidth,
     int PadTop, int PadLeft,
     int ReluInput, int ReluOutput, int HasResidual,
-    int OutChannelOffset = 0, int OutPixelStride = 0, int ReluMax = 0)
+    int OutChannelOffset = 0, int OutPixelStride = 0, int ReluMax = 0, int Activation = 0)
 {
     /// <summary>Floats from one output pixel to the next: OutPixelStride, or OutChannels when it is 0.</summary>
     public int OutputPixelFloats => OutPixelStride == 0 ? OutChannels : OutPixelStride;
@@ -51,7 +53,7 @@ public readonly record struct SeparableConvShape(
     int StrideHeight, int StrideWidth,
     int PadTop, int PadLeft,
     int ReluInput, int ReluOutput, int HasResidual, int ReluMax = 0,
-    int DepthwiseBias = 0, int DepthwiseRelu = 0, int DepthwiseReluMax = 0)
+    int DepthwiseBias = 0, int DepthwiseRelu = 0, int DepthwiseReluMax = 0, int Activation = 0)
 {
     /// <summary>Floats of the depthwise handle: the kernel, and the bias after it when there is one.</summary>
     public long DepthwiseFloats => (long)(KernelHeight * KernelWidth + (DepthwiseBias != 0 ? 1 : 0)) * InChannels;
@@ -83,7 +85,7 @@ public readonly record struct DepthwiseConvShape(
     int KernelHeight, int KernelWidth,
     int StrideHeight, int StrideWidth,
     int PadTop, int PadLeft,
-    int ReluInput, int ReluOutput, int HasResidual, int ReluMax = 0);
+    int ReluInput, int ReluOutput, int HasResidual, int ReluMax = 0, int Activation = 0);
 
 /// <summary>
 /// Max pooling. The pads of TF 'same' are never selected; the ZeroPad* frame (a ZeroPadding2D folded in, the

@@ -16,6 +16,7 @@ internal readonly struct ConvolutionGeometry
         (ReluInput, ReluOutput, HasResidual) = (s.ReluInput != 0, s.ReluOutput != 0, s.HasResidual != 0);
         (OutChannelOffset, OutPixelFloats) = (s.OutChannelOffset, s.OutputPixelFloats);
         ReluMax = ReluBound(s.ReluMax);
+        Activation = s.Activation;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -27,6 +28,7 @@ internal readonly struct ConvolutionGeometry
         (ReluInput, ReluOutput, HasResidual) = (s.ReluInput != 0, s.ReluOutput != 0, s.HasResidual != 0);
         (OutChannelOffset, OutPixelFloats) = (0, s.OutChannels);
         ReluMax = ReluBound(s.ReluMax);
+        Activation = s.Activation;
         (DepthwiseBias, DepthwiseRelu, DepthwiseReluMax) = (s.DepthwiseBias != 0, s.DepthwiseRelu != 0, ReluBound(s.DepthwiseReluMax));
     }
 
@@ -77,6 +79,9 @@ internal readonly struct ConvolutionGeometry
     public int OutChannelOffset { get; }
 
     public int OutPixelFloats { get; }
+
+    /// <summary>The function applied last in the store (an ActivationFunction: Sigmoid or Swish; 0 none).</summary>
+    public int Activation { get; }
 
     /// <summary>A shape's ReluMax bits as the bound: 0 bits mean none.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

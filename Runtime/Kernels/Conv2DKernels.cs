@@ -83,7 +83,7 @@ internal static class Conv2DKernels
         }
 
         int pixelBase = ((n * s.OutHeight + oy) * s.OutWidth + ox) * s.OutputPixelFloats;
-        StoreBlock(output, bias, residual, pixelBase, co, outChannels, s.HasResidual, s.ReluOutput, s.ReluMax,
+        StoreBlock(output, bias, residual, pixelBase, co, outChannels, s.HasResidual, s.ReluOutput, s.ReluMax, s.Activation,
             a0, a1, a2, a3, a4, a5, a6, a7);
     }
 }

@@ -28,7 +28,7 @@ internal static class DepthwiseConvKernels
         int tapBase = ((n * s.InHeight + iy0) * s.InWidth + ix0) * s.Channels + c;
         float sum = TapSum(input, kernel, tapBase, iy0, ix0, c, s.Channels,
             s.InHeight, s.InWidth, s.KernelHeight, s.KernelWidth, s.ReluInput);
-        Store(output, bias, residual, index - c, c, s.HasResidual, s.ReluOutput, s.ReluMax, sum);
+        Store(output, bias, residual, index - c, c, s.HasResidual, s.ReluOutput, s.ReluMax, s.Activation, sum);
     }
 
     /// <summary>

@@ -133,6 +133,16 @@ internal static class KernelCatalog
             new SeparableConvShape(7, 7, 960, 7, 7, 320, 3, 3, 1, 1, 1, 1, 0, 0, 0, DepthwiseBias: 1, DepthwiseRelu: 1, DepthwiseReluMax: Relu6Bits)),
         new("TiledSeparableConv general 15x15x16->24 k5 s2 depthwise bias + relu between", TiledSeparableConv,
             new SeparableConvShape(15, 15, 16, 8, 8, 24, 5, 5, 2, 2, 2, 2, 0, 0, 0, DepthwiseBias: 1, DepthwiseRelu: 1)),
+        new("TiledConv2D EfficientNetB0 block2a_expand_conv 112x112x16->96 k1 swish in the store", TiledConv2D,
+            new Conv2DShape(112, 112, 16, 112, 112, 96, 1, 1, 1, 1, 0, 0, 0, 0, 0, Activation: (int)ActivationFunction.Swish)),
+        new("Conv2D EfficientNetB0 block2a_se_expand 1x1x4->96 k1 sigmoid in the store", Conv2D,
+            new Conv2DShape(1, 1, 4, 1, 1, 96, 1, 1, 1, 1, 0, 0, 0, 0, 0, Activation: (int)ActivationFunction.Sigmoid)),
+        new("DepthwiseConv EfficientNetB0 block2a_dwconv 112x112x96 k3 s2 swish in the store", DepthwiseConv,
+            new DepthwiseConvShape(113, 113, 96, 56, 56, 3, 3, 2, 2, 0, 0, 0, 0, 0, Activation: (int)ActivationFunction.Swish)),
+        new("TiledSeparableConv 15x15x16->24 k3 swish in the store after the residual", TiledSeparableConv,
+            new SeparableConvShape(15, 15, 16, 15, 15, 24, 3, 3, 1, 1, 1, 1, 0, 0, 1, Activation: (int)ActivationFunction.Swish)),
+        new("SeparableConv 15x15x16->24 k3 sigmoid in the store", SeparableConv,
+            new SeparableConvShape(15, 15, 16, 15, 15, 24, 3, 3, 1, 1, 1, 1, 0, 0, 0, Activation: (int)ActivationFunction.Sigmoid)),
     };
 
     /// <summary>The bits of 6f: ReLU6's bound as the shapes carry it.</summary>

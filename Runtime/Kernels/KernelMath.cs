@@ -51,29 +51,29 @@ internal static class KernelMath
 
     /// <summary>
     /// The fused epilogue of a block of up to eight output channels starting at <paramref name="channel"/>:
-    /// out = reluOut(acc + bias + residual) (clamped by <paramref name="reluMax"/>'s bits, 0: none), skipping channels at or past <paramref name="channels"/>.
+    /// out = activation(reluOut(acc + bias + residual)) (clamped by <paramref name="reluMax"/>'s bits, 0: none), skipping channels at or past <paramref name="channels"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreBlock(
         ArrayView<float> output, ArrayView<float> bias, ArrayView<float> residual,
-        int pixelBase, int channel, int channels, int hasResidual, int reluOutput, int reluMax,
+        int pixelBase, int channel, int channels, int hasResidual, int reluOutput, int reluMax, int activation,
         float a0, float a1, float a2, float a3, float a4, float a5, float a6, float a7)
     {
         int count = channels - channel;
-        Store(output, bias, residual, pixelBase, channel, hasResidual, reluOutput, reluMax, a0);
-        if (count > 1) Store(output, bias, residual, pixelBase, channel + 1, hasResidual, reluOutput, reluMax, a1);
-        if (count > 2) Store(output, bias, residual, pixelBase, channel + 2, hasResidual, reluOutput, reluMax, a2);
-        if (count > 3) Store(output, bias, residual, pixelBase, channel + 3, hasResidual, reluOutput, reluMax, a3);
-        if (count > 4) Store(output, bias, residual, pixelBase, channel + 4, hasResidual, reluOutput, reluMax, a4);
-        if (count > 5) Store(output, bias, residual, pixelBase, channel + 5, hasResidual, reluOutput, reluMax, a5);
-        if (count > 6) Store(output, bias, residual, pixelBase, channel + 6, hasResidual, reluOutput, reluMax, a6);
-        if (count > 7) Store(output, bias, residual, pixelBase, channel + 7, hasResidual, reluOutput, reluMax, a7);
+        Store(output, bias, residual, pixelBase, channel, hasResidual, reluOutput, reluMax, activation, a0);
+        if (count > 1) Store(output, bias, residual, pixelBase, channel + 1, hasResidual, reluOutput, reluMax, activation, a1);
+        if (count > 2) Store(output, bias, residual, pixelBase, channel + 2, hasResidual, reluOutput, reluMax, activation, a2);
+        if (count > 3) Store(output, bias, residual, pixelBase, channel + 3, hasResidual, reluOutput, reluMax, activation, a3);
+        if (count > 4) Store(output, bias, residual, pixelBase, channel + 4, hasResidual, reluOutput, reluMax, activation, a4);
+        if (count > 5) Store(output, bias, residual, pixelBase, channel + 5, hasResidual, reluOutput, reluMax, activation, a5);
+        if (count > 6) Store(output, bias, residual, pixelBase, channel + 6, hasResidual, reluOutput, reluMax, activation, a6);
+        if (count > 7) Store(output, bias, residual, pixelBase, channel + 7, hasResidual, reluOutput, reluMax, activation, a7);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(
         ArrayView<float> output, ArrayView<float> bias, ArrayView<float> residual,
-        int pixelBase, int channel, int hasResidual, int reluOutput, int reluMax, float accumulator)
+        int pixelBase, int channel, int hasResidual, int reluOutput, int reluMax, int activation, float accumulator)
     {
         int at = pixelBase + channel;
         float value = accumulator + bias[channel];
@@ -82,8 +82,16 @@ internal static class KernelMath
             value += residual[at];
         }
 
-        output[at] = Relu(value, reluOutput, reluMax);
+        output[at] = Activate(Relu(value, reluOutput, reluMax), activation);
     }
+
+    /// <summary>
+    /// The store's last function (the shapes' Activation, a specialized constant): sigmoid or swish in float64, rounded
+    /// once, as the activation kernels compute it; the value itself for 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Activate(float value, int activation) =>
+        activation != 0 ? (float)ActivationMath.Apply(activation, value, 0.0, 0.0, 0.0) : value;
 }
 
 /// <summary>Where a thread's output lies: image, output row and column, and the innermost index (channel or channel block).</summary>

@@ -52,7 +52,7 @@ internal static class PointwiseConvKernels
     {
         SeparableConvShape s = shapeValue.Value;
         var operand = new DepthwiseOperand(s, input, depthwise);
-        Gemm(operand, pixels, s.OutChannels, s.InChannels, pointwise, bias, residual, output, s.OutChannels, s.HasResidual, s.ReluOutput, s.ReluMax);
+        Gemm(operand, pixels, s.OutChannels, s.InChannels, pointwise, bias, residual, output, s.OutChannels, s.HasResidual, s.ReluOutput, s.ReluMax, s.Activation);
     }
 
     /// <summary>A dense convolution (any kernel size) as an implicit GEMM.</summary>
@@ -68,7 +68,7 @@ internal static class PointwiseConvKernels
         Conv2DShape s = shapeValue.Value;
         var operand = new Im2ColOperand(s, input);
         Gemm(operand, pixels, s.OutChannels, s.KernelHeight * s.KernelWidth * s.InChannels,
-            kernel, bias, residual, output, s.OutputPixelFloats, s.HasResidual, s.ReluOutput, s.ReluMax);
+            kernel, bias, residual, output, s.OutputPixelFloats, s.HasResidual, s.ReluOutput, s.ReluMax, s.Activation);
     }
 
     /// <summary>Produces A[m, k] for the GEMM (only called with m &lt; M and k &lt; K).</summary>
@@ -81,7 +81,7 @@ internal static class PointwiseConvKernels
     private static void Gemm<TOperand>(
         TOperand a, int m, int n, int k,
         ArrayView<float> b, ArrayView<float> bias, ArrayView<float> residual, ArrayView<float> output, int ldc,
-        int hasResidual, int reluOutput, int reluMax)
+        int hasResidual, int reluOutput, int reluMax, int activation)
         where TOperand : struct, IOperand
     {
         ArrayView<float> tileA = SharedMemory.Allocate<float>(TileK * StrideA);
@@ -137,16 +137,16 @@ internal static class PointwiseConvKernels
 
         int row = m0 + ty;
         int col = n0 + tx;
-        StoreRow(output, bias, residual, row, col, m, n, ldc, hasResidual, reluOutput, reluMax, c.C00, c.C01, c.C02, c.C03);
-        StoreRow(output, bias, residual, row + 16, col, m, n, ldc, hasResidual, reluOutput, reluMax, c.C10, c.C11, c.C12, c.C13);
-        StoreRow(output, bias, residual, row + 32, col, m, n, ldc, hasResidual, reluOutput, reluMax, c.C20, c.C21, c.C22, c.C23);
-        StoreRow(output, bias, residual, row + 48, col, m, n, ldc, hasResidual, reluOutput, reluMax, c.C30, c.C31, c.C32, c.C33);
+        StoreRow(output, bias, residual, row, col, m, n, ldc, hasResidual, reluOutput, reluMax, activation, c.C00, c.C01, c.C02, c.C03);
+        StoreRow(output, bias, residual, row + 16, col, m, n, ldc, hasResidual, reluOutput, reluMax, activation, c.C10, c.C11, c.C12, c.C13);
+        StoreRow(output, bias, residual, row + 32, col, m, n, ldc, hasResidual, reluOutput, reluMax, activation, c.C20, c.C21, c.C22, c.C23);
+        StoreRow(output, bias, residual, row + 48, col, m, n, ldc, hasResidual, reluOutput, reluMax, activation, c.C30, c.C31, c.C32, c.C33);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow(
         ArrayView<float> output, ArrayView<float> bias, ArrayView<float> residual,
-        int row, int col, int m, int n, int ldc, int hasResidual, int reluOutput, int reluMax,
+        int row, int col, int m, int n, int ldc, int hasResidual, int reluOutput, int reluMax, int activation,
         float v0, float v1, float v2, float v3)
     {
         if (row >= m)
@@ -155,10 +155,10 @@ internal static class PointwiseConvKernels
         }
 
         int pixelBase = row * ldc;
-        if (col < n) Store(output, bias, residual, pixelBase, col, hasResidual, reluOutput, reluMax, v0);
-        if (col + 16 < n) Store(output, bias, residual, pixelBase, col + 16, hasResidual, reluOutput, reluMax, v1);
-        if (col + 32 < n) Store(output, bias, residual, pixelBase, col + 32, hasResidual, reluOutput, reluMax, v2);
-        if (col + 48 < n) Store(output, bias, residual, pixelBase, col + 48, hasResidual, reluOutput, reluMax, v3);
+        if (col < n) Store(output, bias, residual, pixelBase, col, hasResidual, reluOutput, reluMax, activation, v0);
+        if (col + 16 < n) Store(output, bias, residual, pixelBase, col + 16, hasResidual, reluOutput, reluMax, activation, v1);
+        if (col + 32 < n) Store(output, bias, residual, pixelBase, col + 32, hasResidual, reluOutput, reluMax, activation, v2);
+        if (col + 48 < n) Store(output, bias, residual, pixelBase, col + 48, hasResidual, reluOutput, reluMax, activation, v3);
     }
 
     /// <summary>

@@ -62,35 +62,36 @@ public sealed class ActivationPlanTests
     }
 
     [Fact]
-    public void Plan_SingleConsumerActivations_RunInPlaceAfterTheirStep_ReluWithMaxInTheStore_OthersOutOfPlace_DenseTakesItsOwn()
+    public void Plan_SingleConsumerActivations_RunInPlaceAfterTheirStep_ReluWithMaxAndSwishInTheStore_OthersOutOfPlace_DenseTakesItsOwn()
     {
         ExecutionPlan plan = Plan();
         Assert.Equal(
             new[]
             {
-                StepKind.Conv2D, StepKind.Activation, StepKind.Elementwise, StepKind.Activation, StepKind.Conv2D,
+                StepKind.Conv2D, StepKind.Elementwise, StepKind.Activation, StepKind.Conv2D,
                 StepKind.Conv2D, StepKind.Elementwise, StepKind.Activation, StepKind.GlobalPool, StepKind.Dense,
             },
             plan.Steps.Select(s => s.Kind));
         PlannedStep[] s = plan.Steps.ToArray();
 
-        // conv1's own swish: no BN folds past it, bn1 becomes scale/shift, and the leaky ReLU its epilogue.
+        // conv1's own swish runs in conv1's store: no BN folds past it, bn1 becomes scale/shift, and the leaky ReLU its epilogue.
         Assert.Null(s[0].Fusion.BatchNormLayer);
-        Assert.Equal(("conv1 (before swish)", "conv1", true), (s[0].OutputLayer, s[1].OutputLayer, s[1].InPlace));
+        Assert.Equal(("conv1", ActivationKind.Swish, (string?)null), (s[0].OutputLayer, s[0].Fusion.StoreFunction.Kind, s[0].Fusion.StoreFunctionLayer));
         Assert.Equal(s[0].Slots.Destination, s[1].Slots.Source);
-        Assert.Equal(("bn1", "lrelu", true), (s[2].Fusion.BatchNormLayer, s[3].Anchor, s[3].InPlace));
+        Assert.Equal(("bn1", "lrelu", true), (s[1].Fusion.BatchNormLayer, s[2].Anchor, s[2].InPlace));
+        Assert.True(s[2].Fusion.StoreFunction.IsLinear);
 
         // bn2 folds into conv2, and the relu6 after it is clamped in conv2's store (no step of its own) even though it has two readers.
-        Assert.Equal(("bn2", "relu6", "relu6", true, 6.0), (s[4].Fusion.BatchNormLayer, s[4].OutputLayer, s[4].Fusion.ReluOutputLayer, s[4].Fusion.ReluOutput, s[4].Fusion.ReluMax));
+        Assert.Equal(("bn2", "relu6", "relu6", true, 6.0), (s[3].Fusion.BatchNormLayer, s[3].OutputLayer, s[3].Fusion.ReluOutputLayer, s[3].Fusion.ReluOutput, s[3].Fusion.ReluMax));
 
         // conv3's relu is its ReLU flag (unbounded); the add's producer cannot take the gelu, so it reads the sum out of place.
-        Assert.Equal((true, false), (s[5].Fusion.ReluOutput, s[5].Fusion.HasReluMax));
-        Assert.Equal(("act_gelu", false), (s[7].Anchor, s[7].InPlace));
-        Assert.NotEqual(s[7].Slots.Source, s[7].Slots.Destination);
+        Assert.Equal((true, false), (s[4].Fusion.ReluOutput, s[4].Fusion.HasReluMax));
+        Assert.Equal(("act_gelu", false), (s[6].Anchor, s[6].InPlace));
+        Assert.NotEqual(s[6].Slots.Source, s[6].Slots.Destination);
 
         // The dense layer's selu is taken on its float64 sums, in the dense step itself.
-        Assert.Equal(("dense", ActivationKind.Selu), (s[9].OutputLayer, s[9].Function.Kind));
-        Assert.Equal(plan.OutputSlot, s[9].Slots.Destination);
+        Assert.Equal(("dense", ActivationKind.Selu), (s[8].OutputLayer, s[8].Function.Kind));
+        Assert.Equal(plan.OutputSlot, s[8].Slots.Destination);
     }
 
     [Fact]
@@ -98,14 +99,15 @@ public sealed class ActivationPlanTests
     {
         string source = ModelEmitter.Emit(Plan());
 
-        Assert.Contains("Activation(new global::Xception.Compiler.Runtime.CompilerServices.ActivationShape(Length: 256, Function: (int)global::Xception.Compiler.Runtime.CompilerServices.ActivationFunction.Swish), batch, source: 1, destination: 1);", source, StringComparison.Ordinal);
+        Assert.Contains("ReluOutput: 0, HasResidual: 0, Activation: (int)global::Xception.Compiler.Runtime.CompilerServices.ActivationFunction.Swish);", source, StringComparison.Ordinal);
+        Assert.DoesNotContain("ActivationFunction.Swish), batch", source, StringComparison.Ordinal);
         Assert.Contains("ReluOutput: 1, HasResidual: 0, ReluMax: global::System.BitConverter.SingleToInt32Bits(6f));", source, StringComparison.Ordinal);
         Assert.Contains("BN bn2 folded, ReLU6 in the store (relu6);", source, StringComparison.Ordinal);
         Assert.DoesNotContain("ActivationFunction.Relu, Parameter1: global::System.BitConverter.SingleToInt32Bits(6f))", source, StringComparison.Ordinal);
         Assert.Contains("ActivationFunction.Relu, Parameter0: global::System.BitConverter.SingleToInt32Bits(0.1f), Parameter1: global::System.BitConverter.SingleToInt32Bits(float.PositiveInfinity))", source, StringComparison.Ordinal);
-        Assert.Contains("// [2] conv1: swish in place (epilogue of the step before)", source, StringComparison.Ordinal);
-        Assert.Contains("// [8] act_gelu: gelu; 8×8×4 → 8×8×4", source, StringComparison.Ordinal);
+        Assert.Contains(", + swish in the store; 8×8×3 → 8×8×4", source, StringComparison.Ordinal);
+        Assert.Contains("// [7] act_gelu: gelu; 8×8×4 → 8×8×4", source, StringComparison.Ordinal);
         Assert.Contains("ReluInput: 0, ReluOutput: 0, Activation: (int)global::Xception.Compiler.Runtime.CompilerServices.ActivationFunction.Selu), batch,", source, StringComparison.Ordinal);
-        Assert.Contains("// [10] dense: dense 4→2, bias, selu;", source, StringComparison.Ordinal);
+        Assert.Contains("// [9] dense: dense 4→2, bias, selu;", source, StringComparison.Ordinal);
     }
 }

@@ -50,4 +50,24 @@ public sealed class EfficientNetB0PlanTests(ITestOutputHelper output)
         Assert.All(adds, s => Assert.True(s.Kind == StepKind.Conv2D && s.Anchor.EndsWith("_project_conv", StringComparison.Ordinal), s.Anchor));
         Assert.DoesNotContain(plan.Steps, s => s.Kind == StepKind.Elementwise && s.HasResidual);
     }
+
+    [Fact]
+    public void EfficientNetB0_SwishAndSigmoid_RunInTheStoreOfTheConvolutionBeforeThem_NoActivationStepLeft()
+    {
+        ExecutionPlan plan = Plan("efficientnetb0.xcs.json", "efficientnetb0.shapes.json");
+
+        // 49 swish: the stem, 15 expansions, 16 depthwise, 16 SE reductions and the top; 16 sigmoid: the SE expansions.
+        Assert.DoesNotContain(plan.Steps, s => s.Kind == StepKind.Activation);
+        Assert.Equal(49, plan.Steps.Count(s => s.Fusion.StoreFunction.Kind == ActivationKind.Swish));
+        Assert.Equal(16, plan.Steps.Count(s => s.Fusion.StoreFunction.Kind == ActivationKind.Sigmoid));
+        Assert.Equal(16, plan.Steps.Count(s => s.Kind == StepKind.DepthwiseConv && s.Fusion.StoreFunction.Kind == ActivationKind.Swish));
+        Assert.All(plan.Steps.Where(s => s.Anchor.EndsWith("_se_expand", StringComparison.Ordinal)),
+            s => Assert.Equal((StepKind.Conv2D, ActivationKind.Sigmoid), (s.Kind, s.Fusion.StoreFunction.Kind)));
+
+        // The activation layer is the step's output: the SE squeeze and the excite multiply read block1a_activation.
+        PlannedStep dw = plan.Steps.Single(s => s.Anchor == "block1a_dwconv");
+        Assert.Equal(("block1a_activation", "block1a_activation"), (dw.OutputLayer, dw.Fusion.StoreFunctionLayer));
+        string code = ModelEmitter.Emit(plan);
+        Assert.Contains("BN block1a_bn folded, + swish in the store (block1a_activation);", code, StringComparison.Ordinal);
+    }
 }

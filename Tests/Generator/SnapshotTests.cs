@@ -34,6 +34,11 @@ public sealed class SnapshotTests
     public void MiniMobileNet_FusedSeparableSteps_EmitsBaseline() =>
         VerifyGenerated(nameof(MiniMobileNet_FusedSeparableSteps_EmitsBaseline), "Tests/Models/MiniMobileNet.xcs.json");
 
+    /// <summary>The reduced EfficientNetB0: every swish and sigmoid in the store of the convolution before it, no activation step.</summary>
+    [Fact]
+    public void MiniEfficientNetB0NotopAvg_SwishInTheStore_EmitsBaseline() =>
+        VerifyGenerated(nameof(MiniEfficientNetB0NotopAvg_SwishInTheStore_EmitsBaseline), "Tests/Models/MiniEfficientNetB0NotopAvg.xcs.json");
+
     [Fact]
     public void TinyFlowersWithLabels_EmitsBaseline() => VerifyGenerated(nameof(TinyFlowersWithLabels_EmitsBaseline), "Tests/Models/TinyFlowers.xcs.json");
 

@@ -13,7 +13,7 @@ public sealed class ConvolutionStepTests
     public sealed record ConvCase(
         int Height, int Width, int Channels, int OutChannels, int Kernel, int Stride, bool Same,
         int Batch, bool ReluIn = false, bool ReluOut = false, bool Residual = false, bool Bias = true, float ReluMax = 0f,
-        bool DepthwiseStage = false, float DepthwiseReluMax = 0f);
+        bool DepthwiseStage = false, float DepthwiseReluMax = 0f, ActivationFunction Store = ActivationFunction.Linear);
 
     private static readonly Dictionary<string, ConvCase> Cases = new()
     {
@@ -39,6 +39,12 @@ public sealed class ConvolutionStepTests
         ["3x3 s2 same, 37→91, batch 2, depthwise bias + relu clamped to 0.5, relu-out clamped to 1.5"] =
             new(9, 8, 37, 91, 3, 2, true, 2, ReluOut: true, ReluMax: 1.5f, DepthwiseStage: true, DepthwiseReluMax: 0.5f),
         ["5x5 s1 same (general taps), 6→11, depthwise bias + relu, residual"] = new(7, 6, 6, 11, 5, 1, true, 1, Residual: true, DepthwiseStage: true),
+        // A sigmoid or swish in the store (EfficientNet): after the residual, on GEMM tiles and tails and partial panels.
+        ["3x3 s1 same, 37→91 (GEMM tails), batch 2, residual + swish in the store"] = new(9, 8, 37, 91, 3, 1, true, 2, Residual: true, Store: ActivationFunction.Swish),
+        ["1x1 s1 valid, 70→40, batch 2, sigmoid in the store"] = new(5, 6, 70, 40, 1, 1, false, 2, Store: ActivationFunction.Sigmoid),
+        ["3x3 s2 same, 13→130 (many tiles), relu-in + swish in the store"] = new(19, 19, 13, 130, 3, 2, true, 1, ReluIn: true, Store: ActivationFunction.Swish),
+        ["3x3 s2 same, 37→91, depthwise bias + relu clamped to 0.5, sigmoid in the store"] =
+            new(9, 8, 37, 91, 3, 2, true, 1, DepthwiseStage: true, DepthwiseReluMax: 0.5f, Store: ActivationFunction.Sigmoid),
     };
 
     private readonly BackendFixture backends;
@@ -59,7 +65,7 @@ public sealed class ConvolutionStepTests
         var (outW, padLeft) = Pad(c, c.Width);
         var shape = new SeparableConvShape(c.Height, c.Width, c.Channels, outH, outW, c.OutChannels,
             c.Kernel, c.Kernel, c.Stride, c.Stride, padTop, padLeft, Flag(c.ReluIn), Flag(c.ReluOut), Flag(c.Residual), ReluMax: Bits(c.ReluMax),
-            DepthwiseBias: Flag(c.DepthwiseStage), DepthwiseRelu: Flag(c.DepthwiseStage), DepthwiseReluMax: Bits(c.DepthwiseReluMax));
+            DepthwiseBias: Flag(c.DepthwiseStage), DepthwiseRelu: Flag(c.DepthwiseStage), DepthwiseReluMax: Bits(c.DepthwiseReluMax), Activation: (int)c.Store);
         float[] x = KernelTestData.RandomFloats(c.Batch * c.Height * c.Width * c.Channels, 1);
 
         // With a depthwise stage the depthwise handle holds the kernel and then one bias per channel.
@@ -83,7 +89,7 @@ public sealed class ConvolutionStepTests
         var (outH, padTop) = Pad(c, c.Height);
         var (outW, padLeft) = Pad(c, c.Width);
         var shape = new Conv2DShape(c.Height, c.Width, c.Channels, outH, outW, c.OutChannels,
-            c.Kernel, c.Kernel, c.Stride, c.Stride, padTop, padLeft, Flag(c.ReluIn), Flag(c.ReluOut), Flag(c.Residual), ReluMax: Bits(c.ReluMax));
+            c.Kernel, c.Kernel, c.Stride, c.Stride, padTop, padLeft, Flag(c.ReluIn), Flag(c.ReluOut), Flag(c.Residual), ReluMax: Bits(c.ReluMax), Activation: (int)c.Store);
         float[] x = KernelTestData.RandomFloats(c.Batch * c.Height * c.Width * c.Channels, 11);
         float[] kernel = KernelTestData.RandomFloats(c.Kernel * c.Kernel * c.Channels * c.OutChannels, 12);
         float[]? bias = c.Bias ? KernelTestData.RandomFloats(c.OutChannels, 13) : null;
@@ -104,7 +110,7 @@ public sealed class ConvolutionStepTests
         var (outH, padTop) = Pad(c, c.Height);
         var (outW, padLeft) = Pad(c, c.Width);
         var shape = new DepthwiseConvShape(c.Height, c.Width, c.Channels, outH, outW,
-            c.Kernel, c.Kernel, c.Stride, c.Stride, padTop, padLeft, Flag(c.ReluIn), Flag(c.ReluOut), Flag(c.Residual), ReluMax: Bits(c.ReluMax));
+            c.Kernel, c.Kernel, c.Stride, c.Stride, padTop, padLeft, Flag(c.ReluIn), Flag(c.ReluOut), Flag(c.Residual), ReluMax: Bits(c.ReluMax), Activation: (int)c.Store);
         float[] x = KernelTestData.RandomFloats(c.Batch * c.Height * c.Width * c.Channels, 21);
         float[] kernel = KernelTestData.RandomFloats(c.Kernel * c.Kernel * c.Channels, 22);
         float[]? bias = c.Bias ? KernelTestData.RandomFloats(c.Channels, 23) : null;

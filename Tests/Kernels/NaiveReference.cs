@@ -37,7 +37,7 @@ internal static class NaiveReference
             }
 
             int at = ((n * s.OutHeight + oy) * s.OutWidth + ox) * s.OutChannels + co;
-            y[at] = Epilogue(sum, bias, co, residual, at, s.ReluOutput, s.ReluMax);
+            y[at] = Epilogue(sum, bias, co, residual, at, s.ReluOutput, s.ReluMax, s.Activation);
         }
 
         return y;
@@ -72,7 +72,7 @@ internal static class NaiveReference
             }
 
             int at = p * s.OutChannels + co;
-            y[at] = Epilogue(sum, bias, co, residual, at, s.ReluOutput, s.ReluMax);
+            y[at] = Epilogue(sum, bias, co, residual, at, s.ReluOutput, s.ReluMax, s.Activation);
         }
 
         return y;
@@ -99,7 +99,7 @@ internal static class NaiveReference
             }
 
             int at = ((n * s.OutHeight + oy) * s.OutWidth + ox) * s.Channels + c;
-            y[at] = Epilogue(sum, bias, c, residual, at, s.ReluOutput, s.ReluMax);
+            y[at] = Epilogue(sum, bias, c, residual, at, s.ReluOutput, s.ReluMax, s.Activation);
         }
 
         return y;
@@ -215,12 +215,21 @@ internal static class NaiveReference
 
     private static double Relu(double v, int enabled) => enabled != 0 ? Math.Max(v, 0) : v;
 
-    private static double Epilogue(double sum, float[]? bias, int channel, float[]? residual, int at, int reluOutput, int reluMaxBits = 0)
+    private static double Epilogue(double sum, float[]? bias, int channel, float[]? residual, int at, int reluOutput, int reluMaxBits = 0, int activation = 0)
     {
         double v = sum + (bias is null ? 0 : bias[channel]) + (residual is null ? 0 : residual[at]);
         v = Relu(v, reluOutput);
 
         // Keras ReLU(max_value): min(max(x, 0), max_value); the bound arrives as float bits, 0 for none.
-        return reluOutput != 0 && reluMaxBits != 0 ? Math.Min(v, BitConverter.Int32BitsToSingle(reluMaxBits)) : v;
+        v = reluOutput != 0 && reluMaxBits != 0 ? Math.Min(v, BitConverter.Int32BitsToSingle(reluMaxBits)) : v;
+
+        // A sigmoid or swish applied last, in the step's store (EfficientNet's activations).
+        double sigmoid = 1.0 / (1.0 + Math.Exp(-v));
+        return activation switch
+        {
+            (int)ActivationFunction.Sigmoid => sigmoid,
+            (int)ActivationFunction.Swish => v * sigmoid,
+            _ => v,
+        };
     }
 }

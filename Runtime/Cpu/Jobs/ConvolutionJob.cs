@@ -207,5 +207,15 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
             Pointer(output) + (long)q0 * g.OutPixelFloats + g.OutChannelOffset, g.OutPixelFloats, Pointer(bias),
             g.HasResidual ? Pointer(residual) + (long)q0 * outC : null, reluOut, microTile,
             rotate: worker * (panelEnd - panelStart) / owner.Threads, reluMax: g.ReluMax);
+
+        // A sigmoid or swish in the store: over the tile's rows and this group's columns just written, while they
+        // are still in cache, instead of a pass of its own over the whole tensor.
+        if (g.Activation != 0)
+        {
+            int firstColumn = panelStart * PackedPanels.Width;
+            int columns = Math.Min(panelEnd * PackedPanels.Width, outC) - firstColumn;
+            float* c = Pointer(output) + (long)q0 * g.OutPixelFloats + g.OutChannelOffset + firstColumn;
+            StoreActivation.Apply(isa, g.Activation, c, count, columns, g.OutPixelFloats);
+        }
     }
 }

@@ -47,5 +47,12 @@ internal sealed unsafe class DepthwiseJob : IParallelJob
             ChannelMath.Finish(owner.Isa, dst, dst, Pointer(Bias), Residual is null ? null : Pointer(Residual) + at, s.Channels, s.ReluOutput != 0,
                 ConvolutionGeometry.ReluBound(s.ReluMax));
         }
+
+        // A sigmoid or swish in the store: over the output row just written (in L1/L2), not a pass of its own.
+        if (s.Activation != 0)
+        {
+            long row = ((long)n * s.OutHeight + oy) * s.OutWidth * s.Channels;
+            StoreActivation.Apply(owner.Isa, s.Activation, Pointer(Output) + row, 1, s.OutWidth * s.Channels, 0);
+        }
     }
 }
