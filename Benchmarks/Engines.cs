@@ -62,9 +62,10 @@ internal sealed class OrtEngine : IEngine
 
     /// <summary>
     /// Any exported model with an NHWC input <c>input</c> of <paramref name="inputShape"/> and an output <c>probabilities</c>;
-    /// <paramref name="optimizedModelPath"/>, when given, receives the graph ONNX Runtime runs after its optimizations.
+    /// <paramref name="optimizedModelPath"/>, when given, receives the graph ONNX Runtime runs after its optimizations;
+    /// <paramref name="profilePrefix"/>, when given, turns on ONNX Runtime's per-node profiling (<see cref="EndProfiling"/>).
     /// </summary>
-    public OrtEngine(string onnxPath, int threads, float[] input, long[] inputShape, int outputLength, string? optimizedModelPath = null)
+    public OrtEngine(string onnxPath, int threads, float[] input, long[] inputShape, int outputLength, string? optimizedModelPath = null, string? profilePrefix = null)
     {
         options = new SessionOptions
         {
@@ -76,6 +77,13 @@ internal sealed class OrtEngine : IEngine
         if (optimizedModelPath is not null)
         {
             options.OptimizedModelFilePath = optimizedModelPath;
+        }
+
+        if (profilePrefix is not null)
+        {
+            // The prefix first: setting EnableProfiling hands ONNX Runtime the prefix it has at that moment.
+            options.ProfileOutputPathPrefix = profilePrefix;
+            options.EnableProfiling = true;
         }
 
         session = new InferenceSession(onnxPath, options);
@@ -98,6 +106,9 @@ internal sealed class OrtEngine : IEngine
     public static string Version => OrtEnv.Instance().GetVersionString();
 
     public void Run() => session.RunWithBinding(runOptions, binding);
+
+    /// <summary>Stops profiling and returns the path of the JSON written (only with a profile prefix).</summary>
+    public string EndProfiling() => session.EndProfiling();
 
     public void Dispose()
     {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
+using System.IO;
 using BenchmarkDotNet.Running;
 using Xception.Compiler.Benchmarks;
 using Xception.Compiler.Runtime;
@@ -16,6 +17,8 @@ using Model = Xception.Compiler.Benchmarks.Xception;
 //   bench --engine ort|cpu [--weights W.h5] [--batch 1] [--runs 30] [--warmup 3] [--threads 2] [--verbose]
 //          the ONNX Runtime counterpart of `Sample bench`: ends with the same median_ms=… line
 //   bench --engine ort --model NAME [...]   the same for an application (the counterpart of `Sample bench --model NAME`)
+//   bench --engine ort [--model NAME] --profile [...]   also ONNX Runtime's per-node profile of the timed runs, summed
+//          per node and per operator kind (OrtProfile; the counterpart of `Sample bench --profile`)
 //   accuracy [--weights W.h5 | --seed 3] [--input-seed 11] [--out DIR] [--backends ort,cpu,ilgpucpu]
 //          one image's outputs (and Cpu's every step) as .npy for scripts/accuracy_report.py
 //   cold --engine ort|cpu [--weights W.h5] [--onnx M.onnx] [--threads 2] [--verbose]
@@ -137,6 +140,12 @@ static int Bench(Options o)
     string engineName = o.Get("--engine") ?? "ort";
     int batch = o.GetInt("--batch", 1), runs = o.GetInt("--runs", 30), warmup = o.GetInt("--warmup", 3), threads = o.GetInt("--threads", 2);
     string? modelName = o.Get("--model");
+    string? profilePrefix = o.Has("--profile") ? Path.Combine(Artifacts.RepositoryRoot, "out", "bench", "ort_profile_" + (modelName ?? "xception")) : null;
+    if (profilePrefix is not null && engineName is not ("ort" or "onnxruntime"))
+    {
+        throw new ArgumentException($"--profile here profiles ONNX Runtime only (--engine ort; `Sample bench --profile` profiles the compiled class), found --engine '{engineName}'.");
+    }
+
     if (modelName is not null && engineName is not ("ort" or "onnxruntime"))
     {
         throw new ArgumentException($"--model times ONNX Runtime only (--engine ort; `Sample bench --model {modelName}` times the compiled class), found --engine '{engineName}'.");
@@ -151,7 +160,7 @@ static int Bench(Options o)
         ApplicationArtifacts app = ApplicationArtifacts.Prepare(modelName);
         float[] appInput = Artifacts.RandomInput(batch * app.InputLength);
         load.Restart();
-        engine = new OrtEngine(app.OnnxPath, threads, appInput, app.InputShape(batch), batch * app.Classes);
+        engine = new OrtEngine(app.OnnxPath, threads, appInput, app.InputShape(batch), batch * app.Classes, profilePrefix: profilePrefix);
         flopPerImage = app.FlopPerImage;
         label = string.Create(CultureInfo.InvariantCulture, $"model {app.Name} ({app.Height}x{app.Width}x{app.Channels}, {app.Macs / 1e9:0.0000} GMAC per image), ");
     }
@@ -162,7 +171,7 @@ static int Bench(Options o)
         load.Restart();
         engine = engineName switch
         {
-            "ort" or "onnxruntime" => new OrtEngine(a.OnnxPath, batch, threads, input),
+            "ort" or "onnxruntime" => new OrtEngine(a.OnnxPath, threads, input, [batch, Model.InputHeight, Model.InputWidth, Model.InputChannels], batch * Model.OutputLength, profilePrefix: profilePrefix),
             "cpu" => new GeneratedEngine(a.WeightsPath, Backend.Cpu, batch, threads, input),
             _ => throw new ArgumentException($"--engine must be ort or cpu, found '{engineName}'."),
         };
@@ -192,6 +201,10 @@ static int Bench(Options o)
     }
 
     long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+    if (profilePrefix is not null && engine is OrtEngine ort)
+    {
+        Console.WriteLine(OrtProfile.Summarize(ort.EndProfiling(), warmup, runs));
+    }
     Array.Sort(times);
     double median = Percentile(times, 0.5);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
