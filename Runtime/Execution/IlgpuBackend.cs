@@ -31,6 +31,7 @@ public sealed class IlgpuBackend : ExecutionBackend
     private Action<Index1D, SpecializedValue<SeparableConvShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? separableConv;
     private Action<KernelConfig, SpecializedValue<Conv2DShape>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? tiledConv2D;
     private Action<KernelConfig, SpecializedValue<SeparableConvShape>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? tiledSeparableConv;
+    private Action<KernelConfig, SpecializedValue<Conv2DShape>, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? prologueConv2D;
     private Action<Index1D, SpecializedValue<DepthwiseConvShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? depthwiseConv;
     private Action<Index1D, SpecializedValue<MaxPoolShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? maxPool;
     private Action<Index1D, SpecializedValue<AveragePoolShape>, ArrayView<float>, ArrayView<float>>? averagePool;
@@ -163,6 +164,27 @@ public sealed class IlgpuBackend : ExecutionBackend
             Extent(batch, (long)shape.OutHeight * shape.OutWidth * KernelBlocks(shape.OutChannels)),
             SpecializedValue.New(shape),
             SlotView(source), Weight(kernel), BiasOrZeros(bias, shape.OutChannels), ResidualOr(residual, output), output);
+    }
+
+    // Both kernel families launch the tiled kernel: the prologue is applied where it loads A into shared memory.
+    protected override void Conv2DCore(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias, in ChannelPrologue prologue)
+    {
+        var slot = SlotView(destination);
+        var output = shape.OutChannelOffset == 0 ? slot : slot.SubView(shape.OutChannelOffset, slot.Length - shape.OutChannelOffset);
+        var input = SlotView(source);
+        int parts = (prologue.HasFactor ? PointwiseConvKernels.PrologueFactor : 0) | (prologue.Scale.IsNone ? 0 : PointwiseConvKernels.PrologueScale)
+            | (prologue.Shift.IsNone ? 0 : PointwiseConvKernels.PrologueShift) | (prologue.Relu != 0 ? PointwiseConvKernels.PrologueRelu : 0)
+            | (prologue.InPixelStride == 0 ? shape.InChannels : prologue.InPixelStride) << PointwiseConvKernels.ProloguePixelShift;
+        prologueConv2D ??= accelerator.LoadStreamKernel<SpecializedValue<Conv2DShape>, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(
+            PointwiseConvKernels.ConvWithPrologue);
+        int pixels = Pixels(batch, shape.OutHeight, shape.OutWidth);
+        prologueConv2D(
+            PointwiseConvKernels.Config(pixels, shape.OutChannels),
+            SpecializedValue.New(shape), pixels, parts, input,
+            prologue.HasFactor ? SlotView(prologue.Factor) : input,
+            prologue.Scale.IsNone ? input : Weight(prologue.Scale),
+            prologue.Shift.IsNone ? input : Weight(prologue.Shift),
+            Weight(kernel), BiasOrZeros(bias, shape.OutChannels), ResidualOr(residual, output), output);
     }
 
     protected override void SeparableConvCore(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)
