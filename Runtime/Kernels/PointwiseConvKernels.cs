@@ -101,6 +101,36 @@ internal static class PointwiseConvKernels
         Gemm(operand, pixels, s.OutChannels, s.InChannels, kernel, bias, residual, output, s.OutputPixelFloats, s.HasResidual, s.ReluOutput, s.ReluMax);
     }
 
+    /// <summary>
+    /// <see cref="ConvWithPrologue"/> for <see cref="KernelFamily.Simple"/> (ILGPU's CPU accelerator, whose groups are too
+    /// small for the tiles): one thread per (pixel, output channel), no shared memory. Index space: batch·OutH·OutW·Out.
+    /// </summary>
+    public static void SimpleConvWithPrologue(
+        Index1D index,
+        SpecializedValue<Conv2DShape> shapeValue,
+        int prologue,
+        ArrayView<float> input,
+        ArrayView<float> factor,
+        ArrayView<float> scale,
+        ArrayView<float> shift,
+        ArrayView<float> kernel,
+        ArrayView<float> bias,
+        ArrayView<float> residual,
+        ArrayView<float> output)
+    {
+        Conv2DShape s = shapeValue.Value;
+        int channel = index % s.OutChannels;
+        int pixel = index / s.OutChannels;
+        var operand = new PrologueOperand(s.InChannels, prologue >> ProloguePixelShift, s.OutHeight * s.OutWidth, prologue, input, factor, scale, shift);
+        float sum = 0f;
+        for (int k = 0; k < s.InChannels; k++)
+        {
+            sum = operand.Load(pixel, k) * kernel[k * s.OutChannels + channel] + sum;
+        }
+
+        Store(output, bias, residual, pixel * s.OutputPixelFloats, channel, s.HasResidual, s.ReluOutput, s.ReluMax, sum);
+    }
+
     /// <summary>Produces A[m, k] for the GEMM (only called with m &lt; M and k &lt; K).</summary>
     public interface IOperand
     {

@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Xception.Compiler.Generator.Emitting;
+using Xception.Compiler.Generator.Model;
 using Xception.Compiler.Generator.Parsing;
 using Xception.Compiler.Generator.Planning;
 using Xception.Compiler.Tests.Generator.Infrastructure;

@@ -18,6 +18,8 @@ public sealed class ChannelProloguePtxTests
             new Conv2DShape(56, 56, 144, 56, 56, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1)),
         new KernelInstance("TiledPrologueConv2D 1x1 28x28x256->128 relu-out (DenseNet121 conv3_block2_1_conv)", KernelCatalog.TiledPrologueConv2D,
             new Conv2DShape(28, 28, 256, 28, 28, 128, 1, 1, 1, 1, 0, 0, 0, 1, 0)),
+        new KernelInstance("PrologueConv2D 1x1 28x28x256->128 relu-out (DenseNet121 conv3_block2_1_conv, the simple family)", KernelCatalog.PrologueConv2D,
+            new Conv2DShape(28, 28, 256, 28, 28, 128, 1, 1, 1, 1, 0, 0, 0, 1, 0)),
     }.ToDictionary(i => i.Name);
 
     public static IEnumerable<object[]> Names() => Instances.Keys.Select(n => new object[] { n });
