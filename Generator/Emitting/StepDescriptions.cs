@@ -16,6 +16,11 @@ internal static class StepDescriptions
             sb.Append("relu (").Append(s.Fusion.ReluInputLayer).Append(") → ");
         }
 
+        if (s.Fusion.HasChannelPrologue)
+        {
+            sb.Append(ChannelPrologue(s)).Append(" in its A rows → ");
+        }
+
         if (s.Fusion.ZeroPaddingLayer is not null)
         {
             sb.Append("zero padding (").Append(s.Fusion.ZeroPaddingLayer).Append(") folded → ");
@@ -156,6 +161,30 @@ internal static class StepDescriptions
         }
 
         return Finish(sb, s, withShapes: true);
+    }
+
+    /// <summary>"× block2a_se_expand per channel (block2a_se_excite)", "BN conv2_block1_0_bn as scale/shift, ReLU (conv2_block1_0_relu)".</summary>
+    private static string ChannelPrologue(PlannedStep s)
+    {
+        var parts = new System.Collections.Generic.List<string>();
+        if (s.Fusion.PrologueMultiplyLayer is not null)
+        {
+            parts.Add("× " + s.Fusion.PrologueFactorLayer + " per channel (" + s.Fusion.PrologueMultiplyLayer + ")");
+        }
+
+        if (s.Fusion.PrologueBatchNormLayer is not null)
+        {
+            parts.Add("BN " + s.Fusion.PrologueBatchNormLayer + " as scale/shift");
+        }
+
+        if (s.Fusion.PrologueReluLayer is not null)
+        {
+            parts.Add("ReLU (" + s.Fusion.PrologueReluLayer + ")");
+        }
+
+        string text = "prologue " + string.Join(", ", parts);
+        return s.InputPixelStride == 0 ? text
+            : text + " on " + s.SourceLayer + ", channels 0.." + Int(s.Input.Channels - 1) + " of its dense block's buffer (" + Int(s.InputPixelStride) + " per pixel),";
     }
 
     /// <summary>"channels 64..159 of mixed0 (35×35×256)".</summary>

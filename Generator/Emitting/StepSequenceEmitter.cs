@@ -174,6 +174,12 @@ internal static class StepSequenceEmitter
             case StepKind.Conv2D:
             case StepKind.SeparableConv:
                 string method = s.Kind == StepKind.Conv2D ? "Conv2D" : "SeparableConv";
+                if (s.Fusion.HasChannelPrologue)
+                {
+                    return Backend + ".Conv2D<" + stepTypes[StepTypeKey(s)].Name + ">(" + slots + residual + ", " + s.Weights.KernelField + ", " + s.Weights.BiasField
+                        + ", " + ChannelPrologueArgument(s) + ");";
+                }
+
                 return Backend + "." + method + "<" + stepTypes[StepTypeKey(s)].Name + ">(" + slots + residual + ", " + weights + ");";
             case StepKind.DepthwiseConv:
                 return Backend + ".DepthwiseConv(new " + CompilerServices + ".DepthwiseConvShape(InHeight: " + Int(s.Input.Height) + ", InWidth: " + Int(s.Input.Width)
@@ -222,6 +228,21 @@ internal static class StepSequenceEmitter
             default:
                 return Backend + ".Softmax(new " + CompilerServices + ".SoftmaxShape(Length: " + Int(s.Output.Length) + "), " + slots + ");";
         }
+    }
+
+    /// <summary>A 1×1 convolution's channel prologue: the factor's slot, the BatchNormalization's scale and shift, the ReLU, the input's pixel stride.</summary>
+    private static string ChannelPrologueArgument(PlannedStep s)
+    {
+        if (s.Weights.ScaleField is null && s.Fusion.PrologueReluLayer is null && s.InputPixelStride == 0)
+        {
+            return CompilerServices + ".ChannelPrologue.ScaledBy(factor: " + Int(s.Slots.Factor) + ")";
+        }
+
+        string none = CompilerServices + ".WeightHandle.None";
+        return "new " + CompilerServices + ".ChannelPrologue(Factor: " + Int(s.Slots.Factor)
+            + ", Scale: " + (s.Weights.ScaleField ?? none) + ", Shift: " + (s.Weights.ShiftField ?? none)
+            + ", Relu: " + Flag(s.Fusion.PrologueReluLayer is not null)
+            + (s.InputPixelStride == 0 ? string.Empty : ", InPixelStride: " + Int(s.InputPixelStride)) + ")";
     }
 
     private static string ZeroPadArguments(StepWindow w) =>

@@ -43,6 +43,10 @@ internal static class WeightBindingEmitter
             if (step.Weights.Kernel is { } kernel)
             {
                 WriteKernelUpload(w, step, kernel);
+                if (step.Weights.PrologueBatchNorm >= 0)
+                {
+                    WritePrologueUpload(w, step);
+                }
             }
             else if (step.Weights.Preprocessing is { } preprocessing)
             {
@@ -117,6 +121,22 @@ internal static class WeightBindingEmitter
             w.WriteLine("var (scale, shift) = " + Folding + ".BatchNormScaleShift(" + BatchNormArguments(s) + ");");
             w.WriteLine(s.Weights.ScaleField + " = backend.Upload(scale);");
             w.WriteLine(s.Weights.ShiftField + " = backend.Upload(shift);");
+        }
+    }
+
+    private static void WritePrologueUpload(SourceWriter w, PlannedStep s)
+    {
+        StepWeights weights = s.Weights;
+        string channels = Int(s.Input.Channels);
+        w.WriteLine("// [" + Int(s.Number) + "] " + Comment(s.Anchor) + ": its prologue's BN " + Comment(s.Fusion.PrologueBatchNormLayer!) + " as a per-channel scale and shift.");
+        string gamma = weights.PrologueBatchNormDataset(0) is { } g ? Dataset(g) : Folding + ".UnitScale(" + channels + ")";
+        string beta = weights.PrologueBatchNormDataset(1) is { } b ? Dataset(b) : "new float[" + channels + "]";
+        using (w.Scope())
+        {
+            w.WriteLine("var (scale, shift) = " + Folding + ".BatchNormScaleShift(" + gamma + ", " + beta + ", " + Dataset(weights.PrologueBatchNormDataset(2)!.Value)
+                + ", " + Dataset(weights.PrologueBatchNormDataset(3)!.Value) + ", " + Float(s.Fusion.PrologueEpsilon) + ");");
+            w.WriteLine(weights.ScaleField + " = backend.Upload(scale);");
+            w.WriteLine(weights.ShiftField + " = backend.Upload(shift);");
         }
     }
 

@@ -202,6 +202,21 @@ internal sealed record StepFusion
 
     /// <summary>The activation layer whose function <see cref="StoreFunction"/> is, or null for the step's layer's own.</summary>
     public string? StoreFunctionLayer { get; init; }
+    /// A 1×1 convolution's channel prologue (<see cref="ChannelPrologueFusion"/>): the Multiply fused into it and the
+    /// tensor of its per-channel factor; the BatchNormalization applied as scale and shift, with its epsilon, and the
+    /// ReLU after it. Null for the parts it does not have.
+    /// </summary>
+    public string? PrologueMultiplyLayer { get; init; }
+
+    public string? PrologueFactorLayer { get; init; }
+
+    public string? PrologueBatchNormLayer { get; init; }
+
+    public double PrologueEpsilon { get; init; }
+
+    public string? PrologueReluLayer { get; init; }
+
+    public bool HasChannelPrologue => PrologueMultiplyLayer is not null || PrologueBatchNormLayer is not null;
 }
 
 /// <summary>One dataset of the loaded weights: the layer's position in the weight table (Keras load order) and the dataset's within it.</summary>
@@ -261,7 +276,14 @@ internal sealed record StepWeights
 
     public bool BatchNormCenter { get; init; } = true;
 
-    /// <summary>Elementwise steps: the BatchNormalization as a per-channel scale and shift.</summary>
+    /// <summary>A 1×1 convolution's prologue BatchNormalization (its position in the weight table; -1: none) and the variables it has.</summary>
+    public int PrologueBatchNorm { get; init; } = -1;
+
+    public bool PrologueBatchNormScale { get; init; } = true;
+
+    public bool PrologueBatchNormCenter { get; init; } = true;
+
+    /// <summary>Elementwise steps: the BatchNormalization as a per-channel scale and shift; a convolution's prologue BatchNormalization likewise.</summary>
     public string? ScaleField { get; init; }
 
     public string? ShiftField { get; init; }
@@ -293,6 +315,9 @@ internal sealed record StepWeights
     /// </summary>
     public WeightRef? BatchNormDataset(int variable) => BatchNormDataset(BatchNorm, BatchNormScale, BatchNormCenter, variable);
 
+    /// <summary>The same for a 1×1 convolution's prologue BatchNormalization (<see cref="PrologueBatchNorm"/>).</summary>
+    public WeightRef? PrologueBatchNormDataset(int variable) => BatchNormDataset(PrologueBatchNorm, PrologueBatchNormScale, PrologueBatchNormCenter, variable);
+
     /// <summary>The same for the BatchNormalization folded into the depthwise kernel (<see cref="DepthwiseBatchNorm"/>).</summary>
     public WeightRef? DepthwiseBatchNormDataset(int variable) => BatchNormDataset(DepthwiseBatchNorm, DepthwiseBatchNormScale, DepthwiseBatchNormCenter, variable);
 
@@ -316,9 +341,10 @@ internal sealed record StepWeights
 
 /// <summary>
 /// The slots (tensor ids while planning) a step reads, writes and adds as residual; -1: no residual. A multiply
-/// step's factor sits in <see cref="Residual"/>: it is read alongside the source the same way.
+/// step's factor sits in <see cref="Residual"/>: it is read alongside the source the same way. <see cref="Factor"/>:
+/// the per-channel scale a 1×1 convolution's channel prologue multiplies its input by; -1: none.
 /// </summary>
-internal readonly record struct StepSlots(int Source, int Destination, int Residual);
+internal readonly record struct StepSlots(int Source, int Destination, int Residual, int Factor = -1);
 
 /// <summary>Channels [Offset, Offset + the step's output channels) of the concatenation <paramref name="Layer"/>, whose pixels hold <paramref name="Shape"/>'s channels.</summary>
 internal sealed record OutputSlice(string Layer, int Offset, TensorShape Shape);

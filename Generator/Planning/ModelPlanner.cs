@@ -66,7 +66,7 @@ internal static class ModelPlanner
             StepSlots ids = step.Slots;
             placed.Add(step with
             {
-                Slots = new StepSlots(slotOf[ids.Source], slotOf[ids.Destination], ids.Residual >= 0 ? slotOf[ids.Residual] : -1),
+                Slots = new StepSlots(slotOf[ids.Source], slotOf[ids.Destination], ids.Residual >= 0 ? slotOf[ids.Residual] : -1, ids.Factor >= 0 ? slotOf[ids.Factor] : -1),
             });
         }
 

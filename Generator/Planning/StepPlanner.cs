@@ -54,6 +54,9 @@ internal sealed class StepPlanner
     private readonly bool[] _prologue;
     private readonly bool[] _foldedPadding;
 
+    // The channel prologue (ChannelPrologueFusion) of the 1×1 convolution reading each layer, by the layer it reads; null: none.
+    private readonly ChannelPrologueSource?[] _channelPrologue;
+
     // Concatenations some producer already writes into: the layer's tensor; and the producers' end layers that do, by concatenation.
     private readonly Dictionary<int, int> _concatTensor = new();
     private readonly Dictionary<int, int> _writesSliceOf = new();
@@ -76,6 +79,7 @@ internal sealed class StepPlanner
         _absorbed = new bool[n];
         _prologue = new bool[n];
         _foldedPadding = new bool[n];
+        _channelPrologue = new ChannelPrologueSource?[n];
         _running = RunningConcatenation.Find(graph);
     }
 
@@ -118,6 +122,10 @@ internal sealed class StepPlanner
                 case LayerOp.Concatenate:
                     PlanConcatenate(index);
                     break;
+                case LayerOp.Multiply when TakeChannelPrologue(index):
+                case LayerOp.BatchNorm when TakeChannelPrologue(index):
+                    // No step: the 1×1 convolution reading it applies it as it loads its input.
+                    break;
                 case LayerOp.Multiply:
                     PlanMultiply(index);
                     break;
@@ -152,6 +160,40 @@ internal sealed class StepPlanner
         bool supports = c.Op is LayerOp.Conv2D or LayerOp.SeparableConv2D or LayerOp.DepthwiseConv2D or LayerOp.MaxPool2D
             or LayerOp.GlobalAvgPool or LayerOp.GlobalMaxPool or LayerOp.Dense or LayerOp.BatchNorm;
         return supports && _graph.Inputs[consumer][0] == relu && _tensorOf[_graph.Inputs[relu][0]] >= 0;
+    }
+
+    // A Multiply by a per-channel scale, or a BatchNormalization and its ReLU, read only by a 1×1 convolution becomes that
+    // convolution's channel prologue when what it reads is computed and read as a tensor of its own or a dense block's prefix.
+    private bool TakeChannelPrologue(int layer)
+    {
+        ChannelPrologueSource? prologue = ChannelPrologueFusion.Find(_graph, _geometry, layer);
+        if (prologue is null || _tensorOf[prologue.Input] < 0 || (prologue.Factor >= 0 && _tensorOf[prologue.Factor] < 0))
+        {
+            return false;
+        }
+
+        // The SE scale is read per image as one value per channel, so it must be a tensor of exactly that size.
+        if (prologue.Factor >= 0 && _tensors[_tensorOf[prologue.Factor]].Shape.Length != _geometry[prologue.Factor].Output.Length)
+        {
+            return false;
+        }
+
+        // x is read as its own tensor, or (DenseNet) as the first channels of its dense block's buffer.
+        TensorShape read = _tensors[_tensorOf[prologue.Input]].Shape;
+        TensorShape x = _geometry[prologue.Input].Output;
+        bool prefix = _running.RootOf(prologue.Input) >= 0 && read.Channels != x.Channels;
+        if (!prefix && read != x || prologue.Factor >= 0 && prefix)
+        {
+            return false;
+        }
+
+        _channelPrologue[prologue.Layer] = prologue;
+        if (prologue.Relu >= 0)
+        {
+            _absorbed[prologue.Relu] = true;
+        }
+
+        return true;
     }
 
     // A ZeroPadding2D folds into the window of its only consumer when that consumer is a convolution or pool
@@ -218,7 +260,10 @@ internal sealed class StepPlanner
             zeroPads = layer.Pads;
         }
 
-        (int source, string? reluIn) = ResolveSource(inputLayer);
+        ChannelPrologueSource? channelPrologue = _channelPrologue[inputLayer];
+        inputLayer = channelPrologue?.Input ?? inputLayer;
+        (int source, string? reluIn) = channelPrologue is null ? ResolveSource(inputLayer) : (_tensorOf[inputLayer], null);
+        int factor = channelPrologue is { Factor: >= 0 } ? _tensorOf[channelPrologue.Factor] : -1;
         TensorShape input = _geometry[inputLayer].Output; // a flatten's, where the tensor it aliases is spatial
 
         // A member of a dense block read from the block's buffer: its channels are the first of each wider pixel.
@@ -323,7 +368,7 @@ internal sealed class StepPlanner
         // A 1×1 convolution that alone reads what the depthwise step just before it wrote (MobileNet's conv_dw_N +
         // BN + ReLU6 → conv_pw_N, MobileNetV2's depthwise → project): the two become one separable step, so the
         // depthwise result feeds the pointwise GEMM tile by tile and never fills a full-size buffer.
-        PlannedStep? depthwise = kind == StepKind.Conv2D ? FusableDepthwise(layer, geometry, inputLayer, source, reluIn, zeroPaddingLayer, end) : null;
+        PlannedStep? depthwise = kind == StepKind.Conv2D && channelPrologue is null ? FusableDepthwise(layer, geometry, inputLayer, source, reluIn, zeroPaddingLayer, end) : null;
         if (depthwise is not null)
         {
             _steps.RemoveAt(_steps.Count - 1);
@@ -342,6 +387,7 @@ internal sealed class StepPlanner
 
         Read(source);
         Read(residual);
+        Read(factor);
         TensorShape output = _geometry[end].Output;
         int stepIndex = _steps.Count;
         string outputName = denseSoftmax ? layer.Name + " (logits)" : Layer(end).Name;
@@ -417,6 +463,11 @@ internal sealed class StepPlanner
             StoreFunction = storeFunction ? epilogue! : ActivationSpec.Linear,
             StoreFunctionLayer = storeFunction ? epilogueLayer : null,
         };
+        if (channelPrologue is not null)
+        {
+            (fusion, weights) = WithChannelPrologue(channelPrologue, fusion, weights, stepIndex + 1, factor);
+        }
+
         string anchor = layer.Name;
         string sourceLayer = _tensors[source].Name;
         if (depthwise is not null)
@@ -464,7 +515,7 @@ internal sealed class StepPlanner
             Window = window,
             Fusion = fusion,
             Weights = weights,
-            Slots = new StepSlots(source, destination, residual),
+            Slots = new StepSlots(source, destination, residual, factor),
             Slice = slice,
             IsMax = layer.Op == LayerOp.GlobalMaxPool,
             Function = kind == StepKind.Activation ? layer.Function : denseFunction ? epilogue! : ActivationSpec.Linear,
@@ -507,6 +558,34 @@ internal sealed class StepPlanner
         bool alone = _graph.Consumers[inputLayer].Count == 1 && source == _tensors.Count - 1 && _tensors[source].Producer == _steps.Count - 1;
         return previous.Kind == StepKind.DepthwiseConv && previous.Slots.Destination == source && !previous.HasResidual
             && previous.Slice is null && previous.Fusion.StoreFunction.IsLinear && alone ? previous : null;
+    }
+
+    // The prologue's layers in the step's fusion (for its comment) and the prologue BatchNormalization's datasets and fields.
+    private (StepFusion Fusion, StepWeights Weights) WithChannelPrologue(ChannelPrologueSource prologue, StepFusion fusion, StepWeights weights, int number, int factor)
+    {
+        fusion = fusion with
+        {
+            PrologueMultiplyLayer = prologue.Multiply >= 0 ? Layer(prologue.Multiply).Name : null,
+            PrologueFactorLayer = factor >= 0 ? _tensors[factor].Name : null,
+            PrologueBatchNormLayer = prologue.BatchNorm >= 0 ? Layer(prologue.BatchNorm).Name : null,
+            PrologueEpsilon = prologue.BatchNorm >= 0 ? Layer(prologue.BatchNorm).Epsilon : 0,
+            PrologueReluLayer = prologue.Relu >= 0 ? Layer(prologue.Relu).Name : null,
+        };
+        if (prologue.BatchNorm >= 0)
+        {
+            string n = number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            LayerSpec bn = Layer(prologue.BatchNorm);
+            weights = weights with
+            {
+                PrologueBatchNorm = _weightIndex[prologue.BatchNorm],
+                PrologueBatchNormScale = bn.Scale,
+                PrologueBatchNormCenter = bn.Center,
+                ScaleField = StepWeights.ScalePrefix + n,
+                ShiftField = StepWeights.ShiftPrefix + n,
+            };
+        }
+
+        return (fusion, weights);
     }
 
     // min(max(x, 0), max_value) with a finite positive bound and no slope or threshold (ReLU6): what a convolution's

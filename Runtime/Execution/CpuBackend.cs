@@ -158,6 +158,32 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     protected override void SeparableConvCore<TStep>(int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias) =>
         RunConvolution(Specialized<SeparableGeometry<TStep>>(), batch, source, destination, residual, depthwise, pointwise, bias);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected override void Conv2DCore(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias, in ChannelPrologue prologue)
+    {
+        convolution.SetGeometry(new ConvolutionGeometry(shape));
+        RunConvolution(convolution, batch, source, destination, residual, kernel, bias, prologue);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected override void Conv2DCore<TStep>(int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias, in ChannelPrologue prologue) =>
+        RunConvolution(Specialized<Conv2DGeometry<TStep>>(), batch, source, destination, residual, kernel, bias, prologue);
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private void RunConvolution<TGeometry>(ConvolutionJob<TGeometry> job, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias, in ChannelPrologue prologue)
+        where TGeometry : struct, IGeometrySource
+    {
+        job.SetPrologue(prologue.HasFactor ? slots[prologue.Factor] : null, BiasOrNull(prologue.Scale), BiasOrNull(prologue.Shift), prologue.Relu != 0, prologue.InPixelStride);
+        try
+        {
+            RunConvolution(job, batch, source, destination, residual, WeightHandle.None, kernel, bias);
+        }
+        finally
+        {
+            job.ClearPrologue();
+        }
+    }
+
     /// <summary>The cached job whose code the JIT specialized for one step type (created on the step's first run).</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private ConvolutionJob<TGeometry> Specialized<TGeometry>()

@@ -31,6 +31,8 @@ public sealed class IlgpuBackend : ExecutionBackend
     private Action<Index1D, SpecializedValue<SeparableConvShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? separableConv;
     private Action<KernelConfig, SpecializedValue<Conv2DShape>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? tiledConv2D;
     private Action<KernelConfig, SpecializedValue<SeparableConvShape>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? tiledSeparableConv;
+    private Action<KernelConfig, SpecializedValue<Conv2DShape>, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? tiledPrologueConv2D;
+    private Action<Index1D, SpecializedValue<Conv2DShape>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? prologueConv2D;
     private Action<Index1D, SpecializedValue<DepthwiseConvShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? depthwiseConv;
     private Action<Index1D, SpecializedValue<MaxPoolShape>, ArrayView<float>, ArrayView<float>, ArrayView<float>>? maxPool;
     private Action<Index1D, SpecializedValue<AveragePoolShape>, ArrayView<float>, ArrayView<float>>? averagePool;
@@ -163,6 +165,38 @@ public sealed class IlgpuBackend : ExecutionBackend
             Extent(batch, (long)shape.OutHeight * shape.OutWidth * KernelBlocks(shape.OutChannels)),
             SpecializedValue.New(shape),
             SlotView(source), Weight(kernel), BiasOrZeros(bias, shape.OutChannels), ResidualOr(residual, output), output);
+    }
+
+    // The prologue is applied where the kernel loads A (into shared memory, for the tiled one).
+    protected override void Conv2DCore(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias, in ChannelPrologue prologue)
+    {
+        var slot = SlotView(destination);
+        var output = shape.OutChannelOffset == 0 ? slot : slot.SubView(shape.OutChannelOffset, slot.Length - shape.OutChannelOffset);
+        var input = SlotView(source);
+        int parts = (prologue.HasFactor ? PointwiseConvKernels.PrologueFactor : 0) | (prologue.Scale.IsNone ? 0 : PointwiseConvKernels.PrologueScale)
+            | (prologue.Shift.IsNone ? 0 : PointwiseConvKernels.PrologueShift) | (prologue.Relu != 0 ? PointwiseConvKernels.PrologueRelu : 0)
+            | (prologue.InPixelStride == 0 ? shape.InChannels : prologue.InPixelStride) << PointwiseConvKernels.ProloguePixelShift;
+        int pixels = Pixels(batch, shape.OutHeight, shape.OutWidth);
+        ArrayView<float> factor = prologue.HasFactor ? SlotView(prologue.Factor) : input;
+        ArrayView<float> scale = prologue.Scale.IsNone ? input : Weight(prologue.Scale);
+        ArrayView<float> shift = prologue.Shift.IsNone ? input : Weight(prologue.Shift);
+        if (KernelCatalog.ForPrologueConv2D(Family) == KernelCatalog.TiledPrologueConv2D)
+        {
+            tiledPrologueConv2D ??= accelerator.LoadStreamKernel<SpecializedValue<Conv2DShape>, int, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(
+                PointwiseConvKernels.ConvWithPrologue);
+            tiledPrologueConv2D(
+                PointwiseConvKernels.Config(pixels, shape.OutChannels),
+                SpecializedValue.New(shape), pixels, parts, input, factor, scale, shift,
+                Weight(kernel), BiasOrZeros(bias, shape.OutChannels), ResidualOr(residual, output), output);
+            return;
+        }
+
+        prologueConv2D ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, SpecializedValue<Conv2DShape>, int, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(
+            PointwiseConvKernels.SimpleConvWithPrologue);
+        prologueConv2D(
+            Extent(batch, (long)shape.OutHeight * shape.OutWidth * shape.OutChannels),
+            SpecializedValue.New(shape), parts, input, factor, scale, shift,
+            Weight(kernel), BiasOrZeros(bias, shape.OutChannels), ResidualOr(residual, output), output);
     }
 
     protected override void SeparableConvCore(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)

@@ -57,6 +57,20 @@ internal sealed class ProfilingBackend : ExecutionBackend
         Record(TStep.Shape, batch, start);
     }
 
+    protected override void Conv2DCore(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias, in ChannelPrologue prologue)
+    {
+        long start = Stopwatch.GetTimestamp();
+        inner.Conv2D(shape, batch, source, destination, residual, kernel, bias, prologue);
+        Record(shape, batch, start);
+    }
+
+    protected override void Conv2DCore<TStep>(int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias, in ChannelPrologue prologue)
+    {
+        long start = Stopwatch.GetTimestamp();
+        inner.Conv2D<TStep>(batch, source, destination, residual, kernel, bias, prologue);
+        Record(TStep.Shape, batch, start);
+    }
+
     protected override void SeparableConvCore(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)
     {
         long start = Stopwatch.GetTimestamp();

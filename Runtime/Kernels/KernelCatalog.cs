@@ -12,6 +12,9 @@ namespace Xception.Compiler.Runtime.Kernels;
 /// <param name="Shape">The shape value (a step shape record struct).</param>
 internal sealed record KernelInstance(string Name, MethodInfo Kernel, object Shape);
 
+/// <summary>A Conv2D step with a channel prologue, as a recording backend sees it: it launches <see cref="PointwiseConvKernels.ConvWithPrologue"/>.</summary>
+internal sealed record PrologueConv2DStep(Conv2DShape Shape, ChannelPrologue Prologue);
+
 /// <summary>Which kernels an <see cref="IlgpuBackend"/> launches for the convolutions.</summary>
 internal enum KernelFamily
 {
@@ -56,6 +59,11 @@ internal static class KernelCatalog
     public static MethodInfo AveragePool => Method(typeof(AveragePoolKernels), nameof(AveragePoolKernels.AveragePool));
     public static MethodInfo ChannelSlice => Method(typeof(ConcatenateKernels), nameof(ConcatenateKernels.ChannelSlice));
     public static MethodInfo Multiply => Method(typeof(MultiplyKernels), nameof(MultiplyKernels.Multiply));
+    public static MethodInfo TiledPrologueConv2D => Method(typeof(PointwiseConvKernels), nameof(PointwiseConvKernels.ConvWithPrologue));
+    public static MethodInfo PrologueConv2D => Method(typeof(PointwiseConvKernels), nameof(PointwiseConvKernels.SimpleConvWithPrologue));
+
+    /// <summary>The kernel a backend of this family launches for a Conv2D step with a channel prologue (the backend asks here).</summary>
+    public static MethodInfo ForPrologueConv2D(KernelFamily family) => family == KernelFamily.Tiled ? TiledPrologueConv2D : PrologueConv2D;
 
     /// <summary>
     /// One instance per kernel (several for the separable conv: 3×3 fast path, tail block, general
@@ -143,6 +151,10 @@ internal static class KernelCatalog
             new SeparableConvShape(15, 15, 16, 15, 15, 24, 3, 3, 1, 1, 1, 1, 0, 0, 1, Activation: (int)ActivationFunction.Swish)),
         new("SeparableConv 15x15x16->24 k3 sigmoid in the store", SeparableConv,
             new SeparableConvShape(15, 15, 16, 15, 15, 24, 3, 3, 1, 1, 1, 1, 0, 0, 0, Activation: (int)ActivationFunction.Sigmoid)),
+        new("TiledPrologueConv2D EfficientNetB0 block2a_project_conv 112x112x96->24 k1, the SE scale in the prologue", TiledPrologueConv2D,
+            new Conv2DShape(112, 112, 96, 112, 112, 24, 1, 1, 1, 1, 0, 0, 0, 0, 0)),
+        new("PrologueConv2D DenseNet121 conv2_block2_1_conv 56x56x96->128 k1, BN + ReLU in the prologue", PrologueConv2D,
+            new Conv2DShape(56, 56, 96, 56, 56, 128, 1, 1, 1, 1, 0, 0, 0, 1, 0)),
     };
 
     /// <summary>The bits of 6f: ReLU6's bound as the shapes carry it.</summary>
@@ -169,6 +181,7 @@ internal static class KernelCatalog
         AveragePoolShape s => One($"AveragePool {s.InHeight}x{s.InWidth}x{s.Channels}->{s.OutHeight}x{s.OutWidth} p{s.PoolHeight}x{s.PoolWidth} s{s.StrideHeight}x{s.StrideWidth}", AveragePool, s),
         ChannelSliceShape s => One($"ChannelSlice {s.Pixels}x{s.Channels} -> {s.OutChannelOffset}/{s.OutChannels}", ChannelSlice, s),
         MultiplyShape s => One($"Multiply {s.Pixels}x{s.Channels}{(s.PerChannel != 0 ? " by channel" : string.Empty)}", Multiply, s),
+        PrologueConv2DStep p => One($"{Prefix(ForPrologueConv2D(family))}PrologueConv2D {p.Shape.InHeight}x{p.Shape.InWidth}x{p.Shape.InChannels}->{p.Shape.OutChannels} k1", ForPrologueConv2D(family), p.Shape),
         null => throw new ArgumentNullException(nameof(shape)),
         _ => throw new ArgumentException($"{shape.GetType().Name} is not a step shape.", nameof(shape)),
     };

@@ -71,6 +71,66 @@ internal static class PointwiseConvKernels
             kernel, bias, residual, output, s.OutputPixelFloats, s.HasResidual, s.ReluOutput, s.ReluMax, s.Activation);
     }
 
+    /// <summary>
+    /// The <c>prologue</c> argument of <see cref="ConvWithPrologue"/>: its low bits say which parts of the channel prologue
+    /// it has, the bits from <see cref="ProloguePixelShift"/> up the floats from one input pixel to the next (one int, so
+    /// the launch stays within the arguments a stream kernel takes).
+    /// </summary>
+    public const int PrologueFactor = 1, PrologueScale = 2, PrologueShift = 4, PrologueRelu = 8, ProloguePixelShift = 4;
+
+    /// <summary>
+    /// A 1×1 convolution (stride 1, unpadded) whose A is relu?(x · factor[image] · scale + shift) per channel, applied as
+    /// A is loaded into shared memory (<see cref="ChannelPrologue"/>): absent parts are skipped by the bits of
+    /// <paramref name="prologue"/>, and their views may be any view then.
+    /// </summary>
+    public static void ConvWithPrologue(
+        SpecializedValue<Conv2DShape> shapeValue,
+        int pixels,
+        int prologue,
+        ArrayView<float> input,
+        ArrayView<float> factor,
+        ArrayView<float> scale,
+        ArrayView<float> shift,
+        ArrayView<float> kernel,
+        ArrayView<float> bias,
+        ArrayView<float> residual,
+        ArrayView<float> output)
+    {
+        Conv2DShape s = shapeValue.Value;
+        var operand = new PrologueOperand(s.InChannels, prologue >> ProloguePixelShift, s.OutHeight * s.OutWidth, prologue, input, factor, scale, shift);
+        Gemm(operand, pixels, s.OutChannels, s.InChannels, kernel, bias, residual, output, s.OutputPixelFloats, s.HasResidual, s.ReluOutput, s.ReluMax, s.Activation);
+    }
+
+    /// <summary>
+    /// <see cref="ConvWithPrologue"/> for <see cref="KernelFamily.Simple"/> (ILGPU's CPU accelerator, whose groups are too
+    /// small for the tiles): one thread per (pixel, output channel), no shared memory. Index space: batch·OutH·OutW·Out.
+    /// </summary>
+    public static void SimpleConvWithPrologue(
+        Index1D index,
+        SpecializedValue<Conv2DShape> shapeValue,
+        int prologue,
+        ArrayView<float> input,
+        ArrayView<float> factor,
+        ArrayView<float> scale,
+        ArrayView<float> shift,
+        ArrayView<float> kernel,
+        ArrayView<float> bias,
+        ArrayView<float> residual,
+        ArrayView<float> output)
+    {
+        Conv2DShape s = shapeValue.Value;
+        int channel = index % s.OutChannels;
+        int pixel = index / s.OutChannels;
+        var operand = new PrologueOperand(s.InChannels, prologue >> ProloguePixelShift, s.OutHeight * s.OutWidth, prologue, input, factor, scale, shift);
+        float sum = 0f;
+        for (int k = 0; k < s.InChannels; k++)
+        {
+            sum = operand.Load(pixel, k) * kernel[k * s.OutChannels + channel] + sum;
+        }
+
+        Store(output, bias, residual, pixel * s.OutputPixelFloats, channel, s.HasResidual, s.ReluOutput, s.ReluMax, s.Activation, sum);
+    }
+
     /// <summary>Produces A[m, k] for the GEMM (only called with m &lt; M and k &lt; K).</summary>
     public interface IOperand
     {
@@ -283,6 +343,53 @@ internal static class PointwiseConvKernels
             }
 
             return Relu(input[((image * s.InHeight + iy) * s.InWidth + ix) * s.InChannels + ci], s.ReluInput);
+        }
+    }
+
+    /// <summary>A[m, c] = relu?(x[m, c] · factor[image of m, c] · scale[c] + shift[c]): a 1×1 stride-1 convolution's input through its prologue.</summary>
+    private readonly struct PrologueOperand : IOperand
+    {
+        private readonly int channels;
+        private readonly int pixelFloats;
+        private readonly int imagePixels;
+        private readonly int prologue;
+        private readonly ArrayView<float> input;
+        private readonly ArrayView<float> factor;
+        private readonly ArrayView<float> scale;
+        private readonly ArrayView<float> shift;
+
+        public PrologueOperand(int channels, int pixelFloats, int imagePixels, int prologue, ArrayView<float> input, ArrayView<float> factor, ArrayView<float> scale, ArrayView<float> shift)
+        {
+            this.channels = channels;
+            this.pixelFloats = pixelFloats;
+            this.imagePixels = imagePixels;
+            this.prologue = prologue;
+            this.input = input;
+            this.factor = factor;
+            this.scale = scale;
+            this.shift = shift;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Load(int m, int k)
+        {
+            float x = input[m * pixelFloats + k];
+            if ((prologue & PrologueFactor) != 0)
+            {
+                x *= factor[m / imagePixels * channels + k];
+            }
+
+            if ((prologue & PrologueScale) != 0)
+            {
+                x *= scale[k];
+            }
+
+            if ((prologue & PrologueShift) != 0)
+            {
+                x += shift[k];
+            }
+
+            return Relu(x, prologue & PrologueRelu);
         }
     }
 }

@@ -75,19 +75,19 @@ public sealed class ApplicationDraftPlanTests
             blockInputs.Select(s => (s.OutputLayer, s.Slice!.Layer, s.Slice.Shape.Channels)));
         Assert.All(blockInputs, s => Assert.Equal(0, s.Slice!.Offset));
 
-        // Every conv block's first BN reads a channel prefix of the buffer, as scale/shift + ReLU into a tensor of its own.
+        // Every conv block's first BN + ReLU reads a channel prefix of the buffer, as the channel prologue of the block's 1×1 conv.
         var prefixReads = plan.Steps.Where(s => s.InputPixelStride != 0).ToList();
         Assert.Equal(58, prefixReads.Count);
-        Assert.All(prefixReads, s => Assert.Equal(StepKind.Elementwise, s.Kind));
-        PlannedStep third = prefixReads.Single(s => s.Fusion.BatchNormLayer == "conv2_block3_0_bn");
+        Assert.All(prefixReads, s => Assert.Equal(StepKind.Conv2D, s.Kind));
+        PlannedStep third = prefixReads.Single(s => s.Fusion.PrologueBatchNormLayer == "conv2_block3_0_bn");
         Assert.Equal(("conv2_block2_concat", 128, 256), (third.SourceLayer, third.Input.Channels, third.InputPixelStride));
-        Assert.True(third.Fusion.ReluOutput);
+        Assert.Equal("conv2_block3_0_relu", third.Fusion.PrologueReluLayer);
 
         // The buffer plan holds each block's buffer as one tensor, and the emitted code says so and passes the strides.
         Assert.Contains(plan.Slots, slot => slot.Tensors.Contains("conv3_block12_concat (dense block buffer: pool2_pool and 12 concatenations in place)"));
         string code = ModelEmitter.Emit(plan);
         Assert.Contains("conv3_block12_concat (dense block buffer: pool2_pool and 12 concatenations in place)", code, StringComparison.Ordinal);
         Assert.Contains("ZeroPadRight: 1, OutPixelStride: 256), batch", code, StringComparison.Ordinal);
-        Assert.Contains("ElementwiseShape(Length: 401408, Channels: 128, HasScaleShift: 1, ReluInput: 0, ReluOutput: 1, HasResidual: 0, InPixelStride: 256)", code, StringComparison.Ordinal);
+        Assert.Contains("ChannelPrologue(Factor: -1, Scale: _scale" + third.Number + ", Shift: _shift" + third.Number + ", Relu: 1, InPixelStride: 256))", code, StringComparison.Ordinal);
     }
 }

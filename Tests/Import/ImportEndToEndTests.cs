@@ -191,7 +191,9 @@ public sealed class ImportEndToEndTests(ITestOutputHelper output) : IDisposable
         // The max pool is no convolution: its output is copied into channels 16..23, the only copy.
         Assert.Single(source.Split('\n'), l => l.Contains(".ChannelSlice(", StringComparison.Ordinal));
         Assert.Contains("mixed0: copy max_pooling2d into channels 16..23 of mixed0 (9×9×24)", source, StringComparison.Ordinal);
-        Assert.Contains("MultiplyShape(Pixels: 81, Channels: 24, PerChannel: 1)", source, StringComparison.Ordinal);
+        // The SE multiply, read only by a 1×1 conv, is that conv's channel prologue (issue 13): no Multiply step.
+        Assert.DoesNotContain(".Multiply(", source, StringComparison.Ordinal);
+        Assert.Contains(" per channel (se_excite) in its A rows → conv 1×1", source, StringComparison.Ordinal);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

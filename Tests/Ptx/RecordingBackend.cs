@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Reflection;
 using Xception.Compiler.Runtime.CompilerServices;
+using Xception.Compiler.Runtime.Kernels;
 using Xception.Compiler.Runtime.Execution;
 using Xception.Compiler.Runtime.Weights;
 
@@ -94,6 +95,9 @@ internal sealed class RecordingBackend : ExecutionBackend
 
     protected override void Conv2DCore(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias) =>
         Steps.Add(shape);
+
+    protected override void Conv2DCore(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias, in ChannelPrologue prologue) =>
+        Steps.Add(new PrologueConv2DStep(shape, prologue));
 
     protected override void SeparableConvCore(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias) =>
         Steps.Add(shape);

@@ -36,6 +36,21 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
 
     public bool HasResidual;
 
+    // A 1×1 step's channel prologue for the next Run (set by the backend, cleared after it): its A rows are then
+    // built in scratch from the input, never read in place.
+    private float[]? prologueFactor, prologueScale, prologueShift;
+    private bool prologueRelu, hasPrologue;
+    private int prologuePixelFloats;
+
+    public void SetPrologue(float[]? factor, float[]? scale, float[]? shift, bool relu, int inPixelStride)
+    {
+        (prologueFactor, prologueScale, prologueShift, prologueRelu, hasPrologue) = (factor, scale, shift, relu, true);
+        prologuePixelFloats = inPixelStride;
+    }
+
+    public void ClearPrologue() =>
+        (prologueFactor, prologueScale, prologueShift, prologueRelu, hasPrologue) = (null, null, null, false, false);
+
     public void SetGeometry(in ConvolutionGeometry g)
     {
         Geometry = g;
@@ -102,7 +117,8 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
         // A convolution with no padding and no input ReLU reads its A rows in place: a pixel's taps are kh
         // runs of kw·inC contiguous input floats, one input row apart, so nothing is gathered (conv1, conv2 and
         // the 1×1 shortcuts of Xception; the in-process A/B is in Benchmarks/RESULTS.md).
-        bool inPlace = !separable && !reluIn && padTop == 0 && padLeft == 0
+        bool prologue = hasPrologue;
+        bool inPlace = !separable && !reluIn && !prologue && padTop == 0 && padLeft == 0
             && (outH - 1) * sh + kh <= inH && (outW - 1) * sw + kw <= inW;
         ARows aRows = inPlace ? new ARows(rowTable, kh, kw * inC, (nint)inW * inC) : new ARows(a, lda, K);
         for (int row = 0; inPlace && row < count; row++)
@@ -121,6 +137,14 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
             int oy = rem / outW, ox = rem % outW;
             float* image = x + n * inImage;
             float* dst = a + (long)row * lda;
+            if (prologue)
+            {
+                // 1×1, stride 1, unpadded (the backend checks): output pixel q reads input pixel q.
+                ChannelPrologueMath.Apply(isa, dst, x + (long)q * (prologuePixelFloats == 0 ? inC : prologuePixelFloats), prologueFactor is null ? null : Pointer(prologueFactor) + (long)n * inC,
+                    Pointer(prologueScale), Pointer(prologueShift), inC, prologueRelu);
+                continue;
+            }
+
             if (runs && ox * sw - padLeft >= 0 && ox <= lastInteriorX)
             {
                 // The pixels of this output row whose taps need no left/right padding, in one pass.
