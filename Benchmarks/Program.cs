@@ -23,6 +23,8 @@ using Model = Xception.Compiler.Benchmarks.Xception;
 //          one image's outputs (and Cpu's every step) as .npy for scripts/accuracy_report.py
 //   cold --engine ort|cpu [--weights W.h5] [--onnx M.onnx] [--threads 2] [--verbose]
 //          engine creation + one run, nothing else: one process of scripts/cold-start.sh
+//   gemm [--threads 1,2] [--seconds 0.4] [--rounds 3] [--shape TEXT]   Gemm.Multiply alone at Xception's shapes,
+//          warm and cold panels, against a plain AVX-512 FMA loop's peak
 long mainStarted = Stopwatch.GetTimestamp();
 string command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "run";
 string[] rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
@@ -78,8 +80,11 @@ try
         case "cold":
             return ColdStart.Run(Options.Parse(rest), mainStarted);
 
+        case "gemm":
+            return GemmBench.Run(Options.Parse(rest));
+
         default:
-            Console.Error.WriteLine($"error: unknown command '{command}' (run, prepare, check, bench, accuracy, cold)");
+            Console.Error.WriteLine($"error: unknown command '{command}' (run, prepare, check, bench, accuracy, cold, gemm)");
             return 2;
     }
 }

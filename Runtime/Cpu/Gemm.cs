@@ -22,10 +22,13 @@ internal static unsafe class Gemm
     public const int TileFloats = Rows * PackedPanels.Width;
 
     /// <summary>
-    /// The AVX-512 micro-kernel prefetches one cache line of the next panel every this many k steps (see
-    /// <see cref="Multiply"/>); a power of two.
+    /// The AVX-512 micro-kernel prefetches one cache line of the next panel at most every this many k steps
+    /// (see <see cref="Multiply"/>); a power of two.
     /// </summary>
     private const int PrefetchEvery = 8;
+
+    /// <summary>Cache lines in one k row of a panel (<see cref="PackedPanels.Width"/> floats).</summary>
+    private const int LinesPerPanelRow = PackedPanels.Width * sizeof(float) / 64;
 
     /// <summary>
     /// Multiplies <paramref name="rows"/> rows of A by panels [<paramref name="panelStart"/>, <paramref name="panelEnd"/>)
@@ -58,6 +61,18 @@ internal static unsafe class Gemm
         float** row = stackalloc float*[Rows];
         int count = panelEnd - panelStart;
         long panelFloats = (long)k * PackedPanels.Width;
+
+        // The micro-tiles of one panel must prefetch the whole next panel between them (k × 2 lines): one
+        // line every 8 k steps covers it only from 16 micro-tiles on, so fewer rows (10×10 steps, a worker's
+        // half of a small step) prefetch more often; otherwise the next panel's tail still came from L3/DRAM.
+        int microTiles = (rows + Rows - 1) / Rows;
+        int prefetchEvery = PrefetchEvery;
+        while (prefetchEvery > 1 && microTiles < LinesPerPanelRow * prefetchEvery)
+        {
+            prefetchEvery /= 2;
+        }
+
+        long prefetchSlice = (long)(k / prefetchEvery) * (64 / sizeof(float));
         for (int i = 0; i < count; i++)
         {
             int p = panelStart + (i + rotate) % count;
@@ -73,7 +88,7 @@ internal static unsafe class Gemm
                 // While a panel is multiplied, micro-tile m prefetches the m-th slice of the next panel into L2.
                 // At batch 1 each step's weights are read once and come from DRAM: without this, every panel's
                 // first micro-tile waited on them (the gain is in Benchmarks/RESULTS.md).
-                long prefetchAt = (long)m * (k / PrefetchEvery) * (64 / sizeof(float));
+                long prefetchAt = m * prefetchSlice;
                 // (The last slice may run past the panel's end: a prefetch never faults.)
                 float* prefetch = next != null && prefetchAt < panelFloats ? next + prefetchAt : null;
                 a.Fill(row, r, tileRows);
@@ -82,7 +97,7 @@ internal static unsafe class Gemm
                 switch (isa)
                 {
                     case CpuIsa.Vector512:
-                        Kernel512(row, a.Segments, a.SegmentStride, a.SegmentLength, panel, cr, ldc, panelBias, rr, relu, reluMax, tileRows, columns, tile, prefetch);
+                        Kernel512(row, a.Segments, a.SegmentStride, a.SegmentLength, panel, cr, ldc, panelBias, rr, relu, reluMax, tileRows, columns, tile, prefetch, prefetchEvery - 1);
                         break;
                     case CpuIsa.Vector256:
                         Kernel256(row, a.Segments, a.SegmentStride, a.SegmentLength, panel, tile);
@@ -100,7 +115,7 @@ internal static unsafe class Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel512(
         float** row, int segments, nint segmentStride, int segmentLength, float* b, float* c, nint ldc, float* bias, float* residual, bool relu,
-        float reluMax, int rows, int columns, float* tile, float* prefetch)
+        float reluMax, int rows, int columns, float* tile, float* prefetch, nint prefetchMask)
     {
         Vector512<float> c00 = default, c01 = default;
         Vector512<float> c10 = default, c11 = default;
@@ -125,7 +140,7 @@ internal static unsafe class Gemm
             Vector512<float> b0 = Vector512.Load(b);
             Vector512<float> b1 = Vector512.Load(b + 16);
             b += PackedPanels.Width;
-            if (prefetch != null && (i & (PrefetchEvery - 1)) == 0)
+            if (prefetch != null && (i & prefetchMask) == 0)
             {
                 Sse.Prefetch1(prefetch);
                 prefetch += 64 / sizeof(float);
