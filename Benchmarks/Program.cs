@@ -20,6 +20,7 @@ using Model = Xception.Compiler.Benchmarks.Xception;
 //          one image's outputs (and Cpu's every step) as .npy for scripts/accuracy_report.py
 //   cold --engine ort|cpu [--weights W.h5] [--onnx M.onnx] [--threads 2] [--verbose]
 //          engine creation + one run, nothing else: one process of scripts/cold-start.sh
+//   int8gemm [--rounds 15] [--ms 40]   the int8 GEMM vs the fp32 Gemm at Xception's pointwise shapes, 1 thread, alternating
 long mainStarted = Stopwatch.GetTimestamp();
 string command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "run";
 string[] rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
@@ -75,8 +76,11 @@ try
         case "cold":
             return ColdStart.Run(Options.Parse(rest), mainStarted);
 
+        case "int8gemm":
+            return Int8GemmBench.Run(Options.Parse(rest));
+
         default:
-            Console.Error.WriteLine($"error: unknown command '{command}' (run, prepare, check, bench, accuracy, cold)");
+            Console.Error.WriteLine($"error: unknown command '{command}' (run, prepare, check, bench, accuracy, cold, int8gemm)");
             return 2;
     }
 }
