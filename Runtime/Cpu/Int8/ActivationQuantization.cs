@@ -53,8 +53,14 @@ internal readonly record struct ActivationQuantization
         return new ActivationQuantization(scale, zeroPoint);
     }
 
-    /// <summary>q for one value.</summary>
-    public byte Quantize(float x) => (byte)Math.Clamp((int)MathF.Round(x / Scale) + ZeroPoint, 0, 255);
+    /// <summary>
+    /// |x / Scale| is clamped to this before the conversion to int, so that values far outside the range (and the
+    /// int overflow of their conversion) still land on 0 or 255.
+    /// </summary>
+    public const float StepLimit = 512f;
+
+    /// <summary>q for one value (rounding half to even).</summary>
+    public byte Quantize(float x) => (byte)Math.Clamp((int)MathF.Round(Math.Clamp(x / Scale, -StepLimit, StepLimit)) + ZeroPoint, 0, 255);
 
     /// <summary>
     /// Quantizes <paramref name="rows"/> rows of <paramref name="k"/> floats (stride <paramref name="ldx"/>) into rows of

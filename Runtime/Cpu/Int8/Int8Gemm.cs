@@ -26,7 +26,7 @@ internal static unsafe class Int8Gemm
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(Int8Isa isa, byte* a, int lda, int rows, QuantizedPanels b, float* c, int ldc, float* bias, bool relu, int* tile) =>
-        Run(isa, a, lda, rows, b, new Output(c, null, ldc, bias, relu), tile);
+        Run(isa, a, lda, rows, b, new Output(c, null, null, default, ldc, bias, relu), tile);
 
     /// <summary>
     /// Integer form: <paramref name="c"/> (stride <paramref name="ldc"/> int32s) gets Σ_k q_a·q − z_a·Σ_k q, exact;
@@ -34,7 +34,17 @@ internal static unsafe class Int8Gemm
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyInt32(Int8Isa isa, byte* a, int lda, int rows, QuantizedPanels b, int* c, int ldc, int* tile) =>
-        Run(isa, a, lda, rows, b, new Output(null, c, ldc, null, false), tile);
+        Run(isa, a, lda, rows, b, new Output(null, c, null, default, ldc, null, false), tile);
+
+    /// <summary>
+    /// Requantizing form, for a step whose consumer is another int8 GEMM: the float result of
+    /// <see cref="Multiply"/> (bias, ReLU) quantized again with <paramref name="next"/> into u8
+    /// <paramref name="c"/> (stride <paramref name="ldc"/> bytes), rounding half to even as <see cref="ActivationQuantization.Quantize(float)"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MultiplyRequantized(
+        Int8Isa isa, byte* a, int lda, int rows, QuantizedPanels b, byte* c, int ldc, float* bias, bool relu, ActivationQuantization next, int* tile) =>
+        Run(isa, a, lda, rows, b, new Output(null, null, c, next, ldc, bias, relu), tile);
 
     private static void Run(Int8Isa isa, byte* a, int lda, int rows, QuantizedPanels b, Output output, int* tile)
     {
@@ -82,7 +92,7 @@ internal static unsafe class Int8Gemm
 
                     if (!direct || isa == Int8Isa.Scalar)
                     {
-                        Finish(tile, output, r, column, tileRows, columns, epilogue);
+                        Finish(isa, tile, output, r, column, tileRows, columns, epilogue);
                     }
                 }
             }
@@ -207,13 +217,22 @@ internal static unsafe class Int8Gemm
     }
 
     /// <summary>The valid rows × columns of a raw micro-tile, corrected, through the epilogue (or as int32).</summary>
-    private static void Finish(int* tile, Output output, int r, int column, int rows, int columns, Epilogue epilogue)
+    private static void Finish(Int8Isa isa, int* tile, Output output, int r, int column, int rows, int columns, Epilogue epilogue)
     {
         for (int i = 0; i < rows; i++)
         {
             int* sums = tile + i * QuantizedPanels.Width;
             long at = (long)(r + i) * output.Ldc + column;
-            for (int j = 0; j < columns; j++)
+            int j = 0;
+            if (output.Bytes != null && isa == Int8Isa.Avx512BW)
+            {
+                for (; j + 16 <= columns; j += 16)
+                {
+                    Requantize16(sums + j, output.Bytes + at + j, output.Next, epilogue, j);
+                }
+            }
+
+            for (; j < columns; j++)
             {
                 int sum = sums[j] - epilogue.Corrections[j];
                 if (output.Ints != null)
@@ -223,17 +242,46 @@ internal static unsafe class Int8Gemm
                 }
 
                 float y = MathF.FusedMultiplyAdd(sum, epilogue.Scales[j], epilogue.Bias == null ? 0f : epilogue.Bias[j]);
-                output.Floats[at + j] = epilogue.Relu ? Math.Max(y, 0f) : y;
+                y = epilogue.Relu ? Math.Max(y, 0f) : y;
+                if (output.Bytes != null)
+                {
+                    output.Bytes[at + j] = output.Next.Quantize(y);
+                }
+                else
+                {
+                    output.Floats[at + j] = y;
+                }
             }
         }
     }
 
-    /// <summary>Where the results go: floats through the epilogue, or raw int32s.</summary>
-    private readonly struct Output(float* floats, int* ints, int ldc, float* bias, bool relu)
+    /// <summary>
+    /// 16 channels from column <paramref name="j"/> of the panel: the float epilogue, then u8 with the same rounding as the
+    /// scalar tail (VCVTPS2DQ rounds half to even, as MathF.Round does), clamped below by max and above by VPMOVUSDB.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Requantize16(int* sums, byte* dst, ActivationQuantization next, Epilogue epilogue, int j)
+    {
+        Vector512<int> sum = Vector512.Load(sums) - Vector512.Load(epilogue.Corrections + j);
+        Vector512<float> bias = epilogue.Bias == null ? Vector512<float>.Zero : Vector512.Load(epilogue.Bias + j);
+        Vector512<float> y = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sum), Vector512.Load(epilogue.Scales + j), bias);
+        y = epilogue.Relu ? Vector512.Max(y, Vector512<float>.Zero) : y;
+        Vector512<float> steps = Vector512.Min(Vector512.Max(y / Vector512.Create(next.Scale), Vector512.Create(-ActivationQuantization.StepLimit)), Vector512.Create(ActivationQuantization.StepLimit));
+        Vector512<int> q = Avx512F.ConvertToVector512Int32(steps) + Vector512.Create(next.ZeroPoint);
+        Avx512F.ConvertToVector128ByteWithSaturation(Vector512.Max(q, Vector512<int>.Zero).AsUInt32()).Store(dst);
+    }
+
+    /// <summary>Where the results go: floats through the epilogue, u8 requantized from them, or raw int32s.</summary>
+    private readonly struct Output(float* floats, int* ints, byte* bytes, ActivationQuantization next, int ldc, float* bias, bool relu)
     {
         public float* Floats { get; } = floats;
 
         public int* Ints { get; } = ints;
+
+        public byte* Bytes { get; } = bytes;
+
+        /// <summary>The quantization of <see cref="Bytes"/>.</summary>
+        public ActivationQuantization Next { get; } = next;
 
         public int Ldc { get; } = ldc;
 

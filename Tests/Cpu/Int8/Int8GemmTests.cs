@@ -201,6 +201,56 @@ public sealed unsafe class Int8GemmTests
         Assert.Contains(tested, v => v == 0);
     }
 
+    /// <summary>
+    /// The u8 output equals the float output (checked against float64 above) quantized by the scalar formula, on every
+    /// path; the output range is chosen so that some results clamp at 0 and at 255.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MultiplyRequantized_OddShapes_EqualsTheFloatResultQuantized(string isaName, int rows, int k, int n)
+    {
+        Int8Isa isa = Enum.Parse<Int8Isa>(isaName);
+        var input = new ActivationQuantization(0.03f, 9);
+        QuantizedPanels packed = QuantizedPanels.Pack(KernelTestData.RandomFloats(k * n, 2, -0.2f, 0.2f), k, n, input);
+        int lda = packed.PaddedK + 1;
+        byte[] a = RandomBytes(rows * lda, 1);
+        float[] bias = KernelTestData.RandomFloats(n, 3);
+        ActivationQuantization next = ActivationQuantization.FromRange(-0.4f, 0.6f * MathF.Sqrt(k) * 0.2f);
+        int ldc = n + 2;
+        float[] floats = new float[rows * n];
+        byte[] bytes = new byte[rows * ldc];
+        Array.Fill(bytes, (byte)77);
+        int[] tile = new int[Int8Gemm.TileInts];
+        foreach (bool relu in new[] { false, true })
+        {
+            fixed (byte* pa = a, pq = bytes)
+            fixed (float* pf = floats, pbias = bias)
+            fixed (int* pt = tile)
+            {
+                Int8Gemm.Multiply(isa, pa, lda, rows, packed, pf, n, pbias, relu, pt);
+                Int8Gemm.MultiplyRequantized(isa, pa, lda, rows, packed, pq, ldc, pbias, relu, next, pt);
+            }
+
+            for (int r = 0; r < rows; r++)
+            {
+                for (int j = 0; j < ldc; j++)
+                {
+                    byte expected = j < n ? next.Quantize(floats[r * n + j]) : (byte)77;
+                    if (bytes[r * ldc + j] != expected)
+                    {
+                        throw new XunitException($"{isa} {rows}×{k}×{n} relu={relu}: row {r} column {j} is {bytes[r * ldc + j]}, expected {expected} (float {floats[r * n + j]:R}).");
+                    }
+                }
+            }
+
+            if (rows * n >= 256)
+            {
+                Assert.Contains(bytes, v => v == 255);
+                Assert.Contains(bytes, v => v == (relu ? next.ZeroPoint : 0));
+            }
+        }
+    }
+
     [Fact]
     public void Multiply_ShortRows_Throws()
     {

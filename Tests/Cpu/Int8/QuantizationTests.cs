@@ -19,6 +19,8 @@ public sealed class QuantizationTests
         Assert.Equal((byte)255, q.Quantize(6f));
         Assert.Equal((byte)255, q.Quantize(100f));
         Assert.Equal((byte)0, q.Quantize(-100f));
+        Assert.Equal((byte)255, q.Quantize(3e38f)); // far past int range: still the top, not a wrapped conversion
+        Assert.Equal((byte)0, q.Quantize(-3e38f));
     }
 
     [Fact]
