@@ -256,8 +256,7 @@ internal static unsafe class Int8Gemm
     }
 
     /// <summary>
-    /// 16 channels from column <paramref name="j"/> of the panel: the float epilogue, then u8 with the same rounding as the
-    /// scalar tail (VCVTPS2DQ rounds half to even, as MathF.Round does), clamped below by max and above by VPMOVUSDB.
+    /// 16 channels from column <paramref name="j"/> of the panel: the float epilogue, then u8 bit for bit as the scalar tail.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Requantize16(int* sums, byte* dst, ActivationQuantization next, Epilogue epilogue, int j)
@@ -266,9 +265,7 @@ internal static unsafe class Int8Gemm
         Vector512<float> bias = epilogue.Bias == null ? Vector512<float>.Zero : Vector512.Load(epilogue.Bias + j);
         Vector512<float> y = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sum), Vector512.Load(epilogue.Scales + j), bias);
         y = epilogue.Relu ? Vector512.Max(y, Vector512<float>.Zero) : y;
-        Vector512<float> steps = Vector512.Min(Vector512.Max(y / Vector512.Create(next.Scale), Vector512.Create(-ActivationQuantization.StepLimit)), Vector512.Create(ActivationQuantization.StepLimit));
-        Vector512<int> q = Avx512F.ConvertToVector512Int32(steps) + Vector512.Create(next.ZeroPoint);
-        Avx512F.ConvertToVector128ByteWithSaturation(Vector512.Max(q, Vector512<int>.Zero).AsUInt32()).Store(dst);
+        next.Quantize16(y, dst);
     }
 
     /// <summary>Where the results go: floats through the epilogue, u8 requantized from them, or raw int32s.</summary>

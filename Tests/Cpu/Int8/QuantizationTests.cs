@@ -53,6 +53,36 @@ public sealed class QuantizationTests
         Assert.Equal(new byte[] { 12, 8, 14, 10, 28, 10, 10, 10 }, a);
     }
 
+    /// <summary>The vector path of the row quantizer (16 at a time) against the one-value formula, ties and clamps included.</summary>
+    [Fact]
+    public void Quantize_LongRows_EqualsTheOneValueFormula()
+    {
+        var q = new ActivationQuantization(0.25f, 40);
+        const int Rows = 3, K = 53, Ldx = 60, Lda = 56;
+        float[] x = KernelTestData.RandomFloats(Rows * Ldx, 9, -20f, 70f);
+        for (int i = 0; i < x.Length; i += 7)
+        {
+            x[i] = MathF.Round(x[i] * 4f) / 4f + 0.125f; // exactly half a step: ties to even
+        }
+
+        byte[] a = new byte[Rows * Lda];
+        q.Quantize(x, Ldx, Rows, K, a, Lda);
+
+        int zeros = 0, tops = 0;
+        for (int r = 0; r < Rows; r++)
+        {
+            for (int i = 0; i < Lda; i++)
+            {
+                byte expected = i < K ? q.Quantize(x[r * Ldx + i]) : (byte)40;
+                Assert.True(expected == a[r * Lda + i], $"row {r} item {i}: {a[r * Lda + i]}, expected {expected} for {x[r * Ldx + i]:R}");
+                zeros += a[r * Lda + i] == 0 ? 1 : 0;
+                tops += a[r * Lda + i] == 255 ? 1 : 0;
+            }
+        }
+
+        Assert.True(zeros > 0 && tops > 0, "the data should clamp at both ends");
+    }
+
     [Fact]
     public unsafe void Pack_OddShape_HoldsRoundedWeightsInGroupsOfFourAndZeroPads()
     {
