@@ -111,7 +111,7 @@ internal static unsafe partial class Int8GemmBench
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{where} (M={m} K={k} N={n}): fp32 {f32 * 1e3:0.000} ms ({macs / f32 / 1e9:0.0} GMAC/s, {macs / f32 / fmaPeak:P0} of FMA limit), " +
                 $"int8 {i8 * 1e3:0.000} ms ({macs / i8 / 1e9:0.0} GMAC/s, {macs / i8 / bwPeak:P0} of VPMADDUBSW limit), fp32/int8 {f32 / i8:0.00}x " +
-                $"(rounds' range {fp32Times[0] / int8Times[^1]:0.00}-{fp32Times[^1] / int8Times[0]:0.00}); quantizing A (scalar) {qz * 1e3:0.000} ms"));
+                $"(rounds' range {fp32Times[0] / int8Times[^1]:0.00}-{fp32Times[^1] / int8Times[0]:0.00}); quantizing A from floats {qz * 1e3:0.000} ms"));
         }
     }
 
