@@ -25,6 +25,7 @@ using Model = Xception.Compiler.Benchmarks.Xception;
 //          engine creation + one run, nothing else: one process of scripts/cold-start.sh
 //   gemm [--threads 1,2] [--seconds 0.4] [--rounds 3] [--shape TEXT]   Gemm.Multiply alone at Xception's shapes,
 //          warm and cold panels, against a plain AVX-512 FMA loop's peak
+//   int8gemm [--rounds 15] [--ms 40]   the int8 GEMM vs the fp32 Gemm at Xception's pointwise shapes, 1 thread, alternating
 long mainStarted = Stopwatch.GetTimestamp();
 string command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "run";
 string[] rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
@@ -83,8 +84,11 @@ try
         case "gemm":
             return GemmBench.Run(Options.Parse(rest));
 
+        case "int8gemm":
+            return Int8GemmBench.Run(Options.Parse(rest));
+
         default:
-            Console.Error.WriteLine($"error: unknown command '{command}' (run, prepare, check, bench, accuracy, cold, gemm)");
+            Console.Error.WriteLine($"error: unknown command '{command}' (run, prepare, check, bench, accuracy, cold, gemm, int8gemm)");
             return 2;
     }
 }
