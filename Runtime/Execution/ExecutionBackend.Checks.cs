@@ -224,6 +224,7 @@ internal readonly record struct ConvolutionFootprint(
             ThrowBadSlice(s);
         }
 
+        CheckStoreActivation(s.Activation);
         return new(
             (long)s.InHeight * s.InWidth * s.InChannels, (long)s.OutHeight * s.OutWidth * s.OutputPixelFloats, s.HasResidual,
             0, s.KernelHeight * s.KernelWidth * s.InChannels, s.OutChannels);
@@ -234,9 +235,26 @@ internal readonly record struct ConvolutionFootprint(
         + (s.HasResidual != 0 ? " with a residual: a step writing a concatenation's slice adds none." : " do not fit in a pixel."), "shape");
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ConvolutionFootprint Of(in SeparableConvShape s) => new(
-        (long)s.InHeight * s.InWidth * s.InChannels, (long)s.OutHeight * s.OutWidth * s.OutChannels, s.HasResidual,
-        s.DepthwiseFloats, s.InChannels, s.OutChannels);
+    public static ConvolutionFootprint Of(in SeparableConvShape s)
+    {
+        CheckStoreActivation(s.Activation);
+        return new(
+            (long)s.InHeight * s.InWidth * s.InChannels, (long)s.OutHeight * s.OutWidth * s.OutChannels, s.HasResidual,
+            s.DepthwiseFloats, s.InChannels, s.OutChannels);
+    }
+
+    /// <summary>A convolution's store applies no function (0), a sigmoid or a swish: the backends implement no other there.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CheckStoreActivation(int activation)
+    {
+        if (activation is not (0 or (int)ActivationFunction.Sigmoid or (int)ActivationFunction.Swish))
+        {
+            ThrowBadStoreActivation(activation);
+        }
+    }
+
+    private static void ThrowBadStoreActivation(int activation) => throw new ArgumentException(
+        $"Activation {activation} cannot run in a convolution's store: expected 0 (none), {(int)ActivationFunction.Sigmoid} (Sigmoid) or {(int)ActivationFunction.Swish} (Swish).", "shape");
 }
 
 // Computed once per generated step type, when first used: reading TStep.Shape on every call would

@@ -124,6 +124,7 @@ public abstract partial class ExecutionBackend : IDisposable
     public void DepthwiseConv(in DepthwiseConvShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias)
     {
         DepthwiseConvShape s = shape;
+        ConvolutionFootprint.CheckStoreActivation(s.Activation);
         CheckStep(batch, source, destination, s.HasResidual, residual,
             (long)s.InHeight * s.InWidth * s.Channels, (long)s.OutHeight * s.OutWidth * s.Channels);
         CheckWeight(kernel, (long)s.KernelHeight * s.KernelWidth * s.Channels);

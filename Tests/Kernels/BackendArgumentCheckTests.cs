@@ -60,6 +60,8 @@ public sealed class BackendArgumentCheckTests
             typeof(ArgumentException), "handle", "Weight handle -1 was not uploaded"),
         ["elementwise length not a multiple of the channels"] = new((b, _) => b.Elementwise(new ElementwiseShape(47, 3, 0, 0, 0, 0), 1, 0, 1, -1, WeightHandle.None, WeightHandle.None),
             typeof(ArgumentException), "shape", "Length 47 is not a multiple of Channels 3"),
+        ["a function the convolution's store does not apply"] = new((b, w) => b.Conv2D(Conv with { Activation = (int)ActivationFunction.Tanh }, 1, 0, 1, -1, w[0], w[1]),
+            typeof(ArgumentException), "shape", "Activation 3 cannot run in a convolution's store", "6 (Swish)"),
         ["upload of a matrix with the wrong dimensions"] = new((b, _) => b.UploadMatrix(new float[10], 3, 4),
             typeof(ArgumentException), "values", "3×4 matrix (12 floats)", "found 10"),
     };
