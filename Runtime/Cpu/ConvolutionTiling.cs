@@ -14,20 +14,17 @@ internal static class ConvolutionTiling
 
     /// <summary>
     /// Pixels per tile (a multiple of the micro-tile), tiles, and panel groups: tiles as large as the L2
-    /// budget allows, their count a multiple of the threads; when the pixels fit in fewer tiles than threads,
-    /// the output panels are split instead, but only where that divides the work more evenly than splitting
-    /// the pixels does (3 or 5 panels split 2:1 or 3:2, while 25 micro-tiles split 13:12; and a panel split
-    /// builds each A tile once per group).
+    /// budget allows, their count a multiple of the threads; when there are fewer pixels than that
+    /// gives every thread, the output panels are split instead.
     /// </summary>
     public static (int Tile, int Tiles, int Groups) Plan(int pixels, int lda, int panels, int threads)
     {
         int maxTile = Math.Clamp(TileBudgetFloats / lda / Gemm.Rows * Gemm.Rows, Gemm.Rows, 256);
         int tiles = (pixels + maxTile - 1) / maxTile;
         int groups = 1;
-        int microTiles = (pixels + Gemm.Rows - 1) / Gemm.Rows;
         if (threads > 1)
         {
-            if (tiles < threads && panels >= threads && LargestShare(panels, threads) < LargestShare(microTiles, threads))
+            if (tiles < threads && panels >= threads)
             {
                 groups = threads;
             }
@@ -38,6 +35,7 @@ internal static class ConvolutionTiling
                 // Few micro-tiles that do not divide among the threads (100 pixels = 13 micro-tiles): one
                 // thread would run a whole micro-tile row of every panel more; splitting the panels as well
                 // evens that out, for the price of building each A tile once per group.
+                int microTiles = (pixels + Gemm.Rows - 1) / Gemm.Rows;
                 if (microTiles % threads != 0 && microTiles < 16 * threads && panels >= threads)
                 {
                     groups = threads;
@@ -49,7 +47,4 @@ internal static class ConvolutionTiling
         tiles = (pixels + tile - 1) / tile;
         return (tile, tiles, groups);
     }
-
-    /// <summary>The largest part of <paramref name="units"/> one of <paramref name="threads"/> threads gets, as a fraction.</summary>
-    private static double LargestShare(int units, int threads) => (double)((units + threads - 1) / threads) / units;
 }

@@ -172,26 +172,6 @@ public sealed class CpuStepTests
         Assert.True(tiles * groups >= Math.Min(threads, (pixels + Gemm.Rows - 1) / Gemm.Rows), "every thread gets work");
     }
 
-    [Theory]
-    [InlineData(196, 576, 3)]   // MobileNetV2 14×14 → 96: 3 panels would split 2:1, 25 micro-tiles split 13:12
-    [InlineData(49, 960, 5)]    // MobileNetV2 7×7 → 160: 5 panels split 3:2 (0.60), 7 micro-tiles 4:3 (0.57)
-    public void PlanTiles_SplitsThePixels_WhenThePanelsDivideWorse(int pixels, int lda, int panels)
-    {
-        var (_, tiles, _) = ConvolutionTiling.Plan(pixels, lda, panels, threads: 2);
-
-        Assert.Equal(2, tiles);
-    }
-
-    [Theory]
-    [InlineData(49, 1024, 64)]  // ResNet50 7×7 → 2048: 64 panels split 32:32, 7 micro-tiles only 4:3
-    [InlineData(1, 1024, 32)]   // one pixel: only the panels can be split
-    public void PlanTiles_SplitsThePanels_WhenTheyDivideBetter(int pixels, int lda, int panels)
-    {
-        var (_, tiles, groups) = ConvolutionTiling.Plan(pixels, lda, panels, threads: 2);
-
-        Assert.Equal((1, 2), (tiles, groups));
-    }
-
     [Fact]
     public void UnsupportedIsa_Throws()
     {
