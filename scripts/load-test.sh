@@ -51,7 +51,10 @@ echo "--- server: $(grep -E '→|^(Ready|Not ready)' "$work/server.log" | tr '\n
 
 # The server's resident memory every 30 s while the load runs (a soak: scripts/load-test.sh 16 600).
 (while kill -0 "$server" 2>/dev/null; do
-   echo "$(date +%s) $(awk '/^VmRSS/ {print int($2 / 1024)}' "/proc/$server/status" 2>/dev/null)" >>"$work/rss.txt"; sleep 30
+   # Resident memory and the managed heap after the last collection (a leak grows the heap; the collector's
+   # budget and the native allocator move only the resident size).
+   heap=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^dotnet_total_memory_bytes/ {print int($2 / 1048576)}')
+   echo "$(date +%s) $(awk '/^VmRSS/ {print int($2 / 1024)}' "/proc/$server/status" 2>/dev/null) ${heap:-?}" >>"$work/rss.txt"; sleep 30
  done) &
 sampler=$!
 before=$(curl -s "http://127.0.0.1:$port/metrics")
@@ -61,6 +64,7 @@ metrics=$(curl -s "http://127.0.0.1:$port/metrics")
 echo "--- load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 kill "$sampler" 2>/dev/null || true
 echo "--- server RSS (MB) every 30 s during the load: $(awk '{printf "%s ", $2}' "$work/rss.txt")"
+echo "--- managed heap (MB) at the same moments: $(awk '{printf "%s ", $3}' "$work/rss.txt")"
 kill -TERM "$server"
 status=0; wait "$server" || status=$?
 
