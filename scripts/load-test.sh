@@ -26,13 +26,7 @@ fi
 echo "--- load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-python3 scripts/load-test-inputs.py Sample/Examples/mini_input_299x299_seed5.npy "$work" "$inputs"
-for ((k = 0; k < inputs; k++)); do
-  "$xception" predict --weights "$weights" --input "$work/input_$k.npy" --output "$work/expected_$k.npy" --backend cpu >/dev/null
-  # The .npy's data after its header: the expected FP32 bytes of the binary answer.
-  python3 -c "import struct,sys; r=open(sys.argv[1],'rb').read(); n=struct.unpack('<H',r[8:10])[0]; open(sys.argv[2],'wb').write(r[10+n:])" \
-    "$work/expected_$k.npy" "$work/expected_$k.bin"
-done
+scripts/load-test-expected.sh "$work" "$xception" "$weights" "$inputs"
 
 # XCS_SERVE_ARGS: more `serve` options (A/B of a setting in one build, e.g. XCS_SERVE_ARGS="--handler-nice 5").
 # shellcheck disable=SC2086

@@ -15,13 +15,9 @@ command -v wrk >/dev/null || { echo "error: wrk is required (apt-get install -y 
 dotnet build Sample -c Release -nologo -v q >/dev/null
 xception=Sample/bin/Release/net10.0/xception
 work=$(mktemp -d)
-trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-python3 scripts/load-test-inputs.py Sample/Examples/mini_input_299x299_seed5.npy "$work" "$inputs"
-for ((k = 0; k < inputs; k++)); do
-  "$xception" predict --weights "$weights" --input "$work/input_$k.npy" --output "$work/expected_$k.npy" --backend cpu >/dev/null
-  python3 -c "import struct,sys; r=open(sys.argv[1],'rb').read(); n=struct.unpack('<H',r[8:10])[0]; open(sys.argv[2],'wb').write(r[10+n:])" \
-    "$work/expected_$k.npy" "$work/expected_$k.bin"
-done
+server=""
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+scripts/load-test-expected.sh "$work" "$xception" "$weights" "$inputs"
 
 start_server() {
   "$xception" serve --weights "$weights" --urls "http://127.0.0.1:$port" --backend cpu \
