@@ -185,6 +185,7 @@ public abstract class CompiledModel : ICompiledModel
         ArgumentNullException.ThrowIfNull(create);
         var opts = options ?? new InferenceOptions();
         opts.Validate();
+        opts.Calibration?.CheckFor(table);
 
         // The Cpu backend's per-call code is compiled on the other core while this one reads the weights,
         // instead of in the first Predict (Benchmarks/RESULTS.md, "Cold start").

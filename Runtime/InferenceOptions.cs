@@ -52,6 +52,24 @@ public sealed class InferenceOptions
     /// </summary>
     internal Kernels.KernelFamily? IlgpuKernels { get; init; }
 
+    /// <summary>
+    /// The arithmetic of the convolutions: <see cref="Precision.Fp32"/> by default. <see cref="Precision.Int8"/> runs the
+    /// separable steps' pointwise products in int8 on the <see cref="Backend.Cpu"/> backend and needs <see cref="Calibration"/>.
+    /// </summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
+
+    /// <summary>
+    /// The activation ranges of an int8 run (the <c>xception calibrate</c> command writes them); checked at load against the
+    /// model's name and weight shapes. Passed as an option for now; the generator is to emit them as constants later (docs/int8.md).
+    /// </summary>
+    public Cpu.Int8.Int8Calibration? Calibration { get; init; }
+
+    /// <summary>
+    /// When set (fp32 runs on the <see cref="Backend.Cpu"/> backend), the range of every tensor an int8 step would quantize
+    /// is added to it on every Predict: what <c>xception calibrate</c> runs.
+    /// </summary>
+    public Cpu.Int8.CalibrationRecorder? CalibrationRecorder { get; init; }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when an option is out of range.</summary>
     public void Validate()
     {
@@ -64,5 +82,38 @@ public sealed class InferenceOptions
         {
             throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be at least 1 when set.");
         }
+
+        if (Precision is not (Precision.Fp32 or Precision.Int8))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Precision), Precision, "Precision must be Fp32 or Int8.");
+        }
+
+        if (Precision == Precision.Int8 && Calibration is null)
+        {
+            throw new ArgumentException("Precision Int8 needs a Calibration (xception calibrate writes one); none was given.", nameof(Calibration));
+        }
+
+        if (Precision == Precision.Int8 && CalibrationRecorder is not null)
+        {
+            throw new ArgumentException("A CalibrationRecorder records fp32 ranges; it cannot be combined with Precision Int8.", nameof(CalibrationRecorder));
+        }
+
+        if ((Precision == Precision.Int8 || CalibrationRecorder is not null) && Backend is not (Backend.Cpu or Backend.Auto))
+        {
+            throw new ArgumentException($"Int8 runs and calibration run on the Cpu backend only; Backend is {Backend}.", nameof(Backend));
+        }
     }
+}
+
+/// <summary>The arithmetic a model's convolutions run in.</summary>
+public enum Precision
+{
+    /// <summary>float32 throughout (the default).</summary>
+    Fp32,
+
+    /// <summary>
+    /// The separable steps' pointwise products in int8 (u8 activations from a calibration, 7-bit per-channel weights); depthwise,
+    /// bias, residual and ReLU in float. Cpu backend only; the other steps stay fp32.
+    /// </summary>
+    Int8,
 }

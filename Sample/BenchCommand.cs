@@ -4,12 +4,13 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using Xception.Compiler.Runtime;
+using Xception.Compiler.Runtime.Cpu.Int8;
 using Xception.Compiler.Runtime.Weights;
 
 namespace Xception.Compiler.Sample;
 
 /// <summary>
-/// <c>bench [--weights W.h5] [--backend cpu] [--batch 1] [--runs 30] [--warmup 3] [--threads N] [--verbose] [--profile]</c>:
+/// <c>bench [--weights W.h5] [--backend cpu] [--batch 1] [--runs 30] [--warmup 3] [--threads N] [--verbose] [--profile] [--precision int8 --calibration F]</c>:
 /// times <c>Predict</c> into a preallocated output and ends with one line
 /// <c>median_ms=… p10_ms=… p90_ms=… backend=… batch=…</c>. Without <c>--weights</c> it writes deterministic
 /// synthetic weights of the full Xception's shapes (<see cref="SyntheticWeights"/>) to a temporary file, and deletes it after.
@@ -34,9 +35,10 @@ internal static class BenchCommand
         var threads = new Option<int?>("--threads") { Description = "Worker threads of the CPU backend (default: all cores)." };
         var verbose = new Option<bool>("--verbose") { Description = "Print every run's time." };
         var profile = new Option<bool>("--profile") { Description = "Time every step of the timed runs and print a table (ms, share, GFLOP/s; pointwise GFLOP/s) before the last line." };
+        var precision = new PrecisionOptions();
         var command = new Command("bench", "Time Predict on one batch of deterministic random inputs; ends with a median_ms=… line.")
         {
-            weights, backend, model, batch, runs, warmup, threads, verbose, profile,
+            weights, backend, model, batch, runs, warmup, threads, verbose, profile, precision.Precision, precision.Calibration,
         };
         command.SetAction(result => Run(
             result.GetValue(weights)?.FullName,
@@ -47,11 +49,14 @@ internal static class BenchCommand
             result.GetValue(warmup),
             result.GetValue(threads),
             result.GetValue(verbose),
-            result.GetValue(profile)));
+            result.GetValue(profile),
+            precision.Read(result)));
         return command;
     }
 
-    private static int Run(string? weightsPath, string backendName, string? modelName, int batch, int runs, int warmup, int? threads, bool verbose, bool profile)
+    private static int Run(
+        string? weightsPath, string backendName, string? modelName, int batch, int runs, int warmup, int? threads, bool verbose, bool profile,
+        (Precision Precision, Int8Calibration? Calibration) arithmetic)
     {
         if (batch < 1 || runs < 1 || warmup < 0 || threads is < 1)
         {
@@ -80,7 +85,11 @@ internal static class BenchCommand
             }
 
             StepProfiler? profiler = profile ? new StepProfiler() : null;
-            var options = new InferenceOptions { Backend = backend, Threads = threads, MaxBatch = Math.Max(batch, 1), Profiler = profiler };
+            var options = new InferenceOptions
+            {
+                Backend = backend, Threads = threads, MaxBatch = Math.Max(batch, 1), Profiler = profiler,
+                Precision = arithmetic.Precision, Calibration = arithmetic.Calibration,
+            };
             var load = Stopwatch.StartNew();
             using ICompiledModel loaded = model.Load(weightsPath, options);
             load.Stop();
@@ -88,7 +97,7 @@ internal static class BenchCommand
             float[] input = RandomInput(batch * model.InputLength, InputSeed);
             float[] output = new float[batch * model.OutputLength];
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"model {model.Name}, backend {loaded.BackendName}, batch {batch}, {model.InputHeight}x{model.InputWidth}x{model.InputChannels}, " +
+                $"model {model.Name}, backend {loaded.BackendName}, precision {arithmetic.Precision}, batch {batch}, {model.InputHeight}x{model.InputWidth}x{model.InputChannels}, " +
                 $"threads {(threads?.ToString(CultureInfo.InvariantCulture) ?? "all")} ({Environment.ProcessorCount} cores), load {load.Elapsed.TotalSeconds:0.00} s"));
 
             for (int i = 0; i < warmup; i++)

@@ -18,5 +18,6 @@ internal static class CommandErrors
         or FileNotFoundException
         or DirectoryNotFoundException
         or UnauthorizedAccessException
-        or ArgumentException;
+        or ArgumentException
+        or Runtime.Cpu.Int8.CalibrationFileException;
 }

@@ -4,13 +4,14 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using Xception.Compiler.Runtime;
+using Xception.Compiler.Runtime.Cpu.Int8;
 using Xception.Compiler.Runtime.Labels;
 using Xception.Compiler.Runtime.Tensors;
 
 namespace Xception.Compiler.Sample;
 
 /// <summary>
-/// <c>predict --weights W.h5 --input X.npy [--output Y.npy] [--backend ...] [--model ...]</c>:
+/// <c>predict --weights W.h5 --input X.npy [--output Y.npy] [--backend ...] [--model ...] [--precision int8 --calibration F]</c>:
 /// X is NHWC float32, already preprocessed; Y receives the (N, outputs) float32 results.
 /// </summary>
 internal static class PredictCommand
@@ -24,9 +25,10 @@ internal static class PredictCommand
         backend.AcceptOnlyFromAmong(Backends.Names);
         var model = new Option<string?>("--model") { Description = "Compiled model to use (default: the one whose weight table the file matches)." };
         var top = new Option<int>("--top") { Description = "How many classes to print per image.", DefaultValueFactory = _ => 5 };
+        var precision = new PrecisionOptions();
         var command = new Command("predict", "Run a compiled model on a .npy batch and print the top classes.")
         {
-            weights, input, output, backend, model, top,
+            weights, input, output, backend, model, top, precision.Precision, precision.Calibration,
         };
         command.SetAction(result => Run(
             result.GetValue(weights)!.FullName,
@@ -34,11 +36,13 @@ internal static class PredictCommand
             result.GetValue(output)?.FullName,
             Backends.Parse(result.GetValue(backend)!),
             result.GetValue(model),
-            result.GetValue(top)));
+            result.GetValue(top),
+            precision.Read(result)));
         return command;
     }
 
-    private static int Run(string weightsPath, string inputPath, string? outputPath, Backend backend, string? modelName, int top)
+    private static int Run(
+        string weightsPath, string inputPath, string? outputPath, Backend backend, string? modelName, int top, (Precision Precision, Int8Calibration? Calibration) arithmetic)
     {
         if (top < 1)
         {
@@ -49,7 +53,7 @@ internal static class PredictCommand
         NpyArray x = NpyFile.Read(inputPath);
         int batch = BatchOf(x, model, inputPath);
 
-        using ICompiledModel loaded = model.Load(weightsPath, new InferenceOptions { Backend = backend });
+        using ICompiledModel loaded = model.Load(weightsPath, new InferenceOptions { Backend = backend, Precision = arithmetic.Precision, Calibration = arithmetic.Calibration });
         var y = new float[batch * model.OutputLength];
         loaded.Predict(x.Data, y, batch);
 
@@ -59,7 +63,7 @@ internal static class PredictCommand
             NpyFile.Write(outputPath, y, [batch, model.OutputLength]);
         }
 
-        Console.WriteLine($"model {model.Name} ({model.Description}), backend {loaded.BackendName}, batch {batch}");
+        Console.WriteLine($"model {model.Name} ({model.Description}), backend {loaded.BackendName}, precision {arithmetic.Precision}, batch {batch}");
         for (int n = 0; n < batch; n++)
         {
             ReadOnlySpan<float> probabilities = y.AsSpan(n * model.OutputLength, model.OutputLength);

@@ -11,6 +11,7 @@ var root = new RootCommand("Xception.Compiler sample: run compiled Keras models 
     ImportCommand.Create(),
     BenchCommand.Create(),
     ServeCommand.Create(),
+    CalibrateCommand.Create(),
 };
 
 try

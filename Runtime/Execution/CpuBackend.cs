@@ -22,7 +22,7 @@ namespace Xception.Compiler.Runtime.Execution;
 /// re-JITs competed with the workers for the cores and made some of the early Predict calls much slower
 /// (Benchmarks/RESULTS.md, "Tiering").
 /// </summary>
-public sealed unsafe class CpuBackend : ExecutionBackend
+public sealed unsafe partial class CpuBackend : ExecutionBackend
 {
     private readonly List<WeightEntry> weights = new();
     private readonly float[][] scratch;
@@ -131,7 +131,11 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void WriteInputCore(int slot, ReadOnlySpan<float> values) => values.CopyTo(slots[slot]);
+    protected override void WriteInputCore(int slot, ReadOnlySpan<float> values)
+    {
+        values.CopyTo(slots[slot]);
+        separableStep = 0;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void ReadOutputCore(int slot, Span<float> values) => slots[slot].AsSpan(0, values.Length).CopyTo(values);
@@ -150,13 +154,25 @@ public sealed unsafe class CpuBackend : ExecutionBackend
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void SeparableConvCore(in SeparableConvShape shape, int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)
     {
+        if (int8Job is not null && TryRunInt8(new ConvolutionGeometry(shape), batch, source, destination, residual, depthwise, pointwise, bias))
+        {
+            return;
+        }
+
         convolution.SetGeometry(new ConvolutionGeometry(shape));
         RunConvolution(convolution, batch, source, destination, residual, depthwise, pointwise, bias);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void SeparableConvCore<TStep>(int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias) =>
+    protected override void SeparableConvCore<TStep>(int batch, int source, int destination, int residual, WeightHandle depthwise, WeightHandle pointwise, WeightHandle bias)
+    {
+        if (int8Job is not null && TryRunInt8(SeparableGeometry<TStep>.Geometry, batch, source, destination, residual, depthwise, pointwise, bias))
+        {
+            return;
+        }
+
         RunConvolution(Specialized<SeparableGeometry<TStep>>(), batch, source, destination, residual, depthwise, pointwise, bias);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Conv2DCore(in Conv2DShape shape, int batch, int source, int destination, int residual, WeightHandle kernel, WeightHandle bias, in ChannelPrologue prologue)

@@ -22,9 +22,11 @@ public static class ExecutionBackends
         options.Validate();
         ExecutionBackend backend = options.Backend switch
         {
-            Backend.Cpu => new CpuBackend(options.Threads),
+            Backend.Cpu => CpuBackend.Create(options),
             Backend.Cuda or Backend.OpenCL or Backend.IlgpuCpu => new IlgpuBackend(options.Backend, options.IlgpuKernels),
-            Backend.Auto => IsCudaAvailable ? new IlgpuBackend(Backend.Cuda, options.IlgpuKernels) : new CpuBackend(options.Threads),
+            Backend.Auto => IsCudaAvailable && options.Precision == Precision.Fp32 && options.CalibrationRecorder is null
+                ? new IlgpuBackend(Backend.Cuda, options.IlgpuKernels)
+                : CpuBackend.Create(options),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Backend, "Unknown backend."),
         };
         return options.Profiler is null ? backend : new ProfilingBackend(backend, options.Profiler);
