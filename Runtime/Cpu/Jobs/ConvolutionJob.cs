@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using Xception.Compiler.Runtime.Execution;
 using static Xception.Compiler.Runtime.Cpu.PinnedArray;
 
@@ -151,6 +152,15 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
                 int length = Math.Min(Math.Min(outW, lastInteriorX + 1) - ox, count - row);
                 float* first = image + (ox * sw - padLeft) * inC;
                 int iy0 = oy * sh - padTop;
+
+                // The input row the next output row adds (the other two are read now): into L2 while this row is
+                // computed. The previous step's output has left L2 for L3 or DRAM by now, and the depthwise pass
+                // otherwise waits on it a cache line at a time (the A/B is in Benchmarks/RESULTS.md).
+                if ((uint)(iy0 + sh + 2) < (uint)inH)
+                {
+                    PrefetchToL2(image + (long)(iy0 + sh + 2) * inW * inC, (long)inW * inC);
+                }
+
                 ChannelMath.Depthwise3x3Run(isa,
                     (uint)iy0 < (uint)inH ? first + (long)iy0 * inW * inC : null,
                     (uint)(iy0 + 1) < (uint)inH ? first + (long)(iy0 + 1) * inW * inC : null,
@@ -240,6 +250,21 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
             int columns = Math.Min(panelEnd * PackedPanels.Width, outC) - firstColumn;
             float* c = Pointer(output) + (long)q0 * g.OutPixelFloats + g.OutChannelOffset + firstColumn;
             StoreActivation.Apply(isa, g.Activation, c, count, columns, g.OutPixelFloats);
+        }
+    }
+
+    /// <summary>Asks for <paramref name="floats"/> floats from <paramref name="start"/> in L2, a cache line at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchToL2(float* start, long floats)
+    {
+        if (!Sse.IsSupported)
+        {
+            return;
+        }
+
+        for (long at = 0; at < floats; at += 64 / sizeof(float))
+        {
+            Sse.Prefetch1(start + at);
         }
     }
 }
