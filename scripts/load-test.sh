@@ -29,8 +29,12 @@ trap 'rm -rf "$work"' EXIT
 scripts/load-test-expected.sh "$work" "$xception" "$weights" "$inputs"
 
 # XCS_SERVE_ARGS: more `serve` options (A/B of a setting in one build, e.g. XCS_SERVE_ARGS="--handler-nice 5").
+# setsid: the server runs in a session of its own, as it would on its own machine. Linux's scheduler
+# autogroups share the CPU between sessions first, so in this script's session wrk's reconnect loop (a
+# refused connect is retried at once, on both of its threads) took the server's share while it stopped
+# (scripts/restart-test.sh), and a stop that drains its queue in under 2 s took 9-19 s (Benchmarks/RESULTS.md).
 # shellcheck disable=SC2086
-"$xception" serve --weights "$weights" --urls "http://127.0.0.1:$port" --backend cpu \
+setsid "$xception" serve --weights "$weights" --urls "http://127.0.0.1:$port" --backend cpu \
   --max-batch "$max_batch" --max-delay-ms "$max_delay" --max-queue 256 ${XCS_SERVE_ARGS:-} >"$work/server.log" 2>&1 &
 server=$!
 # Ready turns true only after the warm-up batch (the load test must not time the first batch's JIT).
@@ -46,9 +50,13 @@ echo "--- server: $(grep -E '→|^(Ready|Not ready)' "$work/server.log" | tr '\n
 # The server's resident memory every 30 s while the load runs (a soak: scripts/load-test.sh 16 600).
 (while kill -0 "$server" 2>/dev/null; do
    # Resident memory and the managed heap after the last collection (a leak grows the heap; the collector's
-   # budget and the native allocator move only the resident size).
-   heap=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^dotnet_total_memory_bytes/ {print int($2 / 1048576)}')
-   echo "$(date +%s) $(awk '/^VmRSS/ {print int($2 / 1024)}' "/proc/$server/status" 2>/dev/null) ${heap:-?}" >>"$work/rss.txt"; sleep 30
+   # budget and the native allocator move only the resident size), and the heap right after the last full
+   # collection with the count of full collections so far (a leak makes that value climb from one to the next).
+   scrape=$(curl -s "http://127.0.0.1:$port/metrics" || true)
+   heap=$(awk '/^dotnet_total_memory_bytes/ {print int($2 / 1048576)}' <<<"$scrape")
+   after_full=$(awk '/^xception_gc_heap_after_full_collection_bytes/ {print int($2 / 1048576)}' <<<"$scrape")
+   full=$(awk '/^xception_gc_full_collections/ {print int($2)}' <<<"$scrape")
+   echo "$(date +%s) $(awk '/^VmRSS/ {print int($2 / 1024)}' "/proc/$server/status" 2>/dev/null) ${heap:-?} ${after_full:-?}/${full:-?}" >>"$work/rss.txt"; sleep 30
  done) &
 sampler=$!
 before=$(curl -s "http://127.0.0.1:$port/metrics")
@@ -59,6 +67,7 @@ echo "--- load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 kill "$sampler" 2>/dev/null || true
 echo "--- server RSS (MB) every 30 s during the load: $(awk '{printf "%s ", $2}' "$work/rss.txt")"
 echo "--- managed heap (MB) at the same moments: $(awk '{printf "%s ", $3}' "$work/rss.txt")"
+echo "--- heap (MB) after the last full collection / full collections so far, same moments: $(awk '{printf "%s ", $4}' "$work/rss.txt")"
 kill -TERM "$server"
 status=0; wait "$server" || status=$?
 
