@@ -8,6 +8,9 @@
 # (any compiled model with a 299x299x3 input; the synthetic full-size weights come from `Benchmarks -- prepare`).
 # XCS_LOAD_XCEPTION=path/to/xception runs that build instead of building Sample (A/B of two builds);
 # XCS_SERVE_ARGS="--handler-nice 5" adds serve options (A/B of a setting in one build).
+# XCS_LOAD_GCDUMP=SECONDS (a soak: scripts/load-test.sh 16 600) takes a heap snapshot of the server every SECONDS
+# with dotnet-gcdump (the repository's tool manifest; it induces a full collection, so each snapshot's size is the
+# live heap, what a leak would make grow) and prints their sizes and the largest types of the first and last.
 # Ends with the server's own breakdown of the latency (scripts/load-test-metrics.py) and the line
 # P99_OVER_PREDICT: the client's p99 over the server's mean batch Predict time (the issue's p99 target is <= 3).
 set -euo pipefail
@@ -56,9 +59,21 @@ echo "--- server: $(grep -E '→|^(Ready|Not ready)' "$work/server.log" | tr '\n
    heap=$(awk '/^dotnet_total_memory_bytes/ {print int($2 / 1048576)}' <<<"$scrape")
    after_full=$(awk '/^xception_gc_heap_after_full_collection_bytes/ {print int($2 / 1048576)}' <<<"$scrape")
    full=$(awk '/^xception_gc_full_collections/ {print int($2)}' <<<"$scrape")
-   echo "$(date +%s) $(awk '/^VmRSS/ {print int($2 / 1024)}' "/proc/$server/status" 2>/dev/null) ${heap:-?} ${after_full:-?}/${full:-?}" >>"$work/rss.txt"; sleep 30
+   committed=$(awk '/^xception_gc_committed_bytes/ {print int($2 / 1048576)}' <<<"$scrape")
+   echo "$(date +%s) $(awk '/^VmRSS/ {print int($2 / 1024)}' "/proc/$server/status" 2>/dev/null) ${heap:-?} ${after_full:-?}/${full:-?} ${committed:-?}" >>"$work/rss.txt"; sleep 30
  done) &
 sampler=$!
+dumper=""
+if [ -n "${XCS_LOAD_GCDUMP:-}" ]; then
+  dotnet tool restore >/dev/null
+  (k=0; while kill -0 "$server" 2>/dev/null; do
+     sleep "$XCS_LOAD_GCDUMP"; k=$((k + 1))
+     dotnet dotnet-gcdump collect -p "$server" -o "$work/heap_$k.gcdump" >/dev/null 2>&1 &&
+       dotnet dotnet-gcdump report "$work/heap_$k.gcdump" >"$work/heap_$k.txt" 2>&1 &&
+       echo "$k $(date +%s) $(awk '/GC Heap bytes/ {gsub(",", "", $1); print int($1 / 1048576)}' "$work/heap_$k.txt")" >>"$work/live.txt"
+   done) &
+  dumper=$!
+fi
 before=$(curl -s "http://127.0.0.1:$port/metrics")
 LOAD_DIR=$work LOAD_INPUTS=$inputs LOAD_MODEL=$model \
   wrk -t2 -c"$clients" -d"${seconds}s" --timeout 10s --latency -s scripts/load-test.lua "http://127.0.0.1:$port" | tee "$work/wrk.txt"
@@ -68,6 +83,15 @@ kill "$sampler" 2>/dev/null || true
 echo "--- server RSS (MB) every 30 s during the load: $(awk '{printf "%s ", $2}' "$work/rss.txt")"
 echo "--- managed heap (MB) at the same moments: $(awk '{printf "%s ", $3}' "$work/rss.txt")"
 echo "--- heap (MB) after the last full collection / full collections so far, same moments: $(awk '{printf "%s ", $4}' "$work/rss.txt")"
+echo "--- memory (MB) the collector had committed, same moments: $(awk '{printf "%s ", $5}' "$work/rss.txt")"
+if [ -n "$dumper" ]; then
+  kill "$dumper" 2>/dev/null || true
+  echo "--- live heap (MB) in dotnet-gcdump snapshots every $XCS_LOAD_GCDUMP s (each after an induced full collection): $(awk '{printf "%s ", $3}' "$work/live.txt" 2>/dev/null)"
+  last=$(awk 'END {print $1}' "$work/live.txt" 2>/dev/null)
+  for k in 1 "$last"; do
+    [ -f "$work/heap_$k.txt" ] && { echo "--- snapshot $k, largest types:"; sed -n '4,12p' "$work/heap_$k.txt"; }
+  done
+fi
 kill -TERM "$server"
 status=0; wait "$server" || status=$?
 

@@ -40,8 +40,13 @@ public sealed class ServingMetrics : IBatchObserver
             "Managed heap size right after the last full (gen 2) collection, background or blocking; 0 before the first.");
         Gauge fullCollections = factory.CreateGauge("xception_gc_full_collections",
             "Full (gen 2) collections since the process started, the last of which set xception_gc_heap_after_full_collection_bytes.");
+        // What the collector holds from the OS (heap, free space it keeps for the next allocations, bookkeeping):
+        // the resident size minus this is native memory (Kestrel's buffers, thread stacks, JIT code).
+        Gauge committed = factory.CreateGauge("xception_gc_committed_bytes",
+            "Memory the garbage collector has committed, as of the last collection.");
         Registry.AddBeforeCollectCallback(() =>
         {
+            committed.Set(GC.GetGCMemoryInfo().TotalCommittedBytes);
             GCMemoryInfo last = LastFullCollection();
             heapAfterFull.Set(last.HeapSizeBytes);
             fullCollections.Set(GC.CollectionCount(2));
