@@ -8,6 +8,9 @@
 # (any compiled model with a 299x299x3 input; the synthetic full-size weights come from `Benchmarks -- prepare`).
 # XCS_LOAD_XCEPTION=path/to/xception runs that build instead of building Sample (A/B of two builds);
 # XCS_SERVE_ARGS="--handler-nice 5" adds serve options (A/B of a setting in one build).
+# XCS_LOAD_GCDUMP=SECONDS (a soak: scripts/load-test.sh 16 600) takes a heap snapshot of the server every SECONDS
+# with dotnet-gcdump (the repository's tool manifest; it induces a full collection, so each snapshot's size is the
+# live heap, what a leak would make grow) and prints their sizes and the largest types of the first and last.
 # Ends with the server's own breakdown of the latency (scripts/load-test-metrics.py) and the line
 # P99_OVER_PREDICT: the client's p99 over the server's mean batch Predict time (the issue's p99 target is <= 3).
 set -euo pipefail
@@ -29,8 +32,12 @@ trap 'rm -rf "$work"' EXIT
 scripts/load-test-expected.sh "$work" "$xception" "$weights" "$inputs"
 
 # XCS_SERVE_ARGS: more `serve` options (A/B of a setting in one build, e.g. XCS_SERVE_ARGS="--handler-nice 5").
+# setsid: the server runs in a session of its own, as it would on its own machine. Linux's scheduler
+# autogroups share the CPU between sessions first, so in this script's session wrk's reconnect loop (a
+# refused connect is retried at once, on both of its threads) took the server's share while it stopped
+# (scripts/restart-test.sh), and a stop that drains its queue in under 2 s took 9-19 s (Benchmarks/RESULTS.md).
 # shellcheck disable=SC2086
-"$xception" serve --weights "$weights" --urls "http://127.0.0.1:$port" --backend cpu \
+setsid "$xception" serve --weights "$weights" --urls "http://127.0.0.1:$port" --backend cpu \
   --max-batch "$max_batch" --max-delay-ms "$max_delay" --max-queue 256 ${XCS_SERVE_ARGS:-} >"$work/server.log" 2>&1 &
 server=$!
 # Ready turns true only after the warm-up batch (the load test must not time the first batch's JIT).
@@ -46,11 +53,27 @@ echo "--- server: $(grep -E '→|^(Ready|Not ready)' "$work/server.log" | tr '\n
 # The server's resident memory every 30 s while the load runs (a soak: scripts/load-test.sh 16 600).
 (while kill -0 "$server" 2>/dev/null; do
    # Resident memory and the managed heap after the last collection (a leak grows the heap; the collector's
-   # budget and the native allocator move only the resident size).
-   heap=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^dotnet_total_memory_bytes/ {print int($2 / 1048576)}')
-   echo "$(date +%s) $(awk '/^VmRSS/ {print int($2 / 1024)}' "/proc/$server/status" 2>/dev/null) ${heap:-?}" >>"$work/rss.txt"; sleep 30
+   # budget and the native allocator move only the resident size), and the heap right after the last full
+   # collection with the count of full collections so far (a leak makes that value climb from one to the next).
+   scrape=$(curl -s "http://127.0.0.1:$port/metrics" || true)
+   heap=$(awk '/^dotnet_total_memory_bytes/ {print int($2 / 1048576)}' <<<"$scrape")
+   after_full=$(awk '/^xception_gc_heap_after_full_collection_bytes/ {print int($2 / 1048576)}' <<<"$scrape")
+   full=$(awk '/^xception_gc_full_collections/ {print int($2)}' <<<"$scrape")
+   committed=$(awk '/^xception_gc_committed_bytes/ {print int($2 / 1048576)}' <<<"$scrape")
+   echo "$(date +%s) $(awk '/^VmRSS/ {print int($2 / 1024)}' "/proc/$server/status" 2>/dev/null) ${heap:-?} ${after_full:-?}/${full:-?} ${committed:-?}" >>"$work/rss.txt"; sleep 30
  done) &
 sampler=$!
+dumper=""
+if [ -n "${XCS_LOAD_GCDUMP:-}" ]; then
+  dotnet tool restore >/dev/null
+  (k=0; while kill -0 "$server" 2>/dev/null; do
+     sleep "$XCS_LOAD_GCDUMP"; k=$((k + 1))
+     dotnet dotnet-gcdump collect -p "$server" -o "$work/heap_$k.gcdump" >/dev/null 2>&1 &&
+       dotnet dotnet-gcdump report "$work/heap_$k.gcdump" >"$work/heap_$k.txt" 2>&1 &&
+       echo "$k $(date +%s) $(awk '/GC Heap bytes/ {gsub(",", "", $1); print int($1 / 1048576)}' "$work/heap_$k.txt")" >>"$work/live.txt"
+   done) &
+  dumper=$!
+fi
 before=$(curl -s "http://127.0.0.1:$port/metrics")
 LOAD_DIR=$work LOAD_INPUTS=$inputs LOAD_MODEL=$model \
   wrk -t2 -c"$clients" -d"${seconds}s" --timeout 10s --latency -s scripts/load-test.lua "http://127.0.0.1:$port" | tee "$work/wrk.txt"
@@ -59,6 +82,16 @@ echo "--- load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 kill "$sampler" 2>/dev/null || true
 echo "--- server RSS (MB) every 30 s during the load: $(awk '{printf "%s ", $2}' "$work/rss.txt")"
 echo "--- managed heap (MB) at the same moments: $(awk '{printf "%s ", $3}' "$work/rss.txt")"
+echo "--- heap (MB) after the last full collection / full collections so far, same moments: $(awk '{printf "%s ", $4}' "$work/rss.txt")"
+echo "--- memory (MB) the collector had committed, same moments: $(awk '{printf "%s ", $5}' "$work/rss.txt")"
+if [ -n "$dumper" ]; then
+  kill "$dumper" 2>/dev/null || true
+  echo "--- live heap (MB) in dotnet-gcdump snapshots every $XCS_LOAD_GCDUMP s (each after an induced full collection): $(awk '{printf "%s ", $3}' "$work/live.txt" 2>/dev/null)"
+  last=$(awk 'END {print $1}' "$work/live.txt" 2>/dev/null)
+  for k in 1 "$last"; do
+    [ -f "$work/heap_$k.txt" ] && { echo "--- snapshot $k, largest types:"; sed -n '4,12p' "$work/heap_$k.txt"; }
+  done
+fi
 kill -TERM "$server"
 status=0; wait "$server" || status=$?
 

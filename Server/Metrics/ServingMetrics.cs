@@ -34,6 +34,23 @@ public sealed class ServingMetrics : IBatchObserver
         Gauge allocated = factory.CreateGauge("xception_process_allocated_bytes",
             "Bytes the process allocated since it started (a load run's difference over its requests is the allocation per request).");
         Registry.AddBeforeCollectCallback(() => allocated.Set(GC.GetTotalAllocatedBytes()));
+        // The heap right after the last full collection is what survives: garbage promoted to gen 2 makes the
+        // heap between full collections a sawtooth, a leak makes this value climb from one collection to the next.
+        Gauge heapAfterFull = factory.CreateGauge("xception_gc_heap_after_full_collection_bytes",
+            "Managed heap size right after the last full (gen 2) collection, background or blocking; 0 before the first.");
+        Gauge fullCollections = factory.CreateGauge("xception_gc_full_collections",
+            "Full (gen 2) collections since the process started, the last of which set xception_gc_heap_after_full_collection_bytes.");
+        // What the collector holds from the OS (heap, free space it keeps for the next allocations, bookkeeping):
+        // the resident size minus this is native memory (Kestrel's buffers, thread stacks, JIT code).
+        Gauge committed = factory.CreateGauge("xception_gc_committed_bytes",
+            "Memory the garbage collector has committed, as of the last collection.");
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            committed.Set(GC.GetGCMemoryInfo().TotalCommittedBytes);
+            GCMemoryInfo last = LastFullCollection();
+            heapAfterFull.Set(last.HeapSizeBytes);
+            fullCollections.Set(GC.CollectionCount(2));
+        });
         _requests = factory.CreateCounter("xception_requests_total", "Inference and classify requests by model, endpoint and outcome.",
             new CounterConfiguration { LabelNames = ["model", "endpoint", "outcome"] });
         // Four buckets per doubling (each 19% wider than the last), from 1 ms to 16 s: the p99 target is a ratio
@@ -61,6 +78,14 @@ public sealed class ServingMetrics : IBatchObserver
             new HistogramConfiguration { LabelNames = ["model", "endpoint", "stage"], Buckets = stageBuckets });
         _queueDepth = factory.CreateGauge("xception_queue_depth", "Requests waiting for a batch.",
             new GaugeConfiguration { LabelNames = ["model"] });
+    }
+
+    /// <summary>The later of the last background and the last blocking gen-2 collection (index 0 when none ran).</summary>
+    private static GCMemoryInfo LastFullCollection()
+    {
+        GCMemoryInfo background = GC.GetGCMemoryInfo(GCKind.Background);
+        GCMemoryInfo blocking = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        return background.Index >= blocking.Index ? background : blocking;
     }
 
     /// <summary>What <c>/metrics</c> exposes.</summary>
