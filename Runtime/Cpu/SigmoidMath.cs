@@ -31,6 +31,17 @@ internal static unsafe class SigmoidMath
         int i = 0;
         if (isa == CpuIsa.Vector512)
         {
+            // Two registers at a time, their operations interleaved: each is one chain of ~30 dependent operations,
+            // and two independent chains side by side ran the store activations faster than one (RESULTS, third round).
+            for (; i + 16 <= n; i += 16)
+            {
+                Vector512<double> v0 = Avx512F.ConvertToVector512Double(Vector256.Load(x + i));
+                Vector512<double> v1 = Avx512F.ConvertToVector512Double(Vector256.Load(x + i + 8));
+                Sigmoid512Pair(v0, v1, swish, out Vector512<double> s0, out Vector512<double> s1);
+                Avx512F.ConvertToVector256Single(s0).Store(y + i);
+                Avx512F.ConvertToVector256Single(s1).Store(y + i + 8);
+            }
+
             for (; i + 8 <= n; i += 8)
             {
                 Vector512<double> v = Avx512F.ConvertToVector512Double(Vector256.Load(x + i));
@@ -79,6 +90,47 @@ internal static unsafe class SigmoidMath
         Vector512<double> q = Vector512<double>.One / (Vector512<double>.One + e);
         Vector512<double> s = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<double>.Zero), q, e * q);
         return swish ? x * s : s;
+    }
+
+    /// <summary><see cref="Sigmoid512"/> of two registers, the same operations written alternately.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Sigmoid512Pair(Vector512<double> x0, Vector512<double> x1, bool swish, out Vector512<double> s0, out Vector512<double> s1)
+    {
+        Vector512<double> t0 = -Vector512.Abs(x0);
+        Vector512<double> t1 = -Vector512.Abs(x1);
+        Vector512<double> shifted0 = Avx512F.FusedMultiplyAdd(t0, Vector512.Create(Log2E), Vector512.Create(RoundingShift));
+        Vector512<double> shifted1 = Avx512F.FusedMultiplyAdd(t1, Vector512.Create(Log2E), Vector512.Create(RoundingShift));
+        Vector512<double> r0 = Avx512F.FusedMultiplyAdd(shifted0 - Vector512.Create(RoundingShift), Vector512.Create(-Ln2), t0);
+        Vector512<double> r1 = Avx512F.FusedMultiplyAdd(shifted1 - Vector512.Create(RoundingShift), Vector512.Create(-Ln2), t1);
+
+        Vector512<double> p0 = Avx512F.FusedMultiplyAdd(Vector512.Create(1.0 / 40320.0), r0, Vector512.Create(1.0 / 5040.0));
+        Vector512<double> p1 = Avx512F.FusedMultiplyAdd(Vector512.Create(1.0 / 40320.0), r1, Vector512.Create(1.0 / 5040.0));
+        p0 = Avx512F.FusedMultiplyAdd(p0, r0, Vector512.Create(1.0 / 720.0));
+        p1 = Avx512F.FusedMultiplyAdd(p1, r1, Vector512.Create(1.0 / 720.0));
+        p0 = Avx512F.FusedMultiplyAdd(p0, r0, Vector512.Create(1.0 / 120.0));
+        p1 = Avx512F.FusedMultiplyAdd(p1, r1, Vector512.Create(1.0 / 120.0));
+        p0 = Avx512F.FusedMultiplyAdd(p0, r0, Vector512.Create(1.0 / 24.0));
+        p1 = Avx512F.FusedMultiplyAdd(p1, r1, Vector512.Create(1.0 / 24.0));
+        p0 = Avx512F.FusedMultiplyAdd(p0, r0, Vector512.Create(1.0 / 6.0));
+        p1 = Avx512F.FusedMultiplyAdd(p1, r1, Vector512.Create(1.0 / 6.0));
+        p0 = Avx512F.FusedMultiplyAdd(p0, r0, Vector512.Create(0.5));
+        p1 = Avx512F.FusedMultiplyAdd(p1, r1, Vector512.Create(0.5));
+        p0 = Avx512F.FusedMultiplyAdd(p0, r0, Vector512<double>.One);
+        p1 = Avx512F.FusedMultiplyAdd(p1, r1, Vector512<double>.One);
+        p0 = Avx512F.FusedMultiplyAdd(p0, r0, Vector512<double>.One);
+        p1 = Avx512F.FusedMultiplyAdd(p1, r1, Vector512<double>.One);
+
+        Vector512<double> scale0 = (Vector512.ShiftLeft(shifted0.AsInt64(), 52) + Vector512.Create(ExponentBias)).AsDouble();
+        Vector512<double> scale1 = (Vector512.ShiftLeft(shifted1.AsInt64(), 52) + Vector512.Create(ExponentBias)).AsDouble();
+        Vector512<double> e0 = Vector512.ConditionalSelect(Vector512.LessThan(t0, Vector512.Create(Underflow)), Vector512<double>.Zero, p0 * scale0);
+        Vector512<double> e1 = Vector512.ConditionalSelect(Vector512.LessThan(t1, Vector512.Create(Underflow)), Vector512<double>.Zero, p1 * scale1);
+
+        Vector512<double> q0 = Vector512<double>.One / (Vector512<double>.One + e0);
+        Vector512<double> q1 = Vector512<double>.One / (Vector512<double>.One + e1);
+        s0 = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x0, Vector512<double>.Zero), q0, e0 * q0);
+        s1 = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x1, Vector512<double>.Zero), q1, e1 * q1);
+        s0 = swish ? x0 * s0 : s0;
+        s1 = swish ? x1 * s1 : s1;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

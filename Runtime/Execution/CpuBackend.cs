@@ -276,6 +276,11 @@ public sealed unsafe partial class CpuBackend : ExecutionBackend
         elementwiseJob.Residual = residual >= 0 ? slots[residual] : null;
         elementwiseJob.Scale = s.HasScaleShift != 0 ? Raw(scale) : null;
         elementwiseJob.Shift = s.HasScaleShift != 0 ? Raw(shift) : null;
+        if (s.Channels < PeriodicChannelMath.MaxChannels)
+        {
+            ReserveScratch(2 * PeriodicChannelMath.Period(s.Channels));
+        }
+
         Pool.Run(elementwiseJob, (elementwiseJob.Pixels + ElementwiseJob.PixelsPerTask - 1) / ElementwiseJob.PixelsPerTask);
         elementwiseJob.Clear();
     }

@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Execution;
@@ -23,8 +24,36 @@ internal sealed unsafe class DepthwiseJob : IParallelJob
         int taps = s.KernelHeight * s.KernelWidth;
         int* tapX = (int*)owner.Scratch(worker, 2 * taps), tapW = tapX + taps;
         float* image = Pointer(Input) + (long)n * s.InHeight * s.InWidth * s.Channels;
+
+        // The outputs whose windows lie inside the input horizontally run four at a time (DepthwiseRun); the few
+        // at the left and right borders, whose padded taps are left out, one at a time below.
+        int firstIy = oy * s.StrideHeight - s.PadTop;
+        int ky0 = Math.Max(0, -firstIy), ky1 = Math.Min(s.KernelHeight, s.InHeight - firstIy);
+        int interiorStart = Math.Min(s.OutWidth, (s.PadLeft + s.StrideWidth - 1) / s.StrideWidth);
+        int interiorEnd = s.InWidth - s.KernelWidth + s.PadLeft < 0 ? 0
+            : Math.Min(s.OutWidth, (s.InWidth - s.KernelWidth + s.PadLeft) / s.StrideWidth + 1);
+        if (interiorEnd > interiorStart && ky1 > ky0)
+        {
+            var layout = new DepthwiseRunLayout(s.Channels, s.KernelWidth, ky1 - ky0, (nint)s.InWidth * s.Channels,
+                (nint)s.StrideWidth * s.Channels, s.ReluInput != 0, s.ReluOutput != 0, ConvolutionGeometry.ReluBound(s.ReluMax));
+            long first = (((long)n * s.OutHeight + oy) * s.OutWidth + interiorStart) * s.Channels;
+            float* x = image + ((long)(firstIy + ky0) * s.InWidth + interiorStart * s.StrideWidth - s.PadLeft) * s.Channels;
+            DepthwiseRun.Interior(owner.Isa, layout, x, Pointer(Kernel) + (long)ky0 * s.KernelWidth * s.Channels, Pointer(Bias),
+                Residual is null ? null : Pointer(Residual) + first, Pointer(Output) + first, interiorEnd - interiorStart);
+        }
+        else
+        {
+            interiorStart = interiorEnd = s.OutWidth;
+        }
+
         for (int ox = 0; ox < s.OutWidth; ox++)
         {
+            if (ox == interiorStart)
+            {
+                ox = interiorEnd - 1;
+                continue;
+            }
+
             int valid = 0;
             for (int ky = 0; ky < s.KernelHeight; ky++)
             {
