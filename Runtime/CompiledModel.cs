@@ -1,6 +1,5 @@
 using System;
 using System.Runtime.CompilerServices;
-using System.Threading.Tasks;
 using Xception.Compiler.Runtime.CompilerServices;
 using Xception.Compiler.Runtime.Cpu;
 using Xception.Compiler.Runtime.Execution;
@@ -189,24 +188,36 @@ public abstract class CompiledModel : ICompiledModel
 
         // The Cpu backend's per-call code is compiled on the other core while this one reads the weights,
         // instead of in the first Predict (Benchmarks/RESULTS.md, "Cold start").
-        Task? warmup = CpuKernelWarmup.Start(typeof(TModel), opts);
+        LoadTrace.Mark("load: start");
+        CpuKernelWarmup? warmup = CpuKernelWarmup.Start(typeof(TModel), opts);
         try
         {
             var weights = KerasWeightFile.Load(weightsPath, table);
+            LoadTrace.Mark("load: weights read");
             var backend = ExecutionBackends.Create(opts);
+            TModel model;
             try
             {
-                return create(backend, weights, opts.MaxBatch);
+                model = create(backend, weights, opts.MaxBatch);
             }
             catch
             {
                 backend.Dispose();
                 throw;
             }
+
+            LoadTrace.Mark("load: model built (BN folded, panels packed)");
+
+            // Never left running into the first Predict (it would compete with the workers for the cores); the
+            // loading thread compiles the rest of the list with the worker instead of waiting idle.
+            warmup?.HelpAndWait();
+            warmup = null;
+            LoadTrace.Mark("load: warm-up joined");
+            return model;
         }
         finally
         {
-            // Never left running into the first Predict (it would compete with the workers for the cores); it never throws.
+            // A failed load waits without helping, so that its error is not delayed by more compiling; it never throws.
             warmup?.Wait();
         }
     }

@@ -6,10 +6,13 @@
 # with `dotnet publish --use-current-runtime`, as a user's deployment would be), never through `dotnet run`; a round
 # also times the Sample's `xception predict` on one image (the user's path: argument parsing, .npy reading,
 # printing). Wall time, and user+sys CPU time from /usr/bin/time (less disturbed by other load on the machine).
-# Ends with the medians and the ratios cpu/ort. `--verbose` first prints one in-process breakdown of the Cpu path.
+# Ends with the medians and the ratios cpu/ort. `--verbose` first prints one in-process breakdown of the Cpu path, with
+# the load's own stamps (XCS_LOAD_TRACE=1: each phase's end in ms since the process started, with the thread's CPU time,
+# the loading thread's and the kernel warm-up's).
 #   bash scripts/cold-start.sh [ROUNDS=5] [--verbose]
 # Environment: XCS_COLD_BUILD=0 skips the publishes; XCS_COLD_BINARIES=build times the plain `dotnet build` outputs
-# instead (JIT only, no ReadyToRun; for A/B); any DOTNET_* setting passes through to every process.
+# instead (JIT only, no ReadyToRun; for A/B); any DOTNET_* setting passes through to every process, and so does
+# XCS_CPU_WARMUP=0 (no kernel warm-up during the load, for A/B).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=5 verbose=0
@@ -48,7 +51,7 @@ if [[ ! -f $input ]]; then
 fi
 
 if [[ $verbose == 1 ]]; then
-  "$bench" cold --engine cpu --weights "$weights" --verbose
+  XCS_LOAD_TRACE=1 "$bench" cold --engine cpu --weights "$weights" --verbose
 fi
 
 # Runs one command under /usr/bin/time; prints "wall cpu" in seconds.

@@ -64,9 +64,16 @@ public static class WeightFolding
         CheckLength(beta, channels, nameof(beta));
         CheckLength(mean, channels, nameof(mean));
 
-        for (int i = 0; i < kernel.Length; i++)
+        // Row by row instead of i % channels per element: the same products, without a division for each of
+        // Xception's 22 million weights at load (Benchmarks/RESULTS.md, "Cold start, third round").
+        Span<float> values = kernel;
+        for (int row = 0; row < values.Length; row += channels)
         {
-            kernel[i] = (float)(kernel[i] * scale[i % channels]);
+            Span<float> line = values.Slice(row, channels);
+            for (int c = 0; c < line.Length; c++)
+            {
+                line[c] = (float)(line[c] * scale[c]);
+            }
         }
 
         var foldedBias = new float[channels];

@@ -25,6 +25,7 @@ namespace Xception.Compiler.Runtime.Execution;
 public sealed unsafe partial class CpuBackend : ExecutionBackend
 {
     private readonly List<WeightEntry> weights = new();
+    private readonly BackgroundPacking packing = new();
     private readonly float[][] scratch;
     private readonly ConvolutionJob<RuntimeGeometry> convolution;
     private readonly Dictionary<Type, IParallelJob> specializedJobs = new();
@@ -123,10 +124,15 @@ public sealed unsafe partial class CpuBackend : ExecutionBackend
         return new WeightHandle(weights.Count - 1);
     }
 
-    /// <summary>Packs the matrix into panels right away (the kernels read nothing else); <paramref name="values"/> is not kept.</summary>
+    /// <summary>
+    /// Packs the matrix into panels on the other core while the load goes on (the kernels read nothing else);
+    /// <paramref name="values"/> is not kept once packed.
+    /// </summary>
     protected override WeightHandle UploadMatrixCore(float[] values, int rows, int columns)
     {
-        weights.Add(new WeightEntry { Packed = PackedPanels.Pack(values, rows, columns) });
+        var entry = new WeightEntry();
+        weights.Add(entry);
+        packing.Start(entry, values, rows, columns);
         return new WeightHandle(weights.Count - 1);
     }
 
@@ -389,6 +395,11 @@ public sealed unsafe partial class CpuBackend : ExecutionBackend
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private PackedPanels Packed(WeightHandle handle, int k, int n)
     {
+        if (packing.IsPending)
+        {
+            packing.Finish();
+        }
+
         WeightEntry entry = weights[handle.Index];
         if (entry.Packed is { } packed && packed.K == k && packed.N == n)
         {
@@ -410,6 +421,11 @@ public sealed unsafe partial class CpuBackend : ExecutionBackend
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private float[] Raw(WeightHandle handle)
     {
+        if (packing.IsPending)
+        {
+            packing.Finish();
+        }
+
         WeightEntry entry = weights[handle.Index];
         return entry.Raw ??= entry.Packed!.Unpack();
     }

@@ -58,6 +58,7 @@ public static class KerasWeightFile
             resolved[k] = CheckLayer(file, k, expected, fileLayers[k]);
         }
 
+        LoadTrace.Mark("read: file opened, layers checked");
         var data = new float[layerCount][][];
         for (int k = 0; k < layerCount; k++)
         {
