@@ -128,9 +128,22 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
             rowTable[row] = x + n * inImage + ((long)(rem / outW) * sh * inW + (long)(rem % outW) * sw) * inC;
         }
 
+        // A narrow padded convolution (one output panel, whole channel vectors) reads its A rows in place from a padded
+        // copy of its tile's input rows instead of gathering them (PaddedStrip), when the tile is within one image.
+        bool strip = false;
+        if (!inPlace && !separable && !prologue && panels == 1 && inC % 16 == 0 && q0 / imagePixels == (q0 + count - 1) / imagePixels)
+        {
+            int first = q0 % imagePixels, firstRow = first / outW, lastRow = (first + count - 1) / outW;
+            if (PaddedStrip.Floats(g, firstRow, lastRow) <= (long)ChannelMath.RoundUp(count, Gemm.Rows) * lda)
+            {
+                aRows = PaddedStrip.Build(isa, g, x + q0 / imagePixels * inImage, first, count, firstRow, lastRow, a, rowTable, reluIn);
+                strip = true;
+            }
+        }
+
         bool runs = separable && kh == 3 && kw == 3;
         int lastInteriorX = (inW - kw + padLeft) / sw;
-        for (int row = 0; !inPlace && row < count; row++)
+        for (int row = 0; !inPlace && !strip && row < count; row++)
         {
             int q = q0 + row;
             int n = q / imagePixels, rem = q % imagePixels;
