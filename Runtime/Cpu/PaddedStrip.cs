@@ -4,11 +4,12 @@ using System.Runtime.CompilerServices;
 namespace Xception.Compiler.Runtime.Cpu;
 
 /// <summary>
-/// A narrow convolution's A rows read in place from a padded copy of the input rows its tile needs (DenseNet's 3×3
-/// convolutions, 128 → 32 channels: one output panel). Gathering A copies each input float once per tap (9 times for a
-/// 3×3) for a single pass of the GEMM; the strip copies it about once, with the zero border written beside it, and a
-/// pixel's taps are then kh runs of kw·C floats one strip row apart, which the GEMM reads through a row table. The
-/// 8 pixels of a micro-tile overlap in the strip, so their taps share cache lines as well.
+/// A padded convolution's A rows read in place from a padded copy of the input rows its tile needs: DenseNet's 3×3
+/// convolutions (128 → 32 channels, one output panel) and the 7×7 stride-2 stems (3 → 64, two panels). Gathering A copies
+/// each input float once per tap (9 or 49 times) for one or two passes of the GEMM; the strip copies it about once (a
+/// stride-2 stem's rows twice or less), with the zero border written beside it, and a pixel's taps are then kh runs of
+/// kw·C floats one strip row apart, which the GEMM reads through a row table. The 8 pixels of a micro-tile overlap in
+/// the strip, so their taps share cache lines as well.
 /// </summary>
 internal static unsafe class PaddedStrip
 {

@@ -4,10 +4,10 @@ using Xception.Compiler.Runtime.CompilerServices;
 namespace Xception.Compiler.Tests.Kernels;
 
 /// <summary>
-/// Padded convolutions with one output panel (at most 32 channels) and whole 16-channel input vectors, which the Cpu
-/// backend reads from a padded strip of each tile's input rows instead of gathering A (DenseNet's 3×3 convolutions,
-/// 128 → 32): tiles that start and end mid-row, both image edges, strides, larger kernels, the input ReLU, and
-/// batches whose tiles span two images (those gather as before), against the float64 reference.
+/// Padded convolutions the Cpu backend reads from a padded strip of each tile's input rows instead of gathering A: one
+/// output panel (at most 32 channels) over whole 16-channel input vectors (DenseNet's 3×3 convolutions, 128 → 32), and
+/// 7×7 stems of 3 channels (DenseNet121, ResNet50). Tiles that start and end mid-row, both image edges, strides, the
+/// input ReLU, and batches whose tiles span two images (those gather as before), against the float64 reference.
 /// </summary>
 [Collection(BackendCollection.Name)]
 public sealed class NarrowConvolutionStepTests
@@ -25,6 +25,9 @@ public sealed class NarrowConvolutionStepTests
         // DenseNet121's block-2 shape: 784 pixels in tiles of about 131 that start and end mid-row.
         ["3x3 s1 same, 128→32, 28×28 (DenseNet121 block 2)"] = new(28, 28, 128, 32, 3, 1, true, 1),
         ["3x3 s1 same, 128→32, 7×7, batch 3 (DenseNet121 block 4)"] = new(7, 7, 128, 32, 3, 1, true, 3, ReluOut: true),
+        // The 7×7 stride-2 stems (DenseNet121, ResNet50): 3 input channels, two output panels; odd sizes pad unevenly.
+        ["7x7 s2 same, 3→64, 29×27 (stem)"] = new(29, 27, 3, 64, 7, 2, true, 1, ReluOut: true),
+        ["7x7 s2 same, 3→40, 23×24, batch 2 (stem, partial second panel)"] = new(23, 24, 3, 40, 7, 2, true, 2),
     };
 
     private readonly BackendFixture backends;
