@@ -129,9 +129,25 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
             rowTable[row] = x + n * inImage + ((long)(rem / outW) * sh * inW + (long)(rem % outW) * sw) * inC;
         }
 
+        // A narrow padded convolution (one output panel, whole channel vectors: DenseNet's 3×3 steps), or a padded stem whose
+        // kernel rows are at least a vector of floats (the 7×7 stride-2 stems of DenseNet121 and ResNet50, 3 → 64), reads its
+        // A rows in place from a padded copy of its tile's input rows instead of gathering them (PaddedStrip), when the tile
+        // is within one image.
+        bool strip = false;
+        bool stripShape = panels == 1 && inC % 16 == 0 || inC < 16 && kw * inC >= 16 && panels <= 2;
+        if (!inPlace && !separable && !prologue && stripShape && q0 / imagePixels == (q0 + count - 1) / imagePixels)
+        {
+            int first = q0 % imagePixels, firstRow = first / outW, lastRow = (first + count - 1) / outW;
+            if (PaddedStrip.Floats(g, firstRow, lastRow) <= (long)ChannelMath.RoundUp(count, Gemm.Rows) * lda)
+            {
+                aRows = PaddedStrip.Build(isa, g, x + q0 / imagePixels * inImage, first, count, firstRow, lastRow, a, rowTable, reluIn);
+                strip = true;
+            }
+        }
+
         bool runs = separable && kh == 3 && kw == 3;
         int lastInteriorX = (inW - kw + padLeft) / sw;
-        for (int row = 0; !inPlace && row < count; row++)
+        for (int row = 0; !inPlace && !strip && row < count; row++)
         {
             int q = q0 + row;
             int n = q / imagePixels, rem = q % imagePixels;
@@ -141,7 +157,9 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
             if (prologue)
             {
                 // 1×1, stride 1, unpadded (the backend checks): output pixel q reads input pixel q.
-                ChannelPrologueMath.Apply(isa, dst, x + (long)q * (prologuePixelFloats == 0 ? inC : prologuePixelFloats), prologueFactor is null ? null : Pointer(prologueFactor) + (long)n * inC,
+                long pixelFloats = prologuePixelFloats == 0 ? inC : prologuePixelFloats;
+                ChannelPrologueMath.Prefetch(x + (q + ChannelPrologueMath.PrefetchPixels) * pixelFloats, inC);
+                ChannelPrologueMath.Apply(isa, dst, x + q * pixelFloats, prologueFactor is null ? null : Pointer(prologueFactor) + (long)n * inC,
                     Pointer(prologueScale), Pointer(prologueShift), inC, prologueRelu);
                 continue;
             }
