@@ -244,7 +244,7 @@ public sealed unsafe class CpuBackend : ExecutionBackend
         averagePoolJob.Shape = s;
         averagePoolJob.Input = slots[source];
         averagePoolJob.Output = slots[destination];
-        ReserveScratch(s.PoolHeight * s.PoolWidth);
+        ReserveScratch(AveragePoolJob.ScratchFloats(s));
         Pool.Run(averagePoolJob, batch * s.OutHeight);
         averagePoolJob.Clear();
     }
