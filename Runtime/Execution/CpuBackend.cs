@@ -266,7 +266,7 @@ public sealed unsafe partial class CpuBackend : ExecutionBackend
         averagePoolJob.Shape = s;
         averagePoolJob.Input = slots[source];
         averagePoolJob.Output = slots[destination];
-        ReserveScratch(s.PoolHeight * s.PoolWidth);
+        ReserveScratch(AveragePoolJob.ScratchFloats(s));
         Pool.Run(averagePoolJob, batch * s.OutHeight);
         averagePoolJob.Clear();
     }

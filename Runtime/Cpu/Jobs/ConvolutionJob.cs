@@ -82,10 +82,33 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
         this.kernel = null;
     }
 
-    /// <summary>A tile's A rows (whole micro-tiles), one raw micro-tile, the tap offsets, and a row pointer per pixel.</summary>
+    /// <summary>
+    /// A tile's A rows (whole micro-tiles), one raw micro-tile, the tap offsets, a row pointer per pixel, and the
+    /// padded input bands a dense convolution reads its taps from (<see cref="BandFloats"/>; 16 floats to align them).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private long ScratchFloats(int pixelsInTile) =>
-        (long)ChannelMath.RoundUp(pixelsInTile, Gemm.Rows) * (Lda + sizeof(nint) / sizeof(float)) + Gemm.TileFloats + 2 * Taps;
+        (long)ChannelMath.RoundUp(pixelsInTile, Gemm.Rows) * (Lda + sizeof(nint) / sizeof(float)) + Gemm.TileFloats + 2 * Taps
+        + 16 + BandFloats(pixelsInTile);
+
+    /// <summary>
+    /// An upper bound on the floats of the bands of a tile of this many consecutive output pixels: they touch at most
+    /// pixels / (OutH·OutW) + 2 images, and a piece of p pixels within one image spans at most p / OutW + 1 output
+    /// rows after its first, so at most (p / OutW + 1)·StrideH + KH input rows, each (OutW − 1)·StrideW + KW pixels wide.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private long BandFloats(int pixelsInTile)
+    {
+        ConvolutionGeometry g = TGeometry.IsConstant ? TGeometry.Geometry : Geometry;
+        if (g.Separable)
+        {
+            return 0;
+        }
+
+        long pieces = pixelsInTile / PixelsPerImage + 2;
+        long rows = (pixelsInTile / g.OutWidth + pieces) * g.StrideHeight + pieces * g.KernelHeight;
+        return rows * ((g.OutWidth - 1) * g.StrideWidth + g.KernelWidth) * g.InChannels;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int task, int worker)
@@ -129,25 +152,34 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
             rowTable[row] = x + n * inImage + ((long)(rem / outW) * sh * inW + (long)(rem % outW) * sw) * inC;
         }
 
-        // A narrow padded convolution (one output panel, whole channel vectors: DenseNet's 3×3 steps), or a padded stem whose
-        // kernel rows are at least a vector of floats (the 7×7 stride-2 stems of DenseNet121 and ResNet50, 3 → 64), reads its
-        // A rows in place from a padded copy of its tile's input rows instead of gathering them (PaddedStrip), when the tile
-        // is within one image.
-        bool strip = false;
-        bool stripShape = panels == 1 && inC % 16 == 0 || inC < 16 && kw * inC >= 16 && panels <= 2;
-        if (!inPlace && !separable && !prologue && stripShape && q0 / imagePixels == (q0 + count - 1) / imagePixels)
+        // Any other dense convolution (padded, or with an input ReLU) reads its taps in place too, from a band of the
+        // input copied into scratch with its zero frame and the ReLU applied: each input value is copied about
+        // (rows + kh − 1) / rows times per tile instead of kh·kw times as gathered rows were.
+        bool banded = !inPlace && !separable && !prologue;
+        if (banded)
         {
-            int first = q0 % imagePixels, firstRow = first / outW, lastRow = (first + count - 1) / outW;
-            if (PaddedStrip.Floats(g, firstRow, lastRow) <= (long)ChannelMath.RoundUp(count, Gemm.Rows) * lda)
+            int bandWidth = (outW - 1) * sw + kw;
+            float* band = (float*)(((nint)(rowTable + ChannelMath.RoundUp(count, Gemm.Rows)) + 63) & ~(nint)63);
+            aRows = new ARows(rowTable, kh, kw * inC, (nint)bandWidth * inC);
+            for (int q = q0, end = q0 + count; q < end;)
             {
-                aRows = PaddedStrip.Build(isa, g, x + q0 / imagePixels * inImage, first, count, firstRow, lastRow, a, rowTable, reluIn);
-                strip = true;
+                int n = q / imagePixels, pieceEnd = Math.Min(end, (n + 1) * imagePixels);
+                int firstRow = q % imagePixels / outW, lastRow = (pieceEnd - 1) % imagePixels / outW;
+                var shape = new BandShape(firstRow * sh - padTop, (lastRow - firstRow) * sh + kh, padLeft, bandWidth, inH, inW, inC);
+                CopyBand(isa, x + n * inImage, band, shape, reluIn);
+                for (; q < pieceEnd; q++)
+                {
+                    int rem = q % imagePixels;
+                    rowTable[q - q0] = band + ((long)(rem / outW - firstRow) * sh * bandWidth + (long)(rem % outW) * sw) * inC;
+                }
+
+                band += (long)shape.Rows * bandWidth * inC;
             }
         }
 
         bool runs = separable && kh == 3 && kw == 3;
         int lastInteriorX = (inW - kw + padLeft) / sw;
-        for (int row = 0; !inPlace && !strip && row < count; row++)
+        for (int row = 0; !inPlace && !banded && row < count; row++)
         {
             int q = q0 + row;
             int n = q / imagePixels, rem = q % imagePixels;
@@ -211,35 +243,6 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
 
                 ChannelMath.DepthwisePixel(isa, image, tapX, tapW, valid, w, dst, inC, reluIn);
             }
-            else
-            {
-                int ix0 = ox * sw - padLeft;
-                bool rowInside = ix0 >= 0 && ix0 + kw <= inW;
-                for (int ky = 0; ky < kh; ky++)
-                {
-                    int iy = oy * sh - padTop + ky;
-                    if (rowInside && (uint)iy < (uint)inH)
-                    {
-                        // NHWC: a kernel row's taps are kw·inC contiguous floats, in the order A's columns take.
-                        ChannelMath.Copy(isa, dst + ky * kw * inC, image + (iy * inW + ix0) * inC, kw * inC, reluIn);
-                        continue;
-                    }
-
-                    for (int kx = 0; kx < kw; kx++)
-                    {
-                        int ix = ox * sw - padLeft + kx;
-                        float* column = dst + (ky * kw + kx) * inC;
-                        if ((uint)iy < (uint)inH && (uint)ix < (uint)inW)
-                        {
-                            ChannelMath.Copy(isa, column, image + (iy * inW + ix) * inC, inC, reluIn);
-                        }
-                        else
-                        {
-                            new Span<float>(column, inC).Clear();
-                        }
-                    }
-                }
-            }
         }
 
         // The stage between depthwise and pointwise (a DepthwiseConv2D + BN + ReLU6 fused with its 1×1 conv): on the
@@ -285,4 +288,32 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
             Sse.Prefetch1(start + at);
         }
     }
+
+    /// <summary>
+    /// Input rows [FirstRow, FirstRow + Rows) of one image, columns [−PadLeft, Width − PadLeft), into a dense band:
+    /// cells outside the input are zeros, the rest copied (through a ReLU when <paramref name="relu"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CopyBand(CpuIsa isa, float* image, float* band, in BandShape b, bool relu)
+    {
+        int c = b.Channels;
+        int firstColumn = Math.Min(b.PadLeft, b.Width), endColumn = Math.Min(b.Width, b.InWidth + b.PadLeft);
+        for (int r = 0; r < b.Rows; r++)
+        {
+            int iy = b.FirstRow + r;
+            float* dst = band + (long)r * b.Width * c;
+            if ((uint)iy >= (uint)b.InHeight || endColumn <= firstColumn)
+            {
+                new Span<float>(dst, b.Width * c).Clear();
+                continue;
+            }
+
+            new Span<float>(dst, firstColumn * c).Clear();
+            ChannelMath.Copy(isa, dst + firstColumn * c, image + ((long)iy * b.InWidth + firstColumn - b.PadLeft) * c, (endColumn - firstColumn) * c, relu);
+            new Span<float>(dst + endColumn * c, (b.Width - endColumn) * c).Clear();
+        }
+    }
 }
+
+/// <summary>A band of input rows as <c>CopyBand</c> lays it out: its first input row (may be negative), rows, the left pad, width in pixels, and the input's size.</summary>
+internal readonly record struct BandShape(int FirstRow, int Rows, int PadLeft, int Width, int InHeight, int InWidth, int Channels);
