@@ -1,6 +1,5 @@
 using System;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
 using Xception.Compiler.Runtime.Execution;
 using static Xception.Compiler.Runtime.Cpu.PinnedArray;
 
@@ -177,83 +176,20 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
             }
         }
 
-        bool runs = separable && kh == 3 && kw == 3;
-        int lastInteriorX = (inW - kw + padLeft) / sw;
-        for (int row = 0; !inPlace && !banded && row < count; row++)
+        if (separable)
         {
-            int q = q0 + row;
-            int n = q / imagePixels, rem = q % imagePixels;
-            int oy = rem / outW, ox = rem % outW;
-            float* image = x + n * inImage;
-            float* dst = a + (long)row * lda;
-            if (prologue)
-            {
-                // 1×1, stride 1, unpadded (the backend checks): output pixel q reads input pixel q.
-                long pixelFloats = prologuePixelFloats == 0 ? inC : prologuePixelFloats;
-                ChannelPrologueMath.Prefetch(x + (q + ChannelPrologueMath.PrefetchPixels) * pixelFloats, inC);
-                ChannelPrologueMath.Apply(isa, dst, x + q * pixelFloats, prologueFactor is null ? null : Pointer(prologueFactor) + (long)n * inC,
-                    Pointer(prologueScale), Pointer(prologueShift), inC, prologueRelu);
-                continue;
-            }
-
-            if (runs && ox * sw - padLeft >= 0 && ox <= lastInteriorX)
-            {
-                // The pixels of this output row whose taps need no left/right padding, in one pass.
-                int length = Math.Min(Math.Min(outW, lastInteriorX + 1) - ox, count - row);
-                float* first = image + (ox * sw - padLeft) * inC;
-                int iy0 = oy * sh - padTop;
-
-                // The input row the next output row adds (the other two are read now): into L2 while this row is
-                // computed. The previous step's output has left L2 for L3 or DRAM by now, and the depthwise pass
-                // otherwise waits on it a cache line at a time (the A/B is in Benchmarks/RESULTS.md).
-                if ((uint)(iy0 + sh + 2) < (uint)inH)
-                {
-                    PrefetchToL2(image + (long)(iy0 + sh + 2) * inW * inC, (long)inW * inC);
-                }
-
-                ChannelMath.Depthwise3x3Run(isa,
-                    (uint)iy0 < (uint)inH ? first + (long)iy0 * inW * inC : null,
-                    (uint)(iy0 + 1) < (uint)inH ? first + (long)(iy0 + 1) * inW * inC : null,
-                    (uint)(iy0 + 2) < (uint)inH ? first + (long)(iy0 + 2) * inW * inC : null,
-                    w, inC, length, sw * inC, lda, dst, reluIn);
-                row += length - 1;
-            }
-            else if (separable)
-            {
-                int valid = 0;
-                for (int ky = 0; ky < kh; ky++)
-                {
-                    int iy = oy * sh - padTop + ky;
-                    if ((uint)iy >= (uint)inH)
-                    {
-                        continue;
-                    }
-
-                    for (int kx = 0; kx < kw; kx++)
-                    {
-                        int ix = ox * sw - padLeft + kx;
-                        if ((uint)ix < (uint)inW)
-                        {
-                            tapX[valid] = (iy * inW + ix) * inC;
-                            tapW[valid] = (ky * kw + kx) * inC;
-                            valid++;
-                        }
-                    }
-                }
-
-                ChannelMath.DepthwisePixel(isa, image, tapX, tapW, valid, w, dst, inC, reluIn);
-            }
+            DepthwiseARows.Build<TGeometry>(isa, g, x, w, q0, count, a, lda, tapX, tapW);
         }
 
-        // The stage between depthwise and pointwise (a DepthwiseConv2D + BN + ReLU6 fused with its 1×1 conv): on the
-        // tile's A rows while they are in cache, so the depthwise result never goes to a full-size buffer.
-        if (separable && (g.DepthwiseBias || g.DepthwiseRelu))
+        for (int row = 0; prologue && row < count; row++)
         {
-            float* depthwiseBias = g.DepthwiseBias ? w + taps * inC : null;
-            for (int row = 0; row < count; row++)
-            {
-                ChannelMath.Finish(isa, a + (long)row * lda, a + (long)row * lda, depthwiseBias, null, inC, g.DepthwiseRelu, g.DepthwiseReluMax);
-            }
+            // 1×1, stride 1, unpadded (the backend checks): output pixel q reads input pixel q.
+            int q = q0 + row;
+            long pixelFloats = prologuePixelFloats == 0 ? inC : prologuePixelFloats;
+            ChannelPrologueMath.Prefetch(x + (q + ChannelPrologueMath.PrefetchPixels) * pixelFloats, inC);
+            ChannelPrologueMath.Apply(isa, a + (long)row * lda, x + q * pixelFloats,
+                prologueFactor is null ? null : Pointer(prologueFactor) + (long)(q / imagePixels) * inC,
+                Pointer(prologueScale), Pointer(prologueShift), inC, prologueRelu);
         }
 
         // Each worker starts at a different panel: on a step's first tiles the weights come from DRAM, and
@@ -271,21 +207,6 @@ internal sealed unsafe class ConvolutionJob<TGeometry> : IParallelJob
             int columns = Math.Min(panelEnd * PackedPanels.Width, outC) - firstColumn;
             float* c = Pointer(output) + (long)q0 * g.OutPixelFloats + g.OutChannelOffset + firstColumn;
             StoreActivation.Apply(isa, g.Activation, c, count, columns, g.OutPixelFloats);
-        }
-    }
-
-    /// <summary>Asks for <paramref name="floats"/> floats from <paramref name="start"/> in L2, a cache line at a time.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchToL2(float* start, long floats)
-    {
-        if (!Sse.IsSupported)
-        {
-            return;
-        }
-
-        for (long at = 0; at < floats; at += 64 / sizeof(float))
-        {
-            Sse.Prefetch1(start + at);
         }
     }
 

@@ -101,9 +101,7 @@ internal sealed unsafe class Int8SeparableJob : IParallelJob
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int task, int worker)
     {
-        int inH = g.InHeight, inW = g.InWidth, inC = g.InChannels, outW = g.OutWidth, outC = g.OutChannels;
-        int kh = g.KernelHeight, kw = g.KernelWidth, sh = g.StrideHeight, sw = g.StrideWidth, padTop = g.PadTop, padLeft = g.PadLeft;
-        bool reluIn = g.ReluInput;
+        int inC = g.InChannels, outC = g.OutChannels;
         int microTiles = (pixels + Gemm.Rows - 1) / Gemm.Rows;
         int q0 = (int)((long)task * microTiles / tiles) * Gemm.Rows;
         int count = Math.Min((int)((long)(task + 1) * microTiles / tiles) * Gemm.Rows, pixels) - q0;
@@ -119,60 +117,9 @@ internal sealed unsafe class Int8SeparableJob : IParallelJob
         float* microTile = (float*)(a8 + rows * paddedK);
         int* tapX = (int*)(microTile + Math.Max(Gemm.TileFloats, Int8Gemm.TileInts)), tapW = tapX + taps;
         float* x = Pointer(input), w = Pointer(depthwise);
-        int imagePixels = g.OutHeight * outW;
-        long inImage = (long)inH * inW * inC;
 
-        // The depthwise outputs of the tile's pixels, one A row each (the fp32 job's gather, separable part).
-        bool runs = kh == 3 && kw == 3;
-        int lastInteriorX = (inW - kw + padLeft) / sw;
-        for (int row = 0; row < count; row++)
-        {
-            int q = q0 + row;
-            int n = q / imagePixels, rem = q % imagePixels;
-            int oy = rem / outW, ox = rem % outW;
-            float* image = x + n * inImage;
-            float* dst = a + (long)row * lda;
-            if (runs && ox * sw - padLeft >= 0 && ox <= lastInteriorX)
-            {
-                int length = Math.Min(Math.Min(outW, lastInteriorX + 1) - ox, count - row);
-                float* first = image + (ox * sw - padLeft) * inC;
-                int iy0 = oy * sh - padTop;
-                ChannelMath.Depthwise3x3Run(isa,
-                    (uint)iy0 < (uint)inH ? first + (long)iy0 * inW * inC : null,
-                    (uint)(iy0 + 1) < (uint)inH ? first + (long)(iy0 + 1) * inW * inC : null,
-                    (uint)(iy0 + 2) < (uint)inH ? first + (long)(iy0 + 2) * inW * inC : null,
-                    w, inC, length, sw * inC, lda, dst, reluIn);
-                row += length - 1;
-                continue;
-            }
-
-            int valid = 0;
-            for (int ky = 0; ky < kh; ky++)
-            {
-                int iy = oy * sh - padTop + ky;
-                for (int kx = 0; kx < kw && (uint)iy < (uint)inH; kx++)
-                {
-                    int ix = ox * sw - padLeft + kx;
-                    if ((uint)ix < (uint)inW)
-                    {
-                        tapX[valid] = (iy * inW + ix) * inC;
-                        tapW[valid] = (ky * kw + kx) * inC;
-                        valid++;
-                    }
-                }
-            }
-
-            ChannelMath.DepthwisePixel(isa, image, tapX, tapW, valid, w, dst, inC, reluIn);
-        }
-
-        if (g.DepthwiseBias || g.DepthwiseRelu)
-        {
-            float* depthwiseBias = g.DepthwiseBias ? w + taps * inC : null;
-            for (int row = 0; row < count; row++)
-            {
-                ChannelMath.Finish(isa, a + (long)row * lda, a + (long)row * lda, depthwiseBias, null, inC, g.DepthwiseRelu, g.DepthwiseReluMax);
-            }
-        }
+        // The depthwise outputs of the tile's pixels, one A row each, as the fp32 job builds them.
+        DepthwiseARows.Build<RuntimeGeometry>(isa, g, x, w, q0, count, a, lda, tapX, tapW);
 
         float* c = Pointer(output) + (long)q0 * outC;
         float* r = g.HasResidual ? Pointer(residual) + (long)q0 * outC : null;
